@@ -1,0 +1,204 @@
+"""The ``medic`` command line: thin commands that call one library function and render the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from medic.config import resolve_db_path
+from medic.errors import MedicError
+from medic.knowledge.ingest import ensure_builtin, index_paths
+from medic.knowledge.search import search
+from medic.knowledge.store import Store
+from medic.model import Entry, Role, SearchHit
+
+app = typer.Typer(
+    name="medic",
+    help="Offline troubleshooting for Kubernetes and container platforms: runbooks in, explained answers out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class State:
+    db: str | None = None
+
+
+def _open_store(with_builtin: bool = True) -> Store:
+    store = Store(resolve_db_path(State.db))
+    if with_builtin:
+        ensure_builtin(store)
+    return store
+
+
+def display_source(source: str) -> str:
+    if source.startswith("builtin:"):
+        return source
+    try:
+        return os.path.relpath(source)
+    except ValueError:
+        return source
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option("--db", help="Knowledge database file (default: $MEDIC_DB, "
+                                                  "else the XDG data dir).", show_default=False)] = None,
+) -> None:
+    State.db = db
+
+
+@app.command("index")
+def index_cmd(
+    paths: Annotated[list[str], typer.Argument(help="Runbook files or folders (searched recursively).")],
+    force: Annotated[bool, typer.Option("--force", help="Parse every file again, even unchanged ones.")] = False,
+) -> None:
+    """Index runbooks (Markdown, reStructuredText; ja/zh/ko/en). Unchanged files are skipped."""
+    store = _open_store()
+    with Progress(TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, path: str) -> None:
+            bar.update(task, completed=done, total=total, description=escape(Path(path).name) if path else "")
+
+        report = index_paths(store, paths, progress=progress, force=force)
+    for path, reason in report.failed:
+        err.print(f"[yellow]warning:[/] {escape(display_source(path))}: {escape(reason)}")
+    counts = store.count()
+    out.print(
+        f"indexed {len(report.indexed)} file(s) ({report.entries} entries), {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.failed)} failed; "
+        f"the knowledge base holds {counts['entries']} entries from {counts['sources']} sources"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    if not hits:
+        out.print("no matching entries")
+        return
+    for n, hit in enumerate(hits, start=1):
+        path = " › ".join(hit.heading_path[:-1])
+        out.print(f"[bold]{n}. {escape(hit.title)}[/]  [cyan]\\[{hit.lang}][/]  score {hit.score:.2f}")
+        out.print(f"   [dim]{escape(display_source(hit.source))}:{hit.line_start}"
+                  f"{'  ' + escape(path) if path else ''}  id {hit.id}[/]")
+        snip = escape(hit.snippet)
+        parts = snip.split("**")
+        rendered = "".join(f"[bold yellow]{p}[/]" if i % 2 else p for i, p in enumerate(parts))
+        out.print(f"   {rendered}")
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Words in any language, or !tag to look up a runbook tag.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="Only entries in this language: en, ja, zh, ko.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Number of results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    no_builtin: Annotated[bool, typer.Option("--no-builtin", help="Leave out the built-in catalog.")] = False,
+) -> None:
+    """Search the runbooks (lexical + cross-lingual semantic)."""
+    if lang is not None and lang not in ("en", "ja", "zh", "ko"):
+        raise MedicError(f"--lang must be one of en, ja, zh, ko (got {lang!r})")
+    store = _open_store()
+    hits = search(store, query, lang=lang, limit=limit, include_builtin=not no_builtin)
+    if as_json:
+        sys.stdout.write(json.dumps({"results": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_hits(hits)
+
+
+ROLE_LABELS = {Role.SYMPTOM: "Symptoms", Role.TEST: "Tests", Role.CAUSE: "Cause", Role.FIX: "Fix",
+               Role.ROLLBACK: "Rollback", Role.NOTE: "Notes"}
+
+
+def _print_entry(entry: Entry, store: Store) -> None:
+    out.rule(f"[bold]{escape(entry.title)}")
+    out.print(f"[dim]{escape(display_source(entry.source))}:{entry.line_start}-{entry.line_end}  "
+              f"lang {entry.lang}  id {entry.id}" + (f"  role {entry.role}" if entry.is_part else "") + "[/]")
+    out.print(f"[dim]{escape(' › '.join(entry.heading_path))}[/]")
+    if entry.tags:
+        out.print("tags: " + ", ".join(f"[magenta]!{escape(t)}[/]" for t in entry.tags))
+    _print_body(entry)
+    parts = store.entries(p.id for p in entry.parts)
+    for ref in entry.parts:
+        part = parts.get(ref.id)
+        if part is None:
+            continue
+        out.print(f"\n[bold green]{ROLE_LABELS.get(ref.role, ref.role)}[/] — {escape(part.title)} "
+                  f"[dim](id {part.id})[/]")
+        _print_body(part)
+
+
+def _print_body(entry: Entry) -> None:
+    if entry.body:
+        out.print(escape(entry.body))
+    for block in entry.code_blocks:
+        out.print(f"[dim]── {block.kind} ({block.lang}), line {block.line}[/]")
+        out.print(escape(block.text), style="cyan")
+
+
+@app.command("show")
+def show_cmd(
+    entry_id: Annotated[str, typer.Argument(help="Entry id (or a unique prefix) from `medic search`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one entry with its parts (symptoms, tests, fix, rollback...) and code blocks."""
+    store = _open_store()
+    entry = store.get(entry_id)
+    if as_json:
+        data = entry.to_dict()
+        data["parts"] = [p.to_dict() for p in store.entries(r.id for r in entry.parts).values()]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_entry(entry, store)
+
+
+@app.command("sources")
+def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the indexed runbook files."""
+    store = _open_store()
+    infos = store.sources()
+    if as_json:
+        sys.stdout.write(json.dumps({"sources": [{"path": i.path, "format": i.fmt, "lang": i.lang,
+                                                  "builtin": i.builtin, "entries": i.entries} for i in infos]},
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    for i in infos:
+        out.print(f"{escape(display_source(i.path))}  [dim]{i.fmt} {i.lang} {i.entries} entries[/]")
+
+
+def main() -> None:
+    """Entry point: one line and a non-zero exit for user mistakes, tracebacks only for bugs."""
+    try:
+        app(standalone_mode=False)
+    except MedicError as exc:
+        err.print(f"medic: {escape(str(exc))}")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("medic: interrupted")
+        sys.exit(130)
+    except __import__("click").ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Runbooks → entries: parsing, section roles, language, storage and search."""

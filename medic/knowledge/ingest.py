@@ -1,0 +1,166 @@
+"""Index runbook files and folders into the store, incrementally (content hash per file)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from medic.errors import MedicError, RunbookError
+from medic.knowledge.document import ParsedDocument
+from medic.knowledge.markdown import parse_markdown
+from medic.knowledge.reader import RUNBOOK_SUFFIXES, RunbookText, decode_runbook, detect_format, read_runbook
+from medic.knowledge.rst import parse_rst
+from medic.knowledge.sections import build_entries, searchable
+from medic.knowledge.store import SourceInfo, Store
+from medic.knowledge.store.sqlite import now
+from medic.knowledge.text import detect_language
+from medic.model import Entry
+
+# Bump when parsing changes what an unchanged file yields: every file is then parsed again.
+PARSER_VERSION = "4"
+BUILTIN_PREFIX = "builtin:"
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IndexReport:
+    indexed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    entries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def parse_text(text: str, fmt: str) -> ParsedDocument:
+    return parse_rst(text) if fmt == "rst" else parse_markdown(text)
+
+
+def entries_for(text: str, fmt: str, source: str, fallback_title: str, builtin: bool = False) -> list[Entry]:
+    return build_entries(parse_text(text, fmt), source=source, source_key=source,
+                         fallback_title=fallback_title, builtin=builtin)
+
+
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "__pycache__"))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if p.suffix.lower() in RUNBOOK_SUFFIXES and not name.startswith("."):
+                found.append(p)
+    return found
+
+
+def _fingerprint(sha256: str) -> str:
+    return f"{sha256}:{PARSER_VERSION}"
+
+
+def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = False) -> int:
+    entries = entries_for(rb.text, rb.fmt, source, fallback_title=rb.path.stem, builtin=builtin)
+    lang = detect_language(rb.text[:20000])
+    info = SourceInfo(path=source, sha256=_fingerprint(rb.sha256), fmt=rb.fmt, lang=lang, builtin=builtin,
+                      entries=len(entries), indexed_at=now())
+    store.replace_source(info, entries, searchable(entries))
+    return len(entries)
+
+
+def index_paths(store: Store, paths: Iterable[str], progress: Progress | None = None,
+                force: bool = False) -> IndexReport:
+    """Index files and folders (recursively). Unchanged files are skipped, changed ones replaced, and
+    files that disappeared from an indexed folder are removed. A file that cannot be read is reported
+    and skipped; everything else is still indexed."""
+    report = IndexReport()
+    files: list[Path] = []
+    roots: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            roots.append(p.resolve())
+            files.extend(_walk(p))
+        elif p.exists() or p.is_symlink():
+            files.append(p)
+        else:
+            report.failed.append((str(p), "no such file or directory"))
+    seen: set[str] = set()
+    total = len(files)
+    for n, path in enumerate(files, start=1):
+        source = str(path.resolve()) if path.exists() else str(path.absolute())
+        if progress:
+            progress(n - 1, total, str(path))
+        if source in seen:
+            continue
+        seen.add(source)
+        try:
+            rb = read_runbook(path)
+            known = store.source(source)
+            if known is not None and known.sha256 == _fingerprint(rb.sha256) and not force:
+                report.unchanged.append(source)
+                continue
+            report.entries += _store_runbook(store, rb, source)
+            report.indexed.append(source)
+        except RunbookError as exc:
+            report.failed.append((str(path), exc.reason))
+        except MedicError as exc:
+            report.failed.append((str(path), str(exc)))
+    # files that left an indexed folder leave the index too
+    for root in roots:
+        prefix = str(root) + os.sep
+        for info in store.sources(builtin=False):
+            if info.path.startswith(prefix) and info.path not in seen and not Path(info.path).exists():
+                store.remove_source(info.path)
+                report.removed.append(info.path)
+    if progress:
+        progress(total, total, "")
+    return report
+
+
+# -- the built-in catalog -----------------------------------------------------------------------
+
+def builtin_files() -> list[tuple[str, bytes]]:
+    """(name, content) of every catalog file shipped in the package."""
+    root = resources.files("medic.knowledge") / "catalog"
+    out: list[tuple[str, bytes]] = []
+    if not root.is_dir():
+        return out
+    for item in sorted(root.iterdir(), key=lambda i: i.name):
+        if item.name.endswith(".md"):
+            out.append((item.name, item.read_bytes()))
+    return out
+
+
+def builtin_fingerprint(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256(PARSER_VERSION.encode())
+    for name, data in files:
+        h.update(name.encode() + b"\x00" + data + b"\x00")
+    return h.hexdigest()
+
+
+def ensure_builtin(store: Store) -> bool:
+    """Index the shipped catalog when it is missing or differs from what is stored. True if it changed."""
+    files = builtin_files()
+    fp = builtin_fingerprint(files)
+    if store.meta("builtin_fingerprint") == fp:
+        return False
+    names = {BUILTIN_PREFIX + name for name, _ in files}
+    for info in store.sources(builtin=True):
+        if info.path not in names:
+            store.remove_source(info.path)
+    for name, data in files:
+        source = BUILTIN_PREFIX + name
+        text = decode_runbook(Path(name), data)
+        rb = RunbookText(path=Path(name), text=text, sha256=hashlib.sha256(data).hexdigest(),
+                         fmt=detect_format(Path(name), text))
+        known = store.source(source)
+        if known is None or known.sha256 != _fingerprint(rb.sha256):
+            _store_runbook(store, rb, source, builtin=True)
+    store.set_meta("builtin_fingerprint", fp)
+    return True

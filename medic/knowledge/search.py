@@ -1,0 +1,186 @@
+"""Search: FTS5 (BM25 over Latin words and CJK bigrams) fused with multilingual sentence vectors.
+
+    score = W_LEX · bm25 / best bm25  +  W_SEM · (cosine − floor) / (1 − floor)
+
+then multiplied by a source prior (built-in catalog 0.9, overview pages such as README.md 0.7). The
+user's own runbooks describe their platform: those that match well (score ≥ USER_FIRST) are listed
+before the built-in catalog, which fills in the rest. ``!tag`` queries look up the runbooks' search tags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from medic.errors import InputError
+from medic.knowledge import embed
+from medic.knowledge.sections import parse_tag_line
+from medic.knowledge.store import Store
+from medic.knowledge.text import cjk_bigrams, expand_glossary, glossary_terms, is_cjk, tokens
+from medic.model import Entry, SearchHit
+
+W_LEX = 0.55
+W_SEM = 0.45
+SEM_FLOOR = 0.25
+BUILTIN_PRIOR = 0.9
+USER_FIRST = 0.3  # an entry of the user's own runbooks scoring at least this comes before built-in ones
+OVERVIEW_PRIOR = 0.7  # README.md, _index.md...: tables of contents that mention every topic once
+OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
+CANDIDATES = 200
+
+STOPWORDS = frozenset(
+    """a an the and or of to in on at for from by with without is are was were be been it its this that these
+    those as into how what why when where which who can cannot can't do does did not no my our your their i
+    we you they he she them there here then than so if else all any some after before about over under up
+    down out off again once only own same too very s t just don should now get got""".split()
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    words: list[str]  # Latin words, lower case, stopwords removed
+    cjk: list[str]  # CJK runs
+    tags: list[str]
+
+
+def parse_query(text: str) -> Query:
+    text = text.strip()
+    if not text:
+        raise InputError("empty query")
+    tags: list[str] = []
+    rest = text
+    if text.startswith("!"):
+        tags = parse_tag_line(text)
+        rest = " ".join(tags)
+    words: list[str] = []
+    cjk: list[str] = []
+    expanded = f"{rest} {glossary_terms(rest)}"
+    for tok in tokens(expanded):
+        if is_cjk(tok):
+            cjk.append(tok)
+        elif tok.lower() not in STOPWORDS or len(tokens(expanded)) == 1:
+            words.append(tok.lower())
+    return Query(text=text, words=words, cjk=cjk, tags=tags)
+
+
+def fts_terms(q: Query) -> list[str]:
+    """The query's terms as FTS5 strings: quoted words, and CJK runs as phrases of bigrams."""
+    parts = [f'"{w}"' for w in dict.fromkeys(q.words)]
+    for run in dict.fromkeys(q.cjk):
+        grams = cjk_bigrams(run)
+        parts.append('"' + " ".join(grams) + '"' + ("*" if len(run) == 1 else ""))
+    return parts
+
+
+def fts_expression(q: Query) -> str:
+    """OR of the query's terms."""
+    return " OR ".join(fts_terms(q))
+
+
+def search(store: Store, text: str, lang: str | None = None, limit: int = 10,
+           include_builtin: bool = True, semantic: bool = True) -> list[SearchHit]:
+    if limit < 1:
+        raise InputError("--limit must be at least 1")
+    q = parse_query(text)
+    scores: dict[int, float] = {}
+    tag_hits = store.tagged(q.tags) if q.tags else {}
+
+    terms = fts_terms(q)
+    lex = store.lexical(" OR ".join(terms), CANDIDATES) if terms else []
+    if lex:
+        # BM25 relative to the best hit, scaled by the share of query terms the entry contains: one
+        # shared word out of four is weak evidence however rare the word is
+        best = max(s for _, s in lex) or 1.0
+        cover = store.coverage(terms, [r for r, _ in lex]) if len(terms) > 1 else {}
+        for rowid, s in lex:
+            share = cover.get(rowid, 0) / len(terms) if len(terms) > 1 else 1.0
+            scores[rowid] = W_LEX * (s / best) * share
+
+    if semantic and embed.available():
+        rowids, matrix = store.vectors()
+        if len(rowids):
+            qv = embed.encode([expand_glossary(q.text.lstrip("!"))])[0]
+            sims = matrix @ qv
+            k = min(CANDIDATES, len(sims))
+            top = np.argpartition(-sims, k - 1)[:k]
+            for i in top:
+                sim = float(sims[i])
+                if sim > SEM_FLOOR:
+                    rid = int(rowids[i])
+                    scores[rid] = scores.get(rid, 0.0) + W_SEM * (sim - SEM_FLOOR) / (1 - SEM_FLOOR)
+
+    if q.tags:
+        # a tag query ranks the entries carrying the tags first, then by the rest of the score
+        top_tags = max(tag_hits.values()) if tag_hits else 0
+        for rowid, n in tag_hits.items():
+            scores[rowid] = scores.get(rowid, 0.0) + 1.0 + n / max(top_tags, 1)
+
+    meta = store.entry_meta(scores)
+    sources = store.entry_sources(scores)
+    ranked: list[tuple[float, int]] = []
+    for rowid, score in scores.items():
+        e_lang, builtin = meta.get(rowid, ("", 0))
+        if lang and e_lang != lang:
+            continue
+        if builtin and not include_builtin:
+            continue
+        prior = BUILTIN_PRIOR if builtin else 1.0
+        if is_overview(sources.get(rowid, "")):
+            prior *= OVERVIEW_PRIOR
+        ranked.append((score * prior, rowid))
+    first = {r for s_, r in ranked if s_ >= USER_FIRST and not meta.get(r, ("", 0))[1]}
+    ranked.sort(key=lambda t: (t[1] not in first, -t[0], t[1]))
+    ranked = ranked[:limit]
+    by_rowid = store.entries_by_rowid(r for _, r in ranked)
+    hits: list[SearchHit] = []
+    for score, rowid in ranked:
+        entry = by_rowid[rowid]
+        hits.append(SearchHit(id=entry.id, source=entry.source, heading_path=entry.heading_path,
+                              title=entry.title, lang=entry.lang, score=score,
+                              snippet=snippet(store, entry, q), line_start=entry.line_start,
+                              builtin=entry.builtin))
+    return hits
+
+
+def is_overview(source: str) -> bool:
+    name = source.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return name.rsplit(".", 1)[0].lower() in OVERVIEW_NAMES
+
+
+def _entry_text(store: Store, entry: Entry) -> str:
+    parts = [entry.body]
+    if entry.parts:
+        part_entries = store.entries(p.id for p in entry.parts)
+        for ref in entry.parts:
+            part = part_entries.get(ref.id)
+            if part is not None:
+                parts.append(f"{part.title}: {part.body}")
+    text = "\n".join(p for p in parts if p)
+    if not text.strip():
+        text = "\n".join(b.text for b in entry.code_blocks[:2])
+    return text
+
+
+def snippet(store: Store, entry: Entry, q: Query, width: int = 160) -> str:
+    """A window of the entry's text around the first query term, terms marked with ``**``."""
+    text = re.sub(r"\s+", " ", _entry_text(store, entry)).strip()
+    terms = sorted({*q.words, *q.cjk, *(t.lower() for t in q.tags)}, key=len, reverse=True)
+    terms = [t for t in terms if len(t) >= 2 or is_cjk(t)]
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.I) if terms else None
+    start = 0
+    if pattern:
+        m = pattern.search(text)
+        if m:
+            start = max(0, m.start() - width // 3)
+    window = text[start : start + width]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(text) else ""
+    if pattern:
+        window = pattern.sub(lambda m: f"**{m.group(0)}**", window)
+    return f"{prefix}{window}{suffix}"
+
+
+__all__ = ["Query", "fts_expression", "parse_query", "search", "snippet"]

@@ -1,0 +1,381 @@
+"""SQLite store: entries as JSON, an FTS5 index with CJK bigrams, float16 sentence vectors.
+
+Only *searchable* entries (problems and procedures, not their role parts) have an FTS row and a
+vector; their indexed text folds in the text of their parts, so a query that hits a "Solution"
+sub-section finds the issue it belongs to.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medic.errors import KnowledgeError, StoreError
+from medic.knowledge import embed
+from medic.knowledge.text import expand_glossary, glossary_terms, segment
+from medic.model import CodeBlock, Entry, PartRef, Role
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    fmt TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    builtin INTEGER NOT NULL DEFAULT 0,
+    entries INTEGER NOT NULL,
+    indexed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    searchable INTEGER NOT NULL,
+    builtin INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_source ON entries(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
+    title, heading, body, tags, code, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS vectors (rowid INTEGER PRIMARY KEY, ehash TEXT NOT NULL, vec BLOB NOT NULL);
+"""
+# bm25 column weights: title, heading path, body (with parts), tags, code
+BM25_WEIGHTS = (10.0, 3.0, 1.0, 6.0, 0.4)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str
+    sha256: str
+    fmt: str
+    lang: str
+    builtin: bool
+    entries: int
+    indexed_at: float
+
+
+def entry_from_json(data: str) -> Entry:
+    raw: dict[str, Any] = json.loads(data)
+    raw["role"] = Role(raw["role"])
+    raw["code_blocks"] = [CodeBlock.from_dict(b) for b in raw["code_blocks"]]
+    raw["parts"] = [PartRef(id=p["id"], role=Role(p["role"]), title=p["title"]) for p in raw["parts"]]
+    return Entry(**raw)
+
+
+def _descendants(entry: Entry, children: dict[str, list[Entry]]) -> Iterator[Entry]:
+    for child in children.get(entry.id, []):
+        yield child
+        yield from _descendants(child, children)
+
+
+@dataclass
+class IndexDoc:
+    """The text a searchable entry is found by."""
+
+    title: str
+    heading: str
+    body: str
+    tags: str
+    code: str
+    embed_text: str
+
+
+def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
+    """Own text plus the text of the entry's parts (and what lies under them)."""
+    bodies = [entry.body]
+    codes = [b.text for b in entry.code_blocks]
+    tags = list(entry.tags)
+    symptom = ""
+    for part_ref in entry.parts:
+        part = next((c for c in children.get(entry.id, []) if c.id == part_ref.id), None)
+        if part is None:
+            continue
+        for e in (part, *_descendants(part, children)):
+            bodies.append(f"{e.title}\n{e.body}")
+            codes.extend(b.text for b in e.code_blocks)
+            tags.extend(e.tags)
+        if part.role is Role.SYMPTOM and not symptom:
+            symptom = part.body
+    body = "\n".join(b for b in bodies if b)
+    lead = (symptom or entry.body).strip().replace("\n", " ")
+    parents = " / ".join(entry.heading_path[-3:-1])
+    embed_text = f"{entry.title}. {lead[:240]} ({parents})" if parents else f"{entry.title}. {lead[:240]}"
+    extra = glossary_terms(f"{entry.title}\n{body}")
+    return IndexDoc(title=f"{entry.title} {glossary_terms(entry.title)}".strip(),
+                    heading=" / ".join(entry.heading_path[:-1]), body=f"{body}\n{extra}" if extra else body,
+                    tags=" ".join(tags), code="\n".join(codes), embed_text=expand_glossary(embed_text))
+
+
+class Store:
+    """The knowledge database. One writer at a time; readers see committed data only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            version = self.meta("schema_version")
+            if version is None:
+                self.set_meta("schema_version", SCHEMA_VERSION)
+            elif version != SCHEMA_VERSION:
+                raise StoreError(f"{path}: database schema {version} is not {SCHEMA_VERSION}; "
+                                 "re-create it with a new --db path")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the data directory ({exc.strerror})") from None
+        self._vec_cache: tuple[str, np.ndarray, np.ndarray] | None = None
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta -------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def generation(self) -> str:
+        return self.meta("generation") or "0"
+
+    def _bump_generation(self) -> None:
+        self.set_meta("generation", str(int(self.generation()) + 1))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield
+            self._bump_generation()
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    # -- sources ----------------------------------------------------------------------------
+    def source(self, path: str) -> SourceInfo | None:
+        row = self.db.execute(
+            "SELECT path, sha256, fmt, lang, builtin, entries, indexed_at FROM sources WHERE path = ?", (path,)
+        ).fetchone()
+        return SourceInfo(*row[:4], bool(row[4]), row[5], row[6]) if row else None
+
+    def sources(self, builtin: bool | None = None) -> list[SourceInfo]:
+        sql = "SELECT path, sha256, fmt, lang, builtin, entries, indexed_at FROM sources"
+        args: tuple[Any, ...] = ()
+        if builtin is not None:
+            sql += " WHERE builtin = ?"
+            args = (int(builtin),)
+        return [SourceInfo(*r[:4], bool(r[4]), r[5], r[6]) for r in self.db.execute(sql + " ORDER BY path", args)]
+
+    def _delete_source_rows(self, path: str) -> dict[str, bytes]:
+        """Remove a source's entries; return its vectors by text hash so unchanged texts are reused."""
+        rowids = [r[0] for r in self.db.execute("SELECT rowid FROM entries WHERE source = ?", (path,))]
+        kept: dict[str, bytes] = {}
+        for chunk in _chunks(rowids, 500):
+            marks = ",".join("?" * len(chunk))
+            for ehash, vec in self.db.execute(f"SELECT ehash, vec FROM vectors WHERE rowid IN ({marks})", chunk):
+                kept[ehash] = vec
+            self.db.execute(f"DELETE FROM entries_fts WHERE rowid IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM vectors WHERE rowid IN ({marks})", chunk)
+        self.db.execute("DELETE FROM entries WHERE source = ?", (path,))
+        self.db.execute("DELETE FROM sources WHERE path = ?", (path,))
+        return kept
+
+    def remove_source(self, path: str) -> None:
+        with self.transaction():
+            self._delete_source_rows(path)
+
+    def replace_source(self, info: SourceInfo, entries: list[Entry], searchable_ids: set[str]) -> None:
+        """Store a source's entries in place of what it had, in one transaction."""
+        children: dict[str, list[Entry]] = {}
+        for e in entries:
+            if e.parent_id:
+                children.setdefault(e.parent_id, []).append(e)
+        docs = {e.id: index_doc(e, children) for e in entries if e.id in searchable_ids}
+        with self.transaction():
+            old_vectors = self._delete_source_rows(info.path)
+            pending: list[tuple[int, str, str]] = []
+            for e in entries:
+                cur = self.db.execute(
+                    "INSERT INTO entries(id, source, title, lang, searchable, builtin, tags, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (e.id, e.source, e.title, e.lang, int(e.id in docs), int(e.builtin),
+                     "\n".join(t.lower() for t in e.tags), json.dumps(e.to_dict(), ensure_ascii=False)),
+                )
+                rowid = int(cur.lastrowid or 0)
+                doc = docs.get(e.id)
+                if doc is None:
+                    continue
+                self.db.execute(
+                    "INSERT INTO entries_fts(rowid, title, heading, body, tags, code) VALUES (?, ?, ?, ?, ?, ?)",
+                    (rowid, segment(doc.title), segment(doc.heading), segment(doc.body), segment(doc.tags),
+                     segment(doc.code)),
+                )
+                pending.append((rowid, _hash(doc.embed_text), doc.embed_text))
+            self._store_vectors(pending, old_vectors)
+            self.db.execute(
+                "INSERT INTO sources(path, sha256, fmt, lang, builtin, entries, indexed_at) VALUES (?,?,?,?,?,?,?)",
+                (info.path, info.sha256, info.fmt, info.lang, int(info.builtin), len(entries), info.indexed_at),
+            )
+
+    def _store_vectors(self, pending: list[tuple[int, str, str]], reuse: dict[str, bytes]) -> None:
+        if embed.disabled_reason() is not None:
+            return
+        todo = [(rowid, ehash, text) for rowid, ehash, text in pending if ehash not in reuse]
+        fresh: dict[str, bytes] = {}
+        if todo and embed.available():
+            vecs = embed.encode([t for _, _, t in todo])
+            fresh = {ehash: embed.to_blob(v) for (_, ehash, _), v in zip(todo, vecs, strict=True)}
+        rows = [(rowid, ehash, reuse.get(ehash) or fresh[ehash]) for rowid, ehash, _ in pending
+                if ehash in reuse or ehash in fresh]
+        self.db.executemany("INSERT INTO vectors(rowid, ehash, vec) VALUES (?, ?, ?)", rows)
+
+    # -- entries ----------------------------------------------------------------------------
+    def get(self, entry_id: str) -> Entry:
+        """An entry by id, or by a unique id prefix of at least 4 characters."""
+        row = self.db.execute("SELECT data FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        if row is None and len(entry_id) >= 4:
+            rows = self.db.execute("SELECT data FROM entries WHERE id LIKE ? LIMIT 2",
+                                   (entry_id.replace("%", "").replace("_", "") + "%",)).fetchall()
+            if len(rows) > 1:
+                raise KnowledgeError(f"entry id prefix {entry_id!r} is ambiguous; give more characters")
+            row = rows[0] if rows else None
+        if row is None:
+            raise KnowledgeError(f"no entry with id {entry_id!r} (ids are listed by `medic search`)")
+        return entry_from_json(row[0])
+
+    def entries(self, ids: Iterable[str]) -> dict[str, Entry]:
+        out: dict[str, Entry] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for (data,) in self.db.execute(f"SELECT data FROM entries WHERE id IN ({marks})", chunk):
+                e = entry_from_json(data)
+                out[e.id] = e
+        return out
+
+    def entries_by_rowid(self, rowids: Iterable[int]) -> dict[int, Entry]:
+        out: dict[int, Entry] = {}
+        for chunk in _chunks(list(rowids), 500):
+            marks = ",".join("?" * len(chunk))
+            for rowid, data in self.db.execute(f"SELECT rowid, data FROM entries WHERE rowid IN ({marks})", chunk):
+                out[rowid] = entry_from_json(data)
+        return out
+
+    def all_entries(self, searchable_only: bool = False) -> Iterator[Entry]:
+        sql = "SELECT data FROM entries" + (" WHERE searchable = 1" if searchable_only else "") + " ORDER BY rowid"
+        for (data,) in self.db.execute(sql):
+            yield entry_from_json(data)
+
+    def count(self) -> dict[str, int]:
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(searchable), 0), COALESCE(SUM(builtin), 0) FROM entries"
+        ).fetchone()
+        sources = self.db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+        return {"entries": row[0], "searchable": row[1], "builtin": row[2], "sources": sources}
+
+    def tagged(self, tags: list[str]) -> dict[int, int]:
+        """rowid → number of the given tags (exact, case-insensitive) a searchable entry carries."""
+        wanted = {t.lower() for t in tags}
+        out: dict[int, int] = {}
+        like = [f"%{t}%" for t in wanted]
+        sql = "SELECT rowid, tags FROM entries WHERE searchable = 1 AND (" + " OR ".join(
+            "tags LIKE ?" for _ in like) + ")"
+        for rowid, blob in self.db.execute(sql, like):
+            n = len(wanted & set(blob.split("\n")))
+            if n:
+                out[rowid] = n
+        return out
+
+    # -- search primitives --------------------------------------------------------------------
+    def lexical(self, fts_query: str, limit: int) -> list[tuple[int, float]]:
+        """(rowid, bm25 score ≥ 0, higher is better) for an FTS5 MATCH expression."""
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        try:
+            rows = self.db.execute(
+                f"SELECT rowid, bm25(entries_fts, {weights}) AS r FROM entries_fts WHERE entries_fts MATCH ? "
+                "ORDER BY r LIMIT ?",
+                (fts_query, limit),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(int(rowid), -float(r)) for rowid, r in rows]
+
+    def coverage(self, terms: list[str], rowids: list[int]) -> dict[int, int]:
+        """rowid → how many of the FTS terms each candidate contains."""
+        out: dict[int, int] = dict.fromkeys(rowids, 0)
+        marks = ",".join("?" * len(rowids))
+        for term in terms:
+            try:
+                rows = self.db.execute(
+                    f"SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid IN ({marks})",
+                    (term, *rowids),
+                ).fetchall()
+            except sqlite3.OperationalError:
+                continue
+            for (rowid,) in rows:
+                out[rowid] += 1
+        return out
+
+    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rowids, matrix) of all stored vectors, cached until the store changes."""
+        gen = self.generation()
+        if self._vec_cache is None or self._vec_cache[0] != gen:
+            rows = self.db.execute("SELECT rowid, vec FROM vectors ORDER BY rowid").fetchall()
+            rowids = np.array([r[0] for r in rows], dtype=np.int64)
+            matrix = embed.from_blobs([r[1] for r in rows])
+            self._vec_cache = (gen, rowids, matrix)
+        return self._vec_cache[1], self._vec_cache[2]
+
+    def entry_sources(self, rowids: Iterable[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(rowids), 500):
+            marks = ",".join("?" * len(chunk))
+            for rowid, source in self.db.execute(
+                f"SELECT rowid, source FROM entries WHERE rowid IN ({marks})", chunk
+            ):
+                out[rowid] = source
+        return out
+
+    def entry_meta(self, rowids: Iterable[int]) -> dict[int, tuple[str, int]]:
+        """rowid → (lang, builtin) for filtering and priors."""
+        out: dict[int, tuple[str, int]] = {}
+        for chunk in _chunks(list(rowids), 500):
+            marks = ",".join("?" * len(chunk))
+            for rowid, lang, builtin in self.db.execute(
+                f"SELECT rowid, lang, builtin FROM entries WHERE rowid IN ({marks})", chunk
+            ):
+                out[rowid] = (lang, builtin)
+        return out
+
+
+def _hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def now() -> float:
+    return time.time()
