@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class State:
@@ -45,16 +45,20 @@ def _open_store(with_builtin: bool = True) -> Store:
 def display_source(source: str) -> str:
     if source.startswith("builtin:"):
         return source
-    try:
-        return os.path.relpath(source)
-    except ValueError:
-        return source
+    cwd = os.getcwd()
+    if source.startswith(cwd + os.sep):
+        return os.path.relpath(source, cwd)
+    return source
 
 
 @app.callback()
 def main_options(
-    db: Annotated[str | None, typer.Option("--db", help="Knowledge database file (default: $MEDIC_DB, "
-                                                  "else the XDG data dir).", show_default=False)] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Knowledge database file (default: $MEDIC_DB, else the XDG data dir).", show_default=False
+        ),
+    ] = None,
 ) -> None:
     State.db = db
 
@@ -66,9 +70,16 @@ def index_cmd(
 ) -> None:
     """Index runbooks (Markdown, reStructuredText; ja/zh/ko/en). Unchanged files are skipped."""
     store = _open_store()
-    with Progress(TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=True,
-                  disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("[bold]indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, path: str) -> None:
@@ -94,8 +105,10 @@ def _print_hits(hits: list[SearchHit]) -> None:
     for n, hit in enumerate(hits, start=1):
         path = " › ".join(hit.heading_path[:-1])
         out.print(f"[bold]{n}. {escape(hit.title)}[/]  [cyan]\\[{hit.lang}][/]  score {hit.score:.2f}")
-        out.print(f"   [dim]{escape(display_source(hit.source))}:{hit.line_start}"
-                  f"{'  ' + escape(path) if path else ''}  id {hit.id}[/]")
+        out.print(
+            f"   [dim]{escape(display_source(hit.source))}:{hit.line_start}"
+            f"{'  ' + escape(path) if path else ''}  id {hit.id}[/]"
+        )
         snip = escape(hit.snippet)
         parts = snip.split("**")
         rendered = "".join(f"[bold yellow]{p}[/]" if i % 2 else p for i, p in enumerate(parts))
@@ -121,14 +134,22 @@ def search_cmd(
         _print_hits(hits)
 
 
-ROLE_LABELS = {Role.SYMPTOM: "Symptoms", Role.TEST: "Tests", Role.CAUSE: "Cause", Role.FIX: "Fix",
-               Role.ROLLBACK: "Rollback", Role.NOTE: "Notes"}
+ROLE_LABELS = {
+    Role.SYMPTOM: "Symptoms",
+    Role.TEST: "Tests",
+    Role.CAUSE: "Cause",
+    Role.FIX: "Fix",
+    Role.ROLLBACK: "Rollback",
+    Role.NOTE: "Notes",
+}
 
 
 def _print_entry(entry: Entry, store: Store) -> None:
     out.rule(f"[bold]{escape(entry.title)}")
-    out.print(f"[dim]{escape(display_source(entry.source))}:{entry.line_start}-{entry.line_end}  "
-              f"lang {entry.lang}  id {entry.id}" + (f"  role {entry.role}" if entry.is_part else "") + "[/]")
+    out.print(
+        f"[dim]{escape(display_source(entry.source))}:{entry.line_start}-{entry.line_end}  "
+        f"lang {entry.lang}  id {entry.id}" + (f"  role {entry.role}" if entry.is_part else "") + "[/]"
+    )
     out.print(f"[dim]{escape(' › '.join(entry.heading_path))}[/]")
     if entry.tags:
         out.print("tags: " + ", ".join(f"[magenta]!{escape(t)}[/]" for t in entry.tags))
@@ -138,8 +159,9 @@ def _print_entry(entry: Entry, store: Store) -> None:
         part = parts.get(ref.id)
         if part is None:
             continue
-        out.print(f"\n[bold green]{ROLE_LABELS.get(ref.role, ref.role)}[/] — {escape(part.title)} "
-                  f"[dim](id {part.id})[/]")
+        out.print(
+            f"\n[bold green]{ROLE_LABELS.get(ref.role, ref.role)}[/] — {escape(part.title)} [dim](id {part.id})[/]"
+        )
         _print_body(part)
 
 
@@ -161,7 +183,8 @@ def show_cmd(
     entry = store.get(entry_id)
     if as_json:
         data = entry.to_dict()
-        data["parts"] = [p.to_dict() for p in store.entries(r.id for r in entry.parts).values()]
+        parts = store.entries(r.id for r in entry.parts)
+        data["parts"] = [parts[r.id].to_dict() for r in entry.parts if r.id in parts]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         _print_entry(entry, store)
@@ -173,9 +196,19 @@ def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     store = _open_store()
     infos = store.sources()
     if as_json:
-        sys.stdout.write(json.dumps({"sources": [{"path": i.path, "format": i.fmt, "lang": i.lang,
-                                                  "builtin": i.builtin, "entries": i.entries} for i in infos]},
-                                    ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "sources": [
+                        {"path": i.path, "format": i.fmt, "lang": i.lang, "builtin": i.builtin, "entries": i.entries}
+                        for i in infos
+                    ]
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
         return
     for i in infos:
         out.print(f"{escape(display_source(i.path))}  [dim]{i.fmt} {i.lang} {i.entries} entries[/]")
@@ -184,7 +217,7 @@ def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
 def main() -> None:
     """Entry point: one line and a non-zero exit for user mistakes, tracebacks only for bugs."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except MedicError as exc:
         err.print(f"medic: {escape(str(exc))}")
         sys.exit(exc.exit_code)
@@ -198,6 +231,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

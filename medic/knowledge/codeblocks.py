@@ -12,14 +12,147 @@ COMMAND_LANGS = SHELL_LANGS | {"sql", "mysql", "psql", "promql", "influxql"}
 OUTPUT_LANGS = {"log", "logs", "text", "txt", "output", "plain", "plaintext", "none"}
 
 COMMAND_WORDS = frozenset(
-    """kubectl oc helm docker docker-compose podman crictl ctr systemctl journalctl sudo su ssh scp ssh-add
-    hive dsh dcp drbdadm drbdsetup etcdctl etcdutl konvoy kubeadm kubelet minikube kind git curl wget cd ls cat
-    grep egrep sed awk head tail du df find rm mv cp mkdir chmod chown export echo vi vim nano mount umount
-    xfs_repair fsck mkfs lsblk blkid ip ping nslookup dig host telnet nc openssl tar gzip stern influx mysql psql
-    mongo mongosh sqlite3 apt apt-get yum dnf rpm pip python python3 make terraform ansible ansible-playbook
-    aws az gcloud eksctl virtctl ceph rados rbd velero kustomize watch sort uniq xargs tee env set unset
-    source reboot shutdown service iptables firewall-cmd crontab free top ps kill pkill uptime dmesg lsof
-    netstat ss nmcli hostnamectl timedatectl chronyc ntpq date logout exit touch ln tr cut wc jq yq""".split()
+    [
+        "kubectl",
+        "oc",
+        "helm",
+        "docker",
+        "docker-compose",
+        "podman",
+        "crictl",
+        "ctr",
+        "systemctl",
+        "journalctl",
+        "sudo",
+        "su",
+        "ssh",
+        "scp",
+        "ssh-add",
+        "hive",
+        "dsh",
+        "dcp",
+        "drbdadm",
+        "drbdsetup",
+        "etcdctl",
+        "etcdutl",
+        "konvoy",
+        "kubeadm",
+        "kubelet",
+        "minikube",
+        "kind",
+        "git",
+        "curl",
+        "wget",
+        "cd",
+        "ls",
+        "cat",
+        "grep",
+        "egrep",
+        "sed",
+        "awk",
+        "head",
+        "tail",
+        "du",
+        "df",
+        "find",
+        "rm",
+        "mv",
+        "cp",
+        "mkdir",
+        "chmod",
+        "chown",
+        "export",
+        "echo",
+        "vi",
+        "vim",
+        "nano",
+        "mount",
+        "umount",
+        "xfs_repair",
+        "fsck",
+        "mkfs",
+        "lsblk",
+        "blkid",
+        "ip",
+        "ping",
+        "nslookup",
+        "dig",
+        "host",
+        "telnet",
+        "nc",
+        "openssl",
+        "tar",
+        "gzip",
+        "stern",
+        "influx",
+        "mysql",
+        "psql",
+        "mongo",
+        "mongosh",
+        "sqlite3",
+        "apt",
+        "apt-get",
+        "yum",
+        "dnf",
+        "rpm",
+        "pip",
+        "python",
+        "python3",
+        "make",
+        "terraform",
+        "ansible",
+        "ansible-playbook",
+        "aws",
+        "az",
+        "gcloud",
+        "eksctl",
+        "virtctl",
+        "ceph",
+        "rados",
+        "rbd",
+        "velero",
+        "kustomize",
+        "watch",
+        "sort",
+        "uniq",
+        "xargs",
+        "tee",
+        "env",
+        "set",
+        "unset",
+        "source",
+        "reboot",
+        "shutdown",
+        "service",
+        "iptables",
+        "firewall-cmd",
+        "crontab",
+        "free",
+        "top",
+        "ps",
+        "kill",
+        "pkill",
+        "uptime",
+        "dmesg",
+        "lsof",
+        "netstat",
+        "ss",
+        "nmcli",
+        "hostnamectl",
+        "timedatectl",
+        "chronyc",
+        "ntpq",
+        "date",
+        "logout",
+        "exit",
+        "touch",
+        "ln",
+        "tr",
+        "cut",
+        "wc",
+        "jq",
+        "yq",
+    ]
 )
 
 _PROMPT = re.compile(r"^\s*(?:[\w.@-]+[:~][^$#>]*)?[$#>]\s+\S")
@@ -53,8 +186,7 @@ def is_command_line(line: str) -> bool:
     if _PROMPT.match(line):
         return True
     word = first_word(s)
-    return (word in COMMAND_WORDS or word.startswith("./") or word.endswith(".sh")
-            or bool(_ASSIGN.match(s)))
+    return word in COMMAND_WORDS or word.startswith("./") or word.endswith(".sh") or bool(_ASSIGN.match(s))
 
 
 def classify(text: str, lang: str) -> CodeKind:
@@ -67,8 +199,9 @@ def classify(text: str, lang: str) -> CodeKind:
     body = [ln for ln in lines if not ln.lstrip().startswith("#") or _ROOT_PROMPT.match(ln)] or lines
     commands = sum(1 for ln in body if is_command_line(ln))
     prompts = sum(1 for ln in body if _PROMPT.match(ln))
-    if lang in ("sql", "mysql", "psql") or (lang == "" and all(_SQL.match(ln) or ln.lstrip().startswith("--")
-                                                                  for ln in lines)):
+    if lang in ("sql", "mysql", "psql") or (
+        lang == "" and all(_SQL.match(ln) or ln.lstrip().startswith("--") for ln in lines)
+    ):
         return CodeKind.COMMAND
     if prompts and commands < len(body):
         return CodeKind.OUTPUT  # a session: prompts followed by what they printed
@@ -79,9 +212,10 @@ def classify(text: str, lang: str) -> CodeKind:
     loglike = sum(1 for ln in lines if _LOGLIKE.search(ln))
     if loglike * 2 > len(lines):
         return CodeKind.OUTPUT
-    if lines[0].lstrip().startswith(("apiVersion:", "kind:", "[")) or sum(
-        1 for ln in lines if _YAMLISH.match(ln)
-    ) * 10 >= len(lines) * 8:
+    if (
+        lines[0].lstrip().startswith(("apiVersion:", "kind:", "["))
+        or sum(1 for ln in lines if _YAMLISH.match(ln)) * 10 >= len(lines) * 8
+    ):
         return CodeKind.CONFIG
     if lang in OUTPUT_LANGS or loglike:
         return CodeKind.OUTPUT
@@ -104,8 +238,11 @@ def guess_lang(text: str, kind: CodeKind, lang: str) -> str:
     if lang:
         return lang
     if kind is CodeKind.COMMAND:
-        return "sql" if all(_SQL.match(ln) or not ln.strip() or ln.lstrip().startswith("--")
-                            for ln in text.splitlines()) else "sh"
+        return (
+            "sql"
+            if all(_SQL.match(ln) or not ln.strip() or ln.lstrip().startswith("--") for ln in text.splitlines())
+            else "sh"
+        )
     if kind is CodeKind.CONFIG:
         stripped = text.lstrip()
         if stripped.startswith(("{", "[{")):

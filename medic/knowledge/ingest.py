@@ -21,7 +21,7 @@ from medic.knowledge.text import detect_language
 from medic.model import Entry
 
 # Bump when parsing changes what an unchanged file yields: every file is then parsed again.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 BUILTIN_PREFIX = "builtin:"
 
 Progress = Callable[[int, int, str], None]
@@ -45,8 +45,9 @@ def parse_text(text: str, fmt: str) -> ParsedDocument:
 
 
 def entries_for(text: str, fmt: str, source: str, fallback_title: str, builtin: bool = False) -> list[Entry]:
-    return build_entries(parse_text(text, fmt), source=source, source_key=source,
-                         fallback_title=fallback_title, builtin=builtin)
+    return build_entries(
+        parse_text(text, fmt), source=source, source_key=source, fallback_title=fallback_title, builtin=builtin
+    )
 
 
 def _walk(root: Path) -> list[Path]:
@@ -67,14 +68,22 @@ def _fingerprint(sha256: str) -> str:
 def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = False) -> int:
     entries = entries_for(rb.text, rb.fmt, source, fallback_title=rb.path.stem, builtin=builtin)
     lang = detect_language(rb.text[:20000])
-    info = SourceInfo(path=source, sha256=_fingerprint(rb.sha256), fmt=rb.fmt, lang=lang, builtin=builtin,
-                      entries=len(entries), indexed_at=now())
+    info = SourceInfo(
+        path=source,
+        sha256=_fingerprint(rb.sha256),
+        fmt=rb.fmt,
+        lang=lang,
+        builtin=builtin,
+        entries=len(entries),
+        indexed_at=now(),
+    )
     store.replace_source(info, entries, searchable(entries))
     return len(entries)
 
 
-def index_paths(store: Store, paths: Iterable[str], progress: Progress | None = None,
-                force: bool = False) -> IndexReport:
+def index_paths(
+    store: Store, paths: Iterable[str], progress: Progress | None = None, force: bool = False
+) -> IndexReport:
     """Index files and folders (recursively). Unchanged files are skipped, changed ones replaced, and
     files that disappeared from an indexed folder are removed. A file that cannot be read is reported
     and skipped; everything else is still indexed."""
@@ -125,6 +134,7 @@ def index_paths(store: Store, paths: Iterable[str], progress: Progress | None = 
 
 # -- the built-in catalog -----------------------------------------------------------------------
 
+
 def builtin_files() -> list[tuple[str, bytes]]:
     """(name, content) of every catalog file shipped in the package."""
     root = resources.files("medic.knowledge") / "catalog"
@@ -157,8 +167,9 @@ def ensure_builtin(store: Store) -> bool:
     for name, data in files:
         source = BUILTIN_PREFIX + name
         text = decode_runbook(Path(name), data)
-        rb = RunbookText(path=Path(name), text=text, sha256=hashlib.sha256(data).hexdigest(),
-                         fmt=detect_format(Path(name), text))
+        rb = RunbookText(
+            path=Path(name), text=text, sha256=hashlib.sha256(data).hexdigest(), fmt=detect_format(Path(name), text)
+        )
         known = store.source(source)
         if known is None or known.sha256 != _fingerprint(rb.sha256):
             _store_runbook(store, rb, source, builtin=True)

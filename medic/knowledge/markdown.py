@@ -92,5 +92,4 @@ def parse_markdown(text: str) -> ParsedDocument:
 
     for idx, sec in enumerate(sections):
         sec.end_line = sections[idx + 1].line - 1 if idx + 1 < len(sections) else line_count
-    return ParsedDocument(fmt="markdown", title=doc_title, preamble=preamble, sections=sections,
-                          line_count=line_count)
+    return ParsedDocument(fmt="markdown", title=doc_title, preamble=preamble, sections=sections, line_count=line_count)

@@ -14,9 +14,15 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 RST_SUFFIXES = {".rst", ".rest"}
 TEXT_SUFFIXES = {".txt", ".text"}
 RUNBOOK_SUFFIXES = MARKDOWN_SUFFIXES | RST_SUFFIXES | TEXT_SUFFIXES
-_LEGACY_ENCODINGS = (("shift_jis", "Shift_JIS"), ("euc_jp", "EUC-JP"), ("gbk", "GBK"), ("euc_kr", "EUC-KR"),
-                     ("big5", "Big5"))
+_LEGACY_ENCODINGS = (
+    ("shift_jis", "Shift_JIS"),
+    ("euc_jp", "EUC-JP"),
+    ("gbk", "GBK"),
+    ("euc_kr", "EUC-KR"),
+    ("big5", "Big5"),
+)
 
+_KOREAN_COMMON = "이는을의에가다하고서를지한기로도있습니"
 _RST_ADORNMENT = re.compile(r"""^([=\-~^"'`#*+_:.])\1{2,}\s*$""")
 _MD_HEADING = re.compile(r"^#{1,6}\s+\S")
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")
@@ -32,13 +38,34 @@ class RunbookText:
 
 
 def _legacy_guess(data: bytes) -> str | None:
+    """The legacy CJK encoding a file most plausibly uses (kana for Japanese, Hangul for Korean)."""
+    from medic.knowledge.text import script_counts
+
+    decoded: dict[str, dict[str, int]] = {}
+    korean_common = 0
     for codec, name in _LEGACY_ENCODINGS:
         try:
-            data.decode(codec)
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        return name
-    return None
+        decoded[name] = script_counts(text)
+        if name == "EUC-KR":
+            korean_common = sum(text.count(ch) for ch in _KOREAN_COMMON)
+
+    def share(name: str, script: str) -> float:
+        c = decoded[name]
+        return c[script] / max(1, c["kana"] + c["hangul"] + c["han"])
+
+    for name in ("Shift_JIS", "EUC-JP"):  # real Japanese text has plenty of kana
+        if name in decoded and share(name, "kana") >= 0.2:
+            return name
+    # Korean is mostly Hangul with frequent particles; GBK bytes read as EUC-KR give rare syllables
+    if "EUC-KR" in decoded and share("EUC-KR", "hangul") >= 0.6 and korean_common * 20 >= decoded["EUC-KR"]["hangul"]:
+        return "EUC-KR"
+    for name in ("GBK", "Big5"):
+        if name in decoded:
+            return name
+    return next(iter(decoded), None)
 
 
 def decode_runbook(path: Path, data: bytes) -> str:
@@ -82,9 +109,9 @@ def sniff_format(text: str) -> str:
     for i, line in enumerate(lines):
         if _MD_HEADING.match(line) or _MD_FENCE.match(line):
             md += 1
-        elif _RST_ADORNMENT.match(line) and i > 0 and lines[i - 1].strip() and not _RST_ADORNMENT.match(lines[i - 1]):
-            rst += 1
-        elif _RST_DIRECTIVE.search(line):
+        elif (
+            _RST_ADORNMENT.match(line) and i > 0 and lines[i - 1].strip() and not _RST_ADORNMENT.match(lines[i - 1])
+        ) or _RST_DIRECTIVE.search(line):
             rst += 1
     return "rst" if rst > md else "markdown"
 
@@ -97,13 +124,15 @@ def read_runbook(path: Path) -> RunbookText:
             raise RunbookError(shown, reason)
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise RunbookError(shown, f"too large for a runbook ({size / 1048576:.1f} MB > "
-                                      f"{MAX_BYTES // 1048576} MB); split it or index its sections")
+            raise RunbookError(
+                shown,
+                f"too large for a runbook ({size / 1048576:.1f} MB > "
+                f"{MAX_BYTES // 1048576} MB); split it or index its sections",
+            )
         data = path.read_bytes()
     except PermissionError:
         raise RunbookError(shown, "permission denied") from None
     except OSError as exc:
         raise RunbookError(shown, exc.strerror or str(exc)) from None
     text = decode_runbook(path, data)
-    return RunbookText(path=path, text=text, sha256=hashlib.sha256(data).hexdigest(),
-                       fmt=detect_format(path, text))
+    return RunbookText(path=path, text=text, sha256=hashlib.sha256(data).hexdigest(), fmt=detect_format(path, text))

@@ -15,21 +15,133 @@ from medic.model import Role
 
 # Order matters: the first role whose keyword fits wins ("リカバリー手順について補足" is a note).
 ROLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
-    (Role.ROLLBACK, ("rollback", "roll back", "roll-back", "backout", "revert", "切り戻し", "切戻し",
-                     "ロールバック", "回滚", "回退", "롤백", "원복")),
-    (Role.NOTE, ("notes", "note", "caveats", "caveat", "warnings", "remarks", "impact", "留意事項", "注意事項",
-                 "注意点", "補足", "备注", "补充", "注意事项", "注意", "참고", "주의사항", "주의", "비고")),
-    (Role.TEST, ("tests", "test", "diagnosis", "diagnose", "diagnostics", "diagnosing", "troubleshooting steps",
-                 "investigation", "verification", "how to check", "check", "診断する", "診断", "確認方法",
-                 "切り分け", "调查", "诊断", "排查", "检查方法", "테스트", "진단", "점검", "확인 방법")),
+    (
+        Role.ROLLBACK,
+        (
+            "rollback",
+            "roll back",
+            "roll-back",
+            "backout",
+            "revert",
+            "切り戻し",
+            "切戻し",
+            "ロールバック",
+            "回滚",
+            "回退",
+            "롤백",
+            "원복",
+        ),
+    ),
+    (
+        Role.NOTE,
+        (
+            "notes",
+            "note",
+            "caveats",
+            "caveat",
+            "warnings",
+            "remarks",
+            "impact",
+            "留意事項",
+            "注意事項",
+            "注意点",
+            "補足",
+            "备注",
+            "补充",
+            "注意事项",
+            "注意",
+            "참고",
+            "주의사항",
+            "주의",
+            "비고",
+        ),
+    ),
+    (
+        Role.TEST,
+        (
+            "tests",
+            "test",
+            "diagnosis",
+            "diagnose",
+            "diagnostics",
+            "diagnosing",
+            "troubleshooting steps",
+            "investigation",
+            "verification",
+            "how to check",
+            "check",
+            "診断する",
+            "診断",
+            "確認方法",
+            "切り分け",
+            "调查",
+            "诊断",
+            "排查",
+            "检查方法",
+            "테스트",
+            "진단",
+            "점검",
+            "확인 방법",
+        ),
+    ),
     (Role.CAUSE, ("root cause", "causes", "cause", "reason", "原因", "원인")),
-    (Role.FIX, ("solutions", "solution", "fix", "fixes", "resolution", "remediation", "mitigation",
-                "workaround", "recovery", "how to fix", "resolve", "リカバリー手順", "リカバリー", "復旧手順",
-                "復旧方法", "対処方法", "対処法", "対処", "対応方法", "解決方法", "解決策", "解決", "回避策",
-                "解决方法", "解决方案", "解决办法", "解决", "处理方法", "修复", "해결방법", "해결 방법", "해결책",
-                "해결", "조치 방법", "조치")),
-    (Role.SYMPTOM, ("symptoms", "symptom", "situation", "meaning", "現象", "症状", "事象",
-                    "现象", "问题现象", "상황", "증상", "현상")),
+    (
+        Role.FIX,
+        (
+            "solutions",
+            "solution",
+            "fix",
+            "fixes",
+            "resolution",
+            "remediation",
+            "mitigation",
+            "workaround",
+            "recovery",
+            "how to fix",
+            "resolve",
+            "リカバリー手順",
+            "リカバリー",
+            "復旧手順",
+            "復旧方法",
+            "対処方法",
+            "対処法",
+            "対処",
+            "対応方法",
+            "解決方法",
+            "解決策",
+            "解決",
+            "回避策",
+            "解决方法",
+            "解决方案",
+            "解决办法",
+            "解决",
+            "处理方法",
+            "修复",
+            "해결방법",
+            "해결 방법",
+            "해결책",
+            "해결",
+            "조치 방법",
+            "조치",
+        ),
+    ),
+    (
+        Role.SYMPTOM,
+        (
+            "symptoms",
+            "symptom",
+            "situation",
+            "meaning",
+            "現象",
+            "症状",
+            "事象",
+            "现象",
+            "问题现象",
+            "상황",
+            "증상",
+            "현상",
+        ),
+    ),
 )
 
 _STRIP = re.compile(r"^[\s\d.()\[\]#:：\-–—)）]*|[\s\d.()（）\[\]:：\-–—]*$")
@@ -57,15 +169,21 @@ def heading_role(heading: str) -> Role:
             if text == word:
                 return role
             if text.startswith(word):
-                rest = text[len(word):]
-                if rest.startswith(_SEPARATORS) and (not _CJK.search(word) or rest[:1] in ":：(（-–— "):
-                    # a Latin keyword followed by more words ("solution 2", "diagnosis of pods")
-                    # counts only when the heading stays short, a CJK one only with a separator
-                    if _CJK.search(word) or len(text.split()) <= 4:
-                        return role
+                rest = text[len(word) :]
+                # a Latin keyword followed by more words ("solution 2", "diagnosis of pods") counts only
+                # when the heading stays short, a CJK one only with a separator
+                if (
+                    rest.startswith(_SEPARATORS)
+                    and (not _CJK.search(word) or rest[:1] in ":：(（-–— ")
+                    and (_CJK.search(word) or len(text.split()) <= 4)
+                ):
+                    return role
             if _CJK.search(word) and text.endswith(word) and len(text) > len(word):
                 return role
-            if not _CJK.search(word) and (text.endswith(" " + word) or text.endswith("-" + word)) \
-                    and role in (Role.ROLLBACK, Role.NOTE):
+            if (
+                not _CJK.search(word)
+                and (text.endswith(" " + word) or text.endswith("-" + word))
+                and role in (Role.ROLLBACK, Role.NOTE)
+            ):
                 return role
     return Role.NONE

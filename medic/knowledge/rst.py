@@ -66,7 +66,7 @@ def _blocks_of(node: nodes.Element, out: list[Block], depth: int = 0) -> None:
             continue
         line = child.line or 0 if isinstance(child, nodes.Element) else 0
         if isinstance(child, (nodes.literal_block, nodes.doctest_block)):
-            classes = child.get("classes", [])
+            classes: list[str] = child.get("classes", [])
             lang = next((c for c in classes if c != "code"), "")
             out.append(Block(text=child.astext().rstrip("\n"), line=line, code=True, lang=lang))
         elif isinstance(child, (nodes.bullet_list, nodes.enumerated_list)):
@@ -74,30 +74,41 @@ def _blocks_of(node: nodes.Element, out: list[Block], depth: int = 0) -> None:
             for n, item in enumerate(child.children, start=int(child.get("start", 1) or 1)):
                 first = True
                 sub: list[Block] = []
-                _blocks_of(item, sub, depth + 1)
+                if isinstance(item, nodes.Element):
+                    _blocks_of(item, sub, depth + 1)
                 for b in sub:
                     if not b.code and first:
                         b.text = ("  " * depth) + (f"{n}. " if ordered else "- ") + b.text
                         first = False
                     out.append(b)
-        elif isinstance(child, nodes.Admonition):
+        elif isinstance(child, nodes.Admonition) and isinstance(child, nodes.Element):
             sub = []
             _blocks_of(child, sub, depth)
-            kind = child.tagname.capitalize()
+            kind = str(child.tagname).capitalize()
             for b in sub:
                 if not b.code:
                     b.text = f"{kind}: {b.text}"
                 out.append(b)
-        elif isinstance(child, (nodes.paragraph, nodes.line_block, nodes.definition_list, nodes.field_list,
-                                nodes.table, nodes.block_quote)):
+        elif isinstance(
+            child,
+            (
+                nodes.paragraph,
+                nodes.line_block,
+                nodes.definition_list,
+                nodes.field_list,
+                nodes.table,
+                nodes.block_quote,
+            ),
+        ):
             if isinstance(child, nodes.block_quote):
                 _blocks_of(child, out, depth)
             else:
                 text = _text_of(child)
                 if text:
                     out.append(Block(text=text, line=line))
-        elif isinstance(child, (nodes.title, nodes.system_message, nodes.comment, nodes.target,
-                                nodes.substitution_definition)):
+        elif isinstance(
+            child, (nodes.title, nodes.system_message, nodes.comment, nodes.target, nodes.substitution_definition)
+        ):
             continue
         elif isinstance(child, nodes.Element):
             _blocks_of(child, out, depth)
@@ -127,11 +138,14 @@ def parse_rst(text: str) -> ParsedDocument:
             if isinstance(child, nodes.section):
                 title = child.next_node(nodes.title)
                 title_text = _text_of(title) if title is not None else ""
-                ids = child.get("ids", [])
-                names = child.get("names", [])
-                sec = RawSection(level=level, title=title_text,
-                                 anchor=(names[0] if names else (ids[0] if ids else slugify(title_text))),
-                                 line=_title_line(title, lines) if title is not None else 1)
+                ids: list[str] = child.get("ids", [])
+                names: list[str] = child.get("names", [])
+                sec = RawSection(
+                    level=level,
+                    title=title_text,
+                    anchor=(names[0] if names else (ids[0] if ids else slugify(title_text))),
+                    line=_title_line(title, lines) if title is not None else 1,
+                )
                 _blocks_of(child, sec.blocks)
                 sections.append(sec)
                 walk(child, level + 1)

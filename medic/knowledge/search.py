@@ -18,7 +18,7 @@ from medic.errors import InputError
 from medic.knowledge import embed
 from medic.knowledge.sections import parse_tag_line
 from medic.knowledge.store import Store
-from medic.knowledge.text import cjk_bigrams, expand_glossary, glossary_terms, is_cjk, tokens
+from medic.knowledge.text import cjk_bigrams, expand_glossary, glossary_terms, is_cjk, split_camel, tokens
 from medic.model import Entry, SearchHit
 
 W_LEX = 0.55
@@ -31,10 +31,97 @@ OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "cont
 CANDIDATES = 200
 
 STOPWORDS = frozenset(
-    """a an the and or of to in on at for from by with without is are was were be been it its this that these
-    those as into how what why when where which who can cannot can't do does did not no my our your their i
-    we you they he she them there here then than so if else all any some after before about over under up
-    down out off again once only own same too very s t just don should now get got""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "without",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "as",
+        "into",
+        "how",
+        "what",
+        "why",
+        "when",
+        "where",
+        "which",
+        "who",
+        "can",
+        "cannot",
+        "can't",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "my",
+        "our",
+        "your",
+        "their",
+        "i",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "them",
+        "there",
+        "here",
+        "then",
+        "than",
+        "so",
+        "if",
+        "else",
+        "all",
+        "any",
+        "some",
+        "after",
+        "before",
+        "about",
+        "over",
+        "under",
+        "up",
+        "down",
+        "out",
+        "off",
+        "again",
+        "once",
+        "only",
+        "own",
+        "same",
+        "too",
+        "very",
+        "s",
+        "t",
+        "just",
+        "don",
+        "should",
+        "now",
+        "get",
+        "got",
+    ]
 )
 
 
@@ -80,8 +167,14 @@ def fts_expression(q: Query) -> str:
     return " OR ".join(fts_terms(q))
 
 
-def search(store: Store, text: str, lang: str | None = None, limit: int = 10,
-           include_builtin: bool = True, semantic: bool = True) -> list[SearchHit]:
+def search(
+    store: Store,
+    text: str,
+    lang: str | None = None,
+    limit: int = 10,
+    include_builtin: bool = True,
+    semantic: bool = True,
+) -> list[SearchHit]:
     if limit < 1:
         raise InputError("--limit must be at least 1")
     q = parse_query(text)
@@ -102,14 +195,16 @@ def search(store: Store, text: str, lang: str | None = None, limit: int = 10,
     if semantic and embed.available():
         rowids, matrix = store.vectors()
         if len(rowids):
-            qv = embed.encode([expand_glossary(q.text.lstrip("!"))])[0]
+            qv = embed.encode([expand_glossary(split_camel(q.text.lstrip("!")))])[0]
             sims = matrix @ qv
-            k = min(CANDIDATES, len(sims))
+            k = min(CANDIDATES * 2, len(sims))
             top = np.argpartition(-sims, k - 1)[:k]
-            for i in top:
-                sim = float(sims[i])
+            best_sim: dict[int, float] = {}
+            for i in top:  # an entry has a title vector and a lead vector: the closer one counts
+                rid = int(rowids[i])
+                best_sim[rid] = max(best_sim.get(rid, -1.0), float(sims[i]))
+            for rid, sim in best_sim.items():
                 if sim > SEM_FLOOR:
-                    rid = int(rowids[i])
                     scores[rid] = scores.get(rid, 0.0) + W_SEM * (sim - SEM_FLOOR) / (1 - SEM_FLOOR)
 
     if q.tags:
@@ -138,10 +233,19 @@ def search(store: Store, text: str, lang: str | None = None, limit: int = 10,
     hits: list[SearchHit] = []
     for score, rowid in ranked:
         entry = by_rowid[rowid]
-        hits.append(SearchHit(id=entry.id, source=entry.source, heading_path=entry.heading_path,
-                              title=entry.title, lang=entry.lang, score=score,
-                              snippet=snippet(store, entry, q), line_start=entry.line_start,
-                              builtin=entry.builtin))
+        hits.append(
+            SearchHit(
+                id=entry.id,
+                source=entry.source,
+                heading_path=entry.heading_path,
+                title=entry.title,
+                lang=entry.lang,
+                score=score,
+                snippet=snippet(store, entry, q),
+                line_start=entry.line_start,
+                builtin=entry.builtin,
+            )
+        )
     return hits
 
 

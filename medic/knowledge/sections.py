@@ -79,8 +79,9 @@ def _rollback_target(title: str, siblings: list[_Node]) -> _Node | None:
     return None
 
 
-def build_entries(doc: ParsedDocument, source: str, source_key: str, fallback_title: str,
-                  builtin: bool = False) -> list[Entry]:
+def build_entries(
+    doc: ParsedDocument, source: str, source_key: str, fallback_title: str, builtin: bool = False
+) -> list[Entry]:
     """Turn a parsed runbook into entries, one per heading section (or one for a file without any)."""
     all_text = "\n".join(b.text for s in doc.sections for b in s.blocks if not b.code)
     all_text += "\n" + "\n".join(s.title for s in doc.sections)
@@ -89,8 +90,16 @@ def build_entries(doc: ParsedDocument, source: str, source_key: str, fallback_ti
 
     sections = list(doc.sections)
     if not sections:
-        sections = [RawSection(level=1, title=doc.title or fallback_title, anchor="", line=1,
-                               end_line=doc.line_count, blocks=doc.preamble)]
+        sections = [
+            RawSection(
+                level=1,
+                title=doc.title or fallback_title,
+                anchor="",
+                line=1,
+                end_line=doc.line_count,
+                blocks=doc.preamble,
+            )
+        ]
 
     entries: list[Entry] = []
     stack: list[_Node] = []
@@ -114,7 +123,7 @@ def build_entries(doc: ParsedDocument, source: str, source_key: str, fallback_ti
         seen_paths[tuple(path)] = ordinal + 1
         tags, prose = split_tags([b.text for b in sec.blocks if not b.code])
         body = "\n".join(prose)
-        lang = detect_language(f"{sec.title}\n{body}", default=doc_lang, min_chars=16)
+        lang = "en" if builtin else detect_language(f"{sec.title}\n{body}", default=doc_lang, min_chars=16)
         entry = Entry(
             id=entry_id(source_key, path, ordinal),
             source=source,
@@ -132,8 +141,7 @@ def build_entries(doc: ParsedDocument, source: str, source_key: str, fallback_ti
             parent_id=parent.entry.id if parent else None,
             builtin=builtin,
         )
-        node = _Node(entry=entry, level=sec.level,
-                     in_part=role is not Role.NONE or bool(parent and parent.in_part))
+        node = _Node(entry=entry, level=sec.level, in_part=role is not Role.NONE or bool(parent and parent.in_part))
         if parent is not None and role is not Role.NONE:
             parent.entry.parts.append(PartRef(id=entry.id, role=role, title=entry.title))
         children.setdefault(entry.parent_id, []).append(node)
@@ -143,7 +151,7 @@ def build_entries(doc: ParsedDocument, source: str, source_key: str, fallback_ti
     # an entry's range runs to the end of its sub-tree: the next heading at its level or above
     for idx, entry in enumerate(entries):
         end = doc.line_count
-        for later in entries[idx + 1:]:
+        for later in entries[idx + 1 :]:
             if later.level <= entry.level and later.parent_id != entry.id:
                 end = later.line_start - 1
                 break

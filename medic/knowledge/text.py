@@ -117,8 +117,10 @@ GLOSSARY: dict[str, str] = {
     "cm": "configmap",
     "fs": "file system",
 }
-_RE_GLOSSARY = re.compile(r"(?<![A-Za-z0-9_-])(" + "|".join(sorted(map(re.escape, GLOSSARY), key=len, reverse=True))
-                          + r")(?![A-Za-z0-9_-])", re.I)
+_RE_GLOSSARY = re.compile(
+    r"(?<![A-Za-z0-9_-])(" + "|".join(sorted(map(re.escape, GLOSSARY), key=len, reverse=True)) + r")(?![A-Za-z0-9_-])",
+    re.I,
+)
 
 
 def expand_glossary(text: str) -> str:
@@ -130,3 +132,12 @@ def glossary_terms(text: str) -> str:
     """The plain words of every shorthand found in ``text`` (added to the lexical index)."""
     found = dict.fromkeys(GLOSSARY[m.group(1).lower()] for m in _RE_GLOSSARY.finditer(text))
     return " ".join(found)
+
+
+_RE_CAMEL = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+_RE_CAMEL_SPLIT = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def split_camel(text: str) -> str:
+    """``NodeFilesystemAlmostOutOfSpace`` → ``Node Filesystem Almost Out Of Space`` (alert and kind names)."""
+    return _RE_CAMEL.sub(lambda m: " ".join(_RE_CAMEL_SPLIT.split(m.group(0))), text)

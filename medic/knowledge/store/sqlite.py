@@ -20,10 +20,10 @@ import numpy as np
 
 from medic.errors import KnowledgeError, StoreError
 from medic.knowledge import embed
-from medic.knowledge.text import expand_glossary, glossary_terms, segment
+from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
 from medic.model import CodeBlock, Entry, PartRef, Role
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -50,7 +50,10 @@ CREATE INDEX IF NOT EXISTS entries_source ON entries(source);
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
     title, heading, body, tags, code, tokenize = 'porter unicode61 remove_diacritics 2'
 );
-CREATE TABLE IF NOT EXISTS vectors (rowid INTEGER PRIMARY KEY, ehash TEXT NOT NULL, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vectors (
+    rowid INTEGER NOT NULL, kind INTEGER NOT NULL, ehash TEXT NOT NULL, vec BLOB NOT NULL,
+    PRIMARY KEY (rowid, kind)
+);
 """
 # bm25 column weights: title, heading path, body (with parts), tags, code
 BM25_WEIGHTS = (10.0, 3.0, 1.0, 6.0, 0.4)
@@ -90,7 +93,7 @@ class IndexDoc:
     body: str
     tags: str
     code: str
-    embed_text: str
+    embed_texts: list[str]  # [title with its parent, lead of the symptom or body]
 
 
 def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
@@ -111,12 +114,21 @@ def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
             symptom = part.body
     body = "\n".join(b for b in bodies if b)
     lead = (symptom or entry.body).strip().replace("\n", " ")
-    parents = " / ".join(entry.heading_path[-3:-1])
-    embed_text = f"{entry.title}. {lead[:240]} ({parents})" if parents else f"{entry.title}. {lead[:240]}"
+    parent = entry.heading_path[-2] if len(entry.heading_path) > 1 else ""
+    embed_texts = [f"{entry.title} ({parent})" if parent else entry.title]
+    if lead:
+        embed_texts.append(lead[:200])
     extra = glossary_terms(f"{entry.title}\n{body}")
-    return IndexDoc(title=f"{entry.title} {glossary_terms(entry.title)}".strip(),
-                    heading=" / ".join(entry.heading_path[:-1]), body=f"{body}\n{extra}" if extra else body,
-                    tags=" ".join(tags), code="\n".join(codes), embed_text=expand_glossary(embed_text))
+    camel = split_camel(entry.title)
+    title_extra = " ".join(x for x in (camel if camel != entry.title else "", glossary_terms(entry.title)) if x)
+    return IndexDoc(
+        title=f"{entry.title} {title_extra}".strip(),
+        heading=" / ".join(entry.heading_path[:-1]),
+        body=f"{body}\n{extra}" if extra else body,
+        tags=" ".join(tags),
+        code="\n".join(codes),
+        embed_texts=[expand_glossary(split_camel(t)) for t in embed_texts],
+    )
 
 
 class Store:
@@ -134,8 +146,9 @@ class Store:
             if version is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif version != SCHEMA_VERSION:
-                raise StoreError(f"{path}: database schema {version} is not {SCHEMA_VERSION}; "
-                                 "re-create it with a new --db path")
+                raise StoreError(
+                    f"{path}: database schema {version} is not {SCHEMA_VERSION}; re-create it with a new --db path"
+                )
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
         except OSError as exc:
@@ -175,7 +188,7 @@ class Store:
         row = self.db.execute(
             "SELECT path, sha256, fmt, lang, builtin, entries, indexed_at FROM sources WHERE path = ?", (path,)
         ).fetchone()
-        return SourceInfo(*row[:4], bool(row[4]), row[5], row[6]) if row else None
+        return _source_info(row) if row else None
 
     def sources(self, builtin: bool | None = None) -> list[SourceInfo]:
         sql = "SELECT path, sha256, fmt, lang, builtin, entries, indexed_at FROM sources"
@@ -183,7 +196,7 @@ class Store:
         if builtin is not None:
             sql += " WHERE builtin = ?"
             args = (int(builtin),)
-        return [SourceInfo(*r[:4], bool(r[4]), r[5], r[6]) for r in self.db.execute(sql + " ORDER BY path", args)]
+        return [_source_info(r) for r in self.db.execute(sql + " ORDER BY path", args)]
 
     def _delete_source_rows(self, path: str) -> dict[str, bytes]:
         """Remove a source's entries; return its vectors by text hash so unchanged texts are reused."""
@@ -212,13 +225,21 @@ class Store:
         docs = {e.id: index_doc(e, children) for e in entries if e.id in searchable_ids}
         with self.transaction():
             old_vectors = self._delete_source_rows(info.path)
-            pending: list[tuple[int, str, str]] = []
+            pending: list[tuple[int, int, str, str]] = []
             for e in entries:
                 cur = self.db.execute(
                     "INSERT INTO entries(id, source, title, lang, searchable, builtin, tags, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (e.id, e.source, e.title, e.lang, int(e.id in docs), int(e.builtin),
-                     "\n".join(t.lower() for t in e.tags), json.dumps(e.to_dict(), ensure_ascii=False)),
+                    (
+                        e.id,
+                        e.source,
+                        e.title,
+                        e.lang,
+                        int(e.id in docs),
+                        int(e.builtin),
+                        "\n".join(t.lower() for t in e.tags),
+                        json.dumps(e.to_dict(), ensure_ascii=False),
+                    ),
                 )
                 rowid = int(cur.lastrowid or 0)
                 doc = docs.get(e.id)
@@ -226,35 +247,46 @@ class Store:
                     continue
                 self.db.execute(
                     "INSERT INTO entries_fts(rowid, title, heading, body, tags, code) VALUES (?, ?, ?, ?, ?, ?)",
-                    (rowid, segment(doc.title), segment(doc.heading), segment(doc.body), segment(doc.tags),
-                     segment(doc.code)),
+                    (
+                        rowid,
+                        segment(doc.title),
+                        segment(doc.heading),
+                        segment(doc.body),
+                        segment(doc.tags),
+                        segment(doc.code),
+                    ),
                 )
-                pending.append((rowid, _hash(doc.embed_text), doc.embed_text))
+                for kind, text in enumerate(doc.embed_texts):
+                    pending.append((rowid, kind, _hash(text), text))
             self._store_vectors(pending, old_vectors)
             self.db.execute(
                 "INSERT INTO sources(path, sha256, fmt, lang, builtin, entries, indexed_at) VALUES (?,?,?,?,?,?,?)",
                 (info.path, info.sha256, info.fmt, info.lang, int(info.builtin), len(entries), info.indexed_at),
             )
 
-    def _store_vectors(self, pending: list[tuple[int, str, str]], reuse: dict[str, bytes]) -> None:
+    def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: dict[str, bytes]) -> None:
         if embed.disabled_reason() is not None:
             return
-        todo = [(rowid, ehash, text) for rowid, ehash, text in pending if ehash not in reuse]
+        todo = {ehash: text for _, _, ehash, text in pending if ehash not in reuse}
         fresh: dict[str, bytes] = {}
         if todo and embed.available():
-            vecs = embed.encode([t for _, _, t in todo])
-            fresh = {ehash: embed.to_blob(v) for (_, ehash, _), v in zip(todo, vecs, strict=True)}
-        rows = [(rowid, ehash, reuse.get(ehash) or fresh[ehash]) for rowid, ehash, _ in pending
-                if ehash in reuse or ehash in fresh]
-        self.db.executemany("INSERT INTO vectors(rowid, ehash, vec) VALUES (?, ?, ?)", rows)
+            vecs = embed.encode(list(todo.values()))
+            fresh = {ehash: embed.to_blob(v) for ehash, v in zip(todo, vecs, strict=True)}
+        rows = [
+            (rowid, kind, ehash, reuse.get(ehash) or fresh[ehash])
+            for rowid, kind, ehash, _ in pending
+            if ehash in reuse or ehash in fresh
+        ]
+        self.db.executemany("INSERT INTO vectors(rowid, kind, ehash, vec) VALUES (?, ?, ?, ?)", rows)
 
     # -- entries ----------------------------------------------------------------------------
     def get(self, entry_id: str) -> Entry:
         """An entry by id, or by a unique id prefix of at least 4 characters."""
         row = self.db.execute("SELECT data FROM entries WHERE id = ?", (entry_id,)).fetchone()
         if row is None and len(entry_id) >= 4:
-            rows = self.db.execute("SELECT data FROM entries WHERE id LIKE ? LIMIT 2",
-                                   (entry_id.replace("%", "").replace("_", "") + "%",)).fetchall()
+            rows = self.db.execute(
+                "SELECT data FROM entries WHERE id LIKE ? LIMIT 2", (entry_id.replace("%", "").replace("_", "") + "%",)
+            ).fetchall()
             if len(rows) > 1:
                 raise KnowledgeError(f"entry id prefix {entry_id!r} is ambiguous; give more characters")
             row = rows[0] if rows else None
@@ -296,8 +328,11 @@ class Store:
         wanted = {t.lower() for t in tags}
         out: dict[int, int] = {}
         like = [f"%{t}%" for t in wanted]
-        sql = "SELECT rowid, tags FROM entries WHERE searchable = 1 AND (" + " OR ".join(
-            "tags LIKE ?" for _ in like) + ")"
+        sql = (
+            "SELECT rowid, tags FROM entries WHERE searchable = 1 AND ("
+            + " OR ".join("tags LIKE ?" for _ in like)
+            + ")"
+        )
         for rowid, blob in self.db.execute(sql, like):
             n = len(wanted & set(blob.split("\n")))
             if n:
@@ -348,9 +383,7 @@ class Store:
         out: dict[int, str] = {}
         for chunk in _chunks(list(rowids), 500):
             marks = ",".join("?" * len(chunk))
-            for rowid, source in self.db.execute(
-                f"SELECT rowid, source FROM entries WHERE rowid IN ({marks})", chunk
-            ):
+            for rowid, source in self.db.execute(f"SELECT rowid, source FROM entries WHERE rowid IN ({marks})", chunk):
                 out[rowid] = source
         return out
 
@@ -364,6 +397,12 @@ class Store:
             ):
                 out[rowid] = (lang, builtin)
         return out
+
+
+def _source_info(row: tuple[Any, ...]) -> SourceInfo:
+    return SourceInfo(
+        path=row[0], sha256=row[1], fmt=row[2], lang=row[3], builtin=bool(row[4]), entries=row[5], indexed_at=row[6]
+    )
 
 
 def _hash(text: str) -> str:

@@ -1,0 +1,177 @@
+"""Benchmark: index N synthetic runbook sections, then time searches.
+
+Prints sections/s for indexing (parse + FTS + sentence vectors) and p50/p95 query latency for a warm
+process (the vector matrix loaded once, as in `medic serve` or a long triage run).
+
+    python bench/index_search.py [--sections 100000] [--per-file 100] [--queries 300] [--no-semantic]
+
+Targets (issue 2): index ≥ 1,000 sections/s, search p95 < 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EN = [
+    "pod",
+    "node",
+    "volume",
+    "claim",
+    "mount",
+    "timeout",
+    "error",
+    "failed",
+    "restart",
+    "crash",
+    "backoff",
+    "image",
+    "pull",
+    "secret",
+    "config",
+    "map",
+    "service",
+    "endpoint",
+    "ingress",
+    "certificate",
+    "expired",
+    "quota",
+    "limit",
+    "memory",
+    "cpu",
+    "disk",
+    "pressure",
+    "evicted",
+    "taint",
+    "drain",
+    "etcd",
+    "leader",
+    "member",
+    "snapshot",
+    "webhook",
+    "admission",
+    "dns",
+    "resolve",
+    "network",
+    "policy",
+    "storage",
+    "class",
+    "provision",
+]
+JA = [
+    "削除",
+    "再起動",
+    "障害",
+    "復旧",
+    "手順",
+    "確認",
+    "ディスク",
+    "ボリューム",
+    "証明書",
+    "更新",
+    "同期",
+    "失敗",
+    "ノード",
+    "接続",
+]
+ZH = ["重启", "删除", "节点", "磁盘", "证书", "过期", "网络", "存储", "调度", "失败", "日志", "检查", "排查", "恢复"]
+KO = [
+    "삭제",
+    "재시작",
+    "노드",
+    "디스크",
+    "인증서",
+    "만료",
+    "네트워크",
+    "스토리지",
+    "실패",
+    "로그",
+    "확인",
+    "해결",
+    "상황",
+    "테스트",
+]
+VOCAB = EN * 3 + JA + ZH + KO
+
+
+def words(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(VOCAB) for _ in range(n))
+
+
+def write_corpus(root: Path, sections: int, per_file: int, rng: random.Random) -> int:
+    written = 0
+    n_files = (sections + per_file - 1) // per_file
+    for f in range(n_files):
+        lines: list[str] = []
+        for s in range(min(per_file, sections - written)):
+            lines.append(f"## {words(rng, 5)} {f}-{s}\n")
+            lines.append(f"> !{rng.choice(EN)}\n")
+            lines.append(words(rng, 40) + "\n")
+            lines.append(f"```log\nE1122 10:{s % 60:02d}:01 {words(rng, 8)} pod-{f}-{s} failed\n```\n")
+            written += 1
+        (root / f"book-{f:05d}.md").write_text("\n".join(lines), encoding="utf-8")
+    return written
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sections", type=int, default=100_000)
+    ap.add_argument("--per-file", type=int, default=100)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--no-semantic", action="store_true", help="lexical only (MEDIC_SEMANTIC=0)")
+    args = ap.parse_args()
+    if args.no_semantic:
+        os.environ["MEDIC_SEMANTIC"] = "0"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from medic.knowledge.ingest import index_paths
+    from medic.knowledge.search import search
+    from medic.knowledge.store import Store
+
+    rng = random.Random(42)
+    with tempfile.TemporaryDirectory() as tmp:
+        books = Path(tmp) / "books"
+        books.mkdir()
+        n = write_corpus(books, args.sections, args.per_file, rng)
+        store = Store(Path(tmp) / "bench.db")
+        t0 = time.perf_counter()
+        report = index_paths(store, [str(books)])
+        dt = time.perf_counter() - t0
+        entries = store.count()["entries"]
+        print(
+            f"indexed {n} sections ({entries} entries, {len(report.indexed)} files) in {dt:.1f} s: "
+            f"{n / dt:,.0f} sections/s"
+        )
+        queries = []
+        for i in range(args.queries):
+            kind = i % 3
+            if kind == 0:
+                queries.append(words(rng, 3))
+            elif kind == 1:
+                queries.append(rng.choice(JA + ZH + KO))
+            else:
+                queries.append("!" + rng.choice(EN))
+        search(store, "warm up the vector cache", limit=10)
+        lat = []
+        for q in queries:
+            t = time.perf_counter()
+            search(store, q, limit=10)
+            lat.append((time.perf_counter() - t) * 1000)
+        lat.sort()
+        p50 = statistics.median(lat)
+        p95 = lat[int(len(lat) * 0.95) - 1]
+        print(f"search over {entries} entries: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(lat)} queries)")
+        print(
+            f"targets: index >= 1000 sections/s [{'ok' if n / dt >= 1000 else 'MISS'}], "
+            f"search p95 < 20 ms [{'ok' if p95 < 20 else 'MISS'}]"
+        )
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Shared fixtures: the seed runbooks and public corpus are read from ../shared, never copied."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medic.knowledge.ingest import ensure_builtin, index_paths
+from medic.knowledge.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MEDIC_SHARED", ROOT.parent / "shared"))
+SEEDS = SHARED / "seeds"
+CORPUS = SHARED / "corpus"
+
+
+def seed(prefix: str) -> Path:
+    return next(SEEDS.glob(f"{prefix}_*.txt"))
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        pytest.fail(f"seed runbooks not found at {SEEDS} (set MEDIC_SHARED)")
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def seeded_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[Store]:
+    """Seeds + built-in catalog, indexed once for the session."""
+    store = Store(tmp_path_factory.mktemp("seeded") / "medic.db")
+    ensure_builtin(store)
+    report = index_paths(store, [str(seeds_dir)])
+    assert report.ok, report.failed
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[Store]:
+    """Public corpus + seeds + built-in catalog."""
+    store = Store(tmp_path_factory.mktemp("corpus") / "medic.db")
+    ensure_builtin(store)
+    report = index_paths(store, [str(CORPUS), str(seeds_dir)])
+    assert report.ok, report.failed
+    yield store
+    store.close()
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "medic.db")
+    yield s
+    s.close()
