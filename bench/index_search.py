@@ -19,89 +19,24 @@ import tempfile
 import time
 from pathlib import Path
 
-EN = [
-    "pod",
-    "node",
-    "volume",
-    "claim",
-    "mount",
-    "timeout",
-    "error",
-    "failed",
-    "restart",
-    "crash",
-    "backoff",
-    "image",
-    "pull",
-    "secret",
-    "config",
-    "map",
-    "service",
-    "endpoint",
-    "ingress",
-    "certificate",
-    "expired",
-    "quota",
-    "limit",
-    "memory",
-    "cpu",
-    "disk",
-    "pressure",
-    "evicted",
-    "taint",
-    "drain",
-    "etcd",
-    "leader",
-    "member",
-    "snapshot",
-    "webhook",
-    "admission",
-    "dns",
-    "resolve",
-    "network",
-    "policy",
-    "storage",
-    "class",
-    "provision",
-]
-JA = [
-    "削除",
-    "再起動",
-    "障害",
-    "復旧",
-    "手順",
-    "確認",
-    "ディスク",
-    "ボリューム",
-    "証明書",
-    "更新",
-    "同期",
-    "失敗",
-    "ノード",
-    "接続",
-]
-ZH = ["重启", "删除", "节点", "磁盘", "证书", "过期", "网络", "存储", "调度", "失败", "日志", "检查", "排查", "恢复"]
-KO = [
-    "삭제",
-    "재시작",
-    "노드",
-    "디스크",
-    "인증서",
-    "만료",
-    "네트워크",
-    "스토리지",
-    "실패",
-    "로그",
-    "확인",
-    "해결",
-    "상황",
-    "테스트",
-]
-VOCAB = EN * 3 + JA + ZH + KO
+EN = (
+    "pod node volume claim mount timeout error failed restart crash backoff image pull secret config map "
+    "service endpoint ingress certificate expired quota limit memory cpu disk pressure evicted taint drain "
+    "etcd leader member snapshot webhook admission dns resolve network policy storage class provision"
+).split()
+JA = "削除 再起動 障害 復旧 手順 確認 ディスク ボリューム 証明書 更新 同期 失敗 ノード 接続".split()
+ZH = "重启 删除 节点 磁盘 证书 过期 网络 存储 调度 失败 日志 检查 排查 恢复".split()
+KO = "삭제 재시작 노드 디스크 인증서 만료 네트워크 스토리지 실패 로그 확인 해결 상황 테스트".split()
+# Real text is Zipfian: a few words are everywhere, most are rare. 20,000 made-up component and error
+# words follow the domain words in rank, and are drawn with weight 1/rank.
+_SYL = "ka ri to ne mu sa lo pe di vo zu ta ki ro na me".split()
+FILLER = ["".join(random.Random(i).choice(_SYL) for _ in range(3)) + f"{i % 97}" for i in range(20_000)]
+VOCAB = EN + JA + ZH + KO + FILLER
+WEIGHTS = [1.0 / (rank + 1) for rank in range(len(VOCAB))]
 
 
 def words(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(VOCAB) for _ in range(n))
+    return " ".join(rng.choices(VOCAB, weights=WEIGHTS, k=n))
 
 
 def write_corpus(root: Path, sections: int, per_file: int, rng: random.Random) -> int:

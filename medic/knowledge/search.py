@@ -29,6 +29,7 @@ USER_FIRST = 0.3  # an entry of the user's own runbooks scoring at least this co
 OVERVIEW_PRIOR = 0.7  # README.md, _index.md...: tables of contents that mention every topic once
 OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
 CANDIDATES = 200
+COVERAGE_CANDIDATES = 60  # lexical hits beyond these are too weak to matter
 
 STOPWORDS = frozenset(
     [
@@ -187,7 +188,7 @@ def search(
         # BM25 relative to the best hit, scaled by the share of query terms the entry contains: one
         # shared word out of four is weak evidence however rare the word is
         best = max(s for _, s in lex) or 1.0
-        cover = store.coverage(terms, [r for r, _ in lex]) if len(terms) > 1 else {}
+        cover = store.coverage(terms, [r for r, _ in lex[:COVERAGE_CANDIDATES]]) if len(terms) > 1 else {}
         for rowid, s in lex:
             share = cover.get(rowid, 0) / len(terms) if len(terms) > 1 else 1.0
             scores[rowid] = W_LEX * (s / best) * share
