@@ -214,20 +214,21 @@ def search(
         for rowid, n in tag_hits.items():
             scores[rowid] = scores.get(rowid, 0.0) + 1.0 + n / max(top_tags, 1)
 
-    meta = store.entry_meta(scores)
-    sources = store.entry_sources(scores)
+    # priors and filters apply to the strongest candidates only
+    pool = sorted(scores, key=lambda r: -scores[r])[: max(CANDIDATES, limit * 4)]
+    meta = store.entry_meta(pool)
     ranked: list[tuple[float, int]] = []
-    for rowid, score in scores.items():
-        e_lang, builtin = meta.get(rowid, ("", 0))
+    for rowid in pool:
+        e_lang, builtin, source = meta.get(rowid, ("", 0, ""))
         if lang and e_lang != lang:
             continue
         if builtin and not include_builtin:
             continue
         prior = BUILTIN_PRIOR if builtin else 1.0
-        if is_overview(sources.get(rowid, "")):
+        if is_overview(source):
             prior *= OVERVIEW_PRIOR
-        ranked.append((score * prior, rowid))
-    first = {r for s_, r in ranked if s_ >= USER_FIRST and not meta.get(r, ("", 0))[1]}
+        ranked.append((scores[rowid] * prior, rowid))
+    first = {r for s_, r in ranked if s_ >= USER_FIRST and not meta[r][1]}
     ranked.sort(key=lambda t: (t[1] not in first, -t[0], t[1]))
     ranked = ranked[:limit]
     by_rowid = store.entries_by_rowid(r for _, r in ranked)

@@ -23,7 +23,7 @@ from medic.knowledge import embed
 from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
 from medic.model import CodeBlock, Entry, PartRef, Role
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS entries (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_source ON entries(source);
+CREATE TABLE IF NOT EXISTS entry_tags (tag TEXT NOT NULL, rowid INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS entry_tags_tag ON entry_tags(tag);
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
     title, heading, body, tags, code, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -208,6 +210,7 @@ class Store:
                 kept[ehash] = vec
             self.db.execute(f"DELETE FROM entries_fts WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM vectors WHERE rowid IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM entry_tags WHERE rowid IN ({marks})", chunk)
         self.db.execute("DELETE FROM entries WHERE source = ?", (path,))
         self.db.execute("DELETE FROM sources WHERE path = ?", (path,))
         return kept
@@ -245,6 +248,10 @@ class Store:
                 doc = docs.get(e.id)
                 if doc is None:
                     continue
+                self.db.executemany(
+                    "INSERT INTO entry_tags(tag, rowid) VALUES (?, ?)",
+                    [(t, rowid) for t in dict.fromkeys(t.lower() for t in e.tags)],
+                )
                 self.db.execute(
                     "INSERT INTO entries_fts(rowid, title, heading, body, tags, code) VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -325,19 +332,12 @@ class Store:
 
     def tagged(self, tags: list[str]) -> dict[int, int]:
         """rowid → number of the given tags (exact, case-insensitive) a searchable entry carries."""
-        wanted = {t.lower() for t in tags}
-        out: dict[int, int] = {}
-        like = [f"%{t}%" for t in wanted]
-        sql = (
-            "SELECT rowid, tags FROM entries WHERE searchable = 1 AND ("
-            + " OR ".join("tags LIKE ?" for _ in like)
-            + ")"
-        )
-        for rowid, blob in self.db.execute(sql, like):
-            n = len(wanted & set(blob.split("\n")))
-            if n:
-                out[rowid] = n
-        return out
+        wanted = sorted({t.lower() for t in tags})
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(
+            f"SELECT rowid, COUNT(*) FROM entry_tags WHERE tag IN ({marks}) GROUP BY rowid", wanted
+        ).fetchall()
+        return {int(r): int(n) for r, n in rows}
 
     # -- search primitives --------------------------------------------------------------------
     def lexical(self, fts_query: str, limit: int) -> list[tuple[int, float]]:
@@ -379,23 +379,15 @@ class Store:
             self._vec_cache = (gen, rowids, matrix)
         return self._vec_cache[1], self._vec_cache[2]
 
-    def entry_sources(self, rowids: Iterable[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
+    def entry_meta(self, rowids: Iterable[int]) -> dict[int, tuple[str, int, str]]:
+        """rowid → (lang, builtin, source) for filtering and priors."""
+        out: dict[int, tuple[str, int, str]] = {}
         for chunk in _chunks(list(rowids), 500):
             marks = ",".join("?" * len(chunk))
-            for rowid, source in self.db.execute(f"SELECT rowid, source FROM entries WHERE rowid IN ({marks})", chunk):
-                out[rowid] = source
-        return out
-
-    def entry_meta(self, rowids: Iterable[int]) -> dict[int, tuple[str, int]]:
-        """rowid → (lang, builtin) for filtering and priors."""
-        out: dict[int, tuple[str, int]] = {}
-        for chunk in _chunks(list(rowids), 500):
-            marks = ",".join("?" * len(chunk))
-            for rowid, lang, builtin in self.db.execute(
-                f"SELECT rowid, lang, builtin FROM entries WHERE rowid IN ({marks})", chunk
+            for rowid, lang, builtin, source in self.db.execute(
+                f"SELECT rowid, lang, builtin, source FROM entries WHERE rowid IN ({marks})", chunk
             ):
-                out[rowid] = (lang, builtin)
+                out[rowid] = (lang, builtin, source)
         return out
 
 
