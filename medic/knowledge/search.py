@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import snowballstemmer
 
 from medic.errors import InputError
 from medic.knowledge import embed
@@ -30,6 +31,8 @@ OVERVIEW_PRIOR = 0.7  # README.md, _index.md...: tables of contents that mention
 OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
 CANDIDATES = 200
 COVERAGE_CANDIDATES = 60  # lexical hits beyond these are too weak to matter
+COMMON_SHARE = 0.05  # a word in more than 5 % of the entries is left out of the lexical lookup
+_STEMMER = snowballstemmer.stemmer("porter")  # the same Porter stemmer as FTS5's tokenizer
 
 STOPWORDS = frozenset(
     [
@@ -156,11 +159,33 @@ def parse_query(text: str) -> Query:
 
 def fts_terms(q: Query) -> list[str]:
     """The query's terms as FTS5 strings: quoted words, and CJK runs as phrases of bigrams."""
-    parts = [f'"{w}"' for w in dict.fromkeys(q.words)]
+    return [expr for expr, _ in _terms_with_keys(q)]
+
+
+def _terms_with_keys(q: Query) -> list[tuple[str, list[str]]]:
+    """(FTS5 expression, index terms it needs) for every query term."""
+    out: list[tuple[str, list[str]]] = []
+    for w in dict.fromkeys(q.words):
+        out.append((f'"{w}"', [_STEMMER.stemWord(w)]))
     for run in dict.fromkeys(q.cjk):
         grams = cjk_bigrams(run)
-        parts.append('"' + " ".join(grams) + '"' + ("*" if len(run) == 1 else ""))
-    return parts
+        out.append(('"' + " ".join(grams) + '"' + ("*" if len(run) == 1 else ""), [] if len(run) == 1 else grams))
+    return out
+
+
+def selective_terms(store: Store, q: Query) -> list[str]:
+    """Query terms worth a lexical lookup: a term found in more than COMMON_SHARE of the entries says
+    little about which one is meant, and ranking its long posting list costs the most; such terms are
+    left out as long as a rarer one remains."""
+    pairs = _terms_with_keys(q)
+    if len(pairs) < 2:
+        return [expr for expr, _ in pairs]
+    total = store.searchable_count()
+    if total < 2000:
+        return [expr for expr, _ in pairs]
+    df = store.doc_freq(k for _, keys in pairs for k in keys)
+    kept = [expr for expr, keys in pairs if not keys or min(df.get(k, 0) for k in keys) <= COMMON_SHARE * total]
+    return kept or [min(pairs, key=lambda p: min((df.get(k, 0) for k in p[1]), default=0))[0]]
 
 
 def fts_expression(q: Query) -> str:
@@ -182,7 +207,7 @@ def search(
     scores: dict[int, float] = {}
     tag_hits = store.tagged(q.tags) if q.tags else {}
 
-    terms = fts_terms(q)
+    terms = selective_terms(store, q)
     lex = store.lexical(" OR ".join(terms), CANDIDATES) if terms else []
     if lex:
         # BM25 relative to the best hit, scaled by the share of query terms the entry contains: one

@@ -52,6 +52,7 @@ CREATE INDEX IF NOT EXISTS entry_tags_tag ON entry_tags(tag);
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
     title, heading, body, tags, code, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab USING fts5vocab(entries_fts, 'row');
 CREATE TABLE IF NOT EXISTS vectors (
     rowid INTEGER NOT NULL, kind INTEGER NOT NULL, ehash TEXT NOT NULL, vec BLOB NOT NULL,
     PRIMARY KEY (rowid, kind)
@@ -156,6 +157,7 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{path}: cannot create the data directory ({exc.strerror})") from None
         self._vec_cache: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._count_cache: tuple[str, int] | None = None
 
     def close(self) -> None:
         self.db.close()
@@ -352,6 +354,23 @@ class Store:
         except sqlite3.OperationalError:
             return []
         return [(int(rowid), -float(r)) for rowid, r in rows]
+
+    def searchable_count(self) -> int:
+        gen = self.generation()
+        if self._count_cache is None or self._count_cache[0] != gen:
+            n = int(self.db.execute("SELECT COUNT(*) FROM entries WHERE searchable = 1").fetchone()[0])
+            self._count_cache = (gen, n)
+        return self._count_cache[1]
+
+    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """Documents per index term (terms as the index stores them: porter stems, CJK bigrams)."""
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(f"SELECT term, doc FROM entries_vocab WHERE term IN ({marks})", wanted).fetchall()
+        found = {str(t): int(d) for t, d in rows}
+        return {t: found.get(t, 0) for t in wanted}
 
     def coverage(self, terms: list[str], rowids: list[int]) -> dict[int, int]:
         """rowid → how many of the FTS terms each candidate contains."""
