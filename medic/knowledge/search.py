@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import snowballstemmer
 
 from medic.errors import InputError
@@ -219,16 +218,15 @@ def search(
             scores[rowid] = W_LEX * (s / best) * share
 
     if semantic and embed.available():
-        rowids, matrix = store.vectors()
+        rowids, index = store.vectors()
         if len(rowids):
             qv = embed.encode([expand_glossary(split_camel(q.text.lstrip("!")))])[0]
-            sims = matrix @ qv
-            k = min(CANDIDATES * 2, len(sims))
-            top = np.argpartition(-sims, k - 1)[:k]
+            rows, sims = index.search(qv, CANDIDATES * 2)
             best_sim: dict[int, float] = {}
-            for i in top:  # an entry has a title vector and a lead vector: the closer one counts
+            for i, sim in zip(rows.tolist(), sims.tolist(), strict=True):
+                # an entry has a title vector and a lead vector: the closer one counts
                 rid = int(rowids[i])
-                best_sim[rid] = max(best_sim.get(rid, -1.0), float(sims[i]))
+                best_sim[rid] = max(best_sim.get(rid, -1.0), sim)
             for rid, sim in best_sim.items():
                 if sim > SEM_FLOOR:
                     scores[rid] = scores.get(rid, 0.0) + W_SEM * (sim - SEM_FLOOR) / (1 - SEM_FLOOR)

@@ -21,6 +21,7 @@ import numpy as np
 from medic.errors import KnowledgeError, StoreError
 from medic.knowledge import embed
 from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
+from medic.knowledge.vindex import VectorIndex
 from medic.model import CodeBlock, Entry, PartRef, Role
 
 SCHEMA_VERSION = "3"
@@ -156,7 +157,7 @@ class Store:
             raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{path}: cannot create the data directory ({exc.strerror})") from None
-        self._vec_cache: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._vec_cache: tuple[str, np.ndarray, VectorIndex] | None = None
         self._count_cache: tuple[str, int] | None = None
 
     def close(self) -> None:
@@ -388,14 +389,14 @@ class Store:
                 out[rowid] += 1
         return out
 
-    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rowids, matrix) of all stored vectors, cached until the store changes."""
+    def vectors(self) -> tuple[np.ndarray, VectorIndex]:
+        """(rowids, nearest-neighbour index) of all stored vectors, cached until the store changes."""
         gen = self.generation()
         if self._vec_cache is None or self._vec_cache[0] != gen:
             rows = self.db.execute("SELECT rowid, vec FROM vectors ORDER BY rowid").fetchall()
             rowids = np.array([r[0] for r in rows], dtype=np.int64)
             matrix = embed.from_blobs([r[1] for r in rows])
-            self._vec_cache = (gen, rowids, matrix)
+            self._vec_cache = (gen, rowids, VectorIndex.build(matrix))
         return self._vec_cache[1], self._vec_cache[2]
 
     def entry_meta(self, rowids: Iterable[int]) -> dict[int, tuple[str, int, str]]:
