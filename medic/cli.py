@@ -37,6 +37,10 @@ class State:
 
 def _open_store(with_builtin: bool = True) -> Store:
     store = Store(resolve_db_path(State.db))
+    again = store.pending_reindex()
+    if again:
+        err.print(f"[yellow]note:[/] the knowledge base format changed; indexing {len(again)} file(s) again")
+        index_paths(store, [p for p in again if Path(p).exists()])
     if with_builtin:
         ensure_builtin(store)
     return store
@@ -190,6 +194,62 @@ def show_cmd(
         _print_entry(entry, store)
 
 
+@app.command("triage")
+def triage_cmd(
+    evidence: Annotated[
+        str | None, typer.Argument(help="Log file (plain or .gz), or - for standard input.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Also show weaker candidates.")] = False,
+    top: Annotated[int, typer.Option("--top", help="At most this many matches.")] = 5,
+    engine: Annotated[str, typer.Option("--engine", help="hyperscan (default) or re2.")] = "hyperscan",
+) -> None:
+    """Find the runbook entries that explain an error, a log, an alert or command output."""
+    from medic.evidence.text import open_evidence
+    from medic.triage import triage
+
+    if top < 1:
+        raise MedicError("--top must be at least 1")
+    if engine not in ("hyperscan", "re2"):
+        raise MedicError(f"--engine must be hyperscan or re2 (got {engine!r})")
+    if evidence is None and sys.stdin.isatty():
+        raise MedicError("give a file to triage, or pipe the evidence: `kubectl describe pod x | medic triage -`")
+    store = _open_store()
+    with open_evidence(evidence) as stream:
+        result = triage(store, stream, top=top, include_weak=show_all, engine=engine)
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"matches": [m.to_dict() for m in result.matches]}, ensure_ascii=False, indent=2) + "\n"
+        )
+        return
+    if not result.matches:
+        out.print(
+            f"no confident match in {result.lines} lines ({result.signatures} signatures checked)"
+            + ("" if show_all else "; --all shows weaker candidates")
+        )
+        return
+    for n, m in enumerate(result.matches, start=1):
+        e = m.entry
+        out.print(f"[bold]{n}. {escape(e.title)}[/]  [cyan]\\[{e.lang}][/]  confidence {m.confidence:.0%}")
+        out.print(
+            f"   [dim]{escape(display_source(e.source))}:{e.line_start}  {escape(' › '.join(e.heading_path[:-1]))}[/]"
+        )
+        if m.evidence:
+            out.print("   [bold]why[/]")
+            for h in m.evidence[:5]:
+                out.print(f"     line {h.line_no}: {escape(h.text[:160])}")
+                out.print(f"       [dim]≈ {escape(h.matched[:160])}[/]")
+        if m.tests:
+            out.print("   [bold]is it this issue?[/]")
+            for t in m.tests[:5]:
+                out.print(f"     {escape(t[:160])}")
+        if m.fixes:
+            out.print("   [bold]fix[/]")
+            for f in m.fixes[:6]:
+                out.print(f"     {escape(f[:160])}")
+        out.print(f"   [dim]whole entry: medic show {e.id}[/]")
+
+
 @app.command("sources")
 def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the indexed runbook files."""
@@ -215,23 +275,21 @@ def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
 
 
 def main() -> None:
-    """Entry point: one line and a non-zero exit for user mistakes, tracebacks only for bugs."""
+    """Entry point: one line and a non-zero exit for user mistakes, tracebacks only for bugs.
+
+    Typer's standalone mode prints usage errors itself (exit 2) and turns ``typer.Exit`` into the exit
+    code; our own ``MedicError`` passes through it and is printed here as one line.
+    """
     try:
-        code = app(standalone_mode=False)
+        app()
     except MedicError as exc:
         err.print(f"medic: {escape(str(exc))}")
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err.print("medic: interrupted")
         sys.exit(130)
-    except __import__("click").ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,12 @@ import numpy as np
 
 from medic.errors import KnowledgeError, StoreError
 from medic.knowledge import embed
+from medic.knowledge.signatures import mine
 from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
 from medic.knowledge.vindex import VectorIndex
 from medic.model import CodeBlock, Entry, PartRef, Role
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -53,6 +54,18 @@ CREATE INDEX IF NOT EXISTS entry_tags_tag ON entry_tags(tag);
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
     title, heading, body, tags, code, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS signatures (
+    id INTEGER PRIMARY KEY,
+    entry_rowid INTEGER NOT NULL,
+    template TEXT NOT NULL,
+    regex TEXT NOT NULL,
+    line TEXT NOT NULL,
+    line_no INTEGER NOT NULL,
+    letters INTEGER NOT NULL,
+    status INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signatures_entry ON signatures(entry_rowid);
+CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab USING fts5vocab(entries_fts, 'row');
 CREATE TABLE IF NOT EXISTS vectors (
     rowid INTEGER NOT NULL, kind INTEGER NOT NULL, ehash TEXT NOT NULL, vec BLOB NOT NULL,
@@ -150,15 +163,37 @@ class Store:
             if version is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif version != SCHEMA_VERSION:
-                raise StoreError(
-                    f"{path}: database schema {version} is not {SCHEMA_VERSION}; re-create it with a new --db path"
-                )
+                self._rebuild_schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{path}: cannot create the data directory ({exc.strerror})") from None
         self._vec_cache: tuple[str, np.ndarray, VectorIndex] | None = None
         self._count_cache: tuple[str, int] | None = None
+
+    def _rebuild_schema(self) -> None:
+        """An older layout: keep the list of indexed files, recreate the tables; they are indexed again."""
+        paths = [r[0] for r in self.db.execute("SELECT path FROM sources WHERE builtin = 0")]
+        tables = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'entries_fts_%'"
+            )
+        ]
+        for name in ("entries_vocab", "entries_fts", *tables):
+            self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self.db.executescript(_SCHEMA)
+        self.set_meta("schema_version", SCHEMA_VERSION)
+        self.set_meta("reindex_paths", json.dumps(paths))
+
+    def pending_reindex(self) -> list[str]:
+        """Files indexed before a schema upgrade, to be indexed again (and forgotten once asked for)."""
+        raw = self.meta("reindex_paths")
+        if not raw:
+            return []
+        self.db.execute("DELETE FROM meta WHERE key = 'reindex_paths'")
+        return list(json.loads(raw))
 
     def close(self) -> None:
         self.db.close()
@@ -214,6 +249,7 @@ class Store:
             self.db.execute(f"DELETE FROM entries_fts WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM vectors WHERE rowid IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM entry_tags WHERE rowid IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM signatures WHERE entry_rowid IN ({marks})", chunk)
         self.db.execute("DELETE FROM entries WHERE source = ?", (path,))
         self.db.execute("DELETE FROM sources WHERE path = ?", (path,))
         return kept
@@ -232,6 +268,7 @@ class Store:
         with self.transaction():
             old_vectors = self._delete_source_rows(info.path)
             pending: list[tuple[int, int, str, str]] = []
+            rowid_of: dict[str, int] = {}
             for e in entries:
                 cur = self.db.execute(
                     "INSERT INTO entries(id, source, title, lang, searchable, builtin, tags, data) "
@@ -248,6 +285,7 @@ class Store:
                     ),
                 )
                 rowid = int(cur.lastrowid or 0)
+                rowid_of[e.id] = rowid
                 doc = docs.get(e.id)
                 if doc is None:
                     continue
@@ -269,10 +307,55 @@ class Store:
                 for kind, text in enumerate(doc.embed_texts):
                     pending.append((rowid, kind, _hash(text), text))
             self._store_vectors(pending, old_vectors)
+            self._store_signatures(entries, docs.keys(), rowid_of)
             self.db.execute(
                 "INSERT INTO sources(path, sha256, fmt, lang, builtin, entries, indexed_at) VALUES (?,?,?,?,?,?,?)",
                 (info.path, info.sha256, info.fmt, info.lang, int(info.builtin), len(entries), info.indexed_at),
             )
+
+    def _store_signatures(self, entries: list[Entry], searchable_ids: Iterable[str], rowid_of: dict[str, int]) -> None:
+        """Mine every entry's symptom lines; a part's signatures belong to the entry it is part of."""
+        found = set(searchable_ids)
+        by_id = {e.id: e for e in entries}
+        rows = []
+        for e in entries:
+            owner: Entry | None = e
+            while owner is not None and owner.id not in found:
+                owner = by_id.get(owner.parent_id) if owner.parent_id else None
+            if owner is None:
+                continue
+            for sig in mine(e, owner_id=owner.id):
+                rows.append(
+                    (
+                        rowid_of[owner.id],
+                        sig.template,
+                        sig.regex,
+                        sig.line,
+                        sig.line_no,
+                        sig.literal_chars,
+                        int(sig.status),
+                    )
+                )
+        self.db.executemany(
+            "INSERT INTO signatures(entry_rowid, template, regex, line, line_no, letters, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def signature_rows(self) -> list[tuple[int, int, str, str, str, int, int, int]]:
+        """(id, entry rowid, template, regex, line, line no, letters, status) of every signature."""
+        return self.db.execute(
+            "SELECT id, entry_rowid, template, regex, line, line_no, letters, status FROM signatures ORDER BY id"
+        ).fetchall()
+
+    def cache_get(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM cache WHERE key = ?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def cache_put(self, key: str, value: bytes, prefix: str) -> None:
+        """Store a derived blob, dropping older ones of the same kind (``prefix``)."""
+        self.db.execute("DELETE FROM cache WHERE key LIKE ?", (prefix + "%",))
+        self.db.execute("INSERT OR REPLACE INTO cache(key, value) VALUES (?, ?)", (key, value))
 
     def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: dict[str, bytes]) -> None:
         if embed.disabled_reason() is not None:

@@ -1,0 +1,1 @@
+"""Evidence: text and sources turned into lines (and, later, Snapshots) for triage."""

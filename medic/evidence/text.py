@@ -1,0 +1,68 @@
+"""Read evidence as a stream of byte chunks that end on line boundaries: memory stays flat.
+
+Plain files, ``.gz`` files and standard input are accepted. Bytes are scanned as they are; lines are
+decoded (UTF-8 with replacement, NULs dropped) only when shown, so binary or mixed-encoding input
+degrades to odd characters, never to a crash.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from medic.errors import InputError
+
+CHUNK = 4 * 1024 * 1024
+MAX_LINE = 64 * 1024  # a longer line is cut into pieces
+
+
+def open_evidence(path: str | None) -> BinaryIO:
+    """A binary stream for a path, ``-``/None for standard input; ``.gz`` (or gzip magic) is decompressed."""
+    if path in (None, "-"):
+        return sys.stdin.buffer
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory; give a log file, or - for standard input")
+    try:
+        fh: BinaryIO = p.open("rb")
+        magic = fh.read(2)
+        fh.seek(0)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    if magic == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(p, "rb")  # type: ignore[return-value]
+    return fh
+
+
+def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
+    """Chunks of about ``size`` bytes, each ending with a newline (except maybe the last)."""
+    rest = b""
+    while True:
+        try:
+            data = stream.read(size)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"cannot read the evidence: {exc}") from None
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) < MAX_LINE:
+                rest = data
+                continue
+            cut = len(data) - 1
+        yield data[: cut + 1]
+        rest = data[cut + 1 :]
+    if rest:
+        yield rest + b"\n"
+
+
+def decode_line(raw: bytes) -> str:
+    return raw.replace(b"\x00", b"").decode("utf-8", errors="replace").rstrip("\r\n")

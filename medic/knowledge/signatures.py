@@ -1,0 +1,230 @@
+"""Symptom signatures: normalised templates of the error, log, event and alert lines a runbook shows.
+
+A line such as
+
+    Warning  Unhealthy  8m (x14 over 10m)  kubelet  Readiness probe failed: Get "http://10.1.2.3:3000/
+    api/health": dial tcp 10.1.2.3:3000: connect: connection refused     (one line)
+
+becomes the template ``Readiness probe failed: Get "<*>": dial tcp <ip>: connect: connection refused``
+and a regular expression that matches the same message with other addresses, names and numbers.
+Lines too generic to mean anything (table headers, ``Running``, prompts, stack frames, plain INFO)
+are dropped. How much a signature counts (its weight) is decided later, across the whole knowledge
+base: a template that many entries share says little.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from medic.model import CodeKind, Entry
+
+# Words that make a line a symptom: errors, failures, alert texts and the states runbooks react to.
+SIGNAL = re.compile(
+    r"(?i)\b(?:error|errored|errors|fail(?:ed|ure|ing|s)?|fatal|exception|panic|forbidden|denied|refused|"
+    r"timed? ?out|timeout|unable|cannot|can't|couldn't|could not|invalid|not found|no such|unknown|exceeded|"
+    r"expired|unhealthy|unreachable|unauthorized|back-?off|crashloopbackoff|imagepullbackoff|errimagepull|"
+    r"oomkilled|evicted|outdated|inconsistent|standalone|diskless|wfbitmaps|split-brain|rejected|"
+    r"notready|not ready|pressure|too many|no space|disk space|is low|usage|problem|deadline|"
+    r"released|lost|terminating|pending|unschedulable|insufficient|conflict|missing|corrupt\w*|killed|"
+    r"abort(?:ed|ing)?|warning|nospace|alarm|skew|mismatch)\b"
+)
+# States that are the symptom themselves when they appear in a table row or status line.
+STATUS_WORDS = re.compile(
+    r"\b(?:CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|OOMKilled|Evicted|"
+    r"Error|Failed|Pending|Released|Lost|Terminating|NotReady|Unknown|Outdated|Inconsistent|StandAlone|"
+    r"Diskless|WFBitMapS|Rejected|ContainerCreating|Init:Error|Init:CrashLoopBackOff|\[ERROR\])"
+)
+_PROMPT = re.compile(r"^\s*(?:[\w.@-]+[:~][^$#>]*)?[$#>]\s+\S|^\s*(?:mysql|influx|postgres)[>=#]")
+_STACK = re.compile(r"^\s*(?:at\s+[\w.$/@<>]+\(|\.\.\.\s*\d+\s+more|File \"|\^+$)")
+_KEY_COUNT = re.compile(r"\b\w+=\d+\b")  # ansible's "failed=0": a counter, not a failure
+_EVENT_ROW = re.compile(r"^\s*(Normal|Warning)\s{1,}(\w+)\s{2,}(\S.*?)\s{2,}(\S.*?)\s{2,}(\S.*)$")
+_INLINE_CODE = re.compile(r"`([^`\n]{12,400})`")
+_QUOTED = re.compile(r"\"([^\"\n]{15,400})\"|「([^」\n]{8,400})」|“([^”\n]{15,400})”")
+
+# Leading parts of a log line that never identify a problem: timestamps, klog headers, log levels.
+_LEADING = [
+    re.compile(r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*"),
+    re.compile(r"^\s*[IWEF]\d{4}\s+\d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w./-]+:\d+\]\s*"),
+    re.compile(r"^\s*[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s*"),
+    re.compile(r"^\s*\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s*"),
+    re.compile(r"^\s*(?:level=)?(?:INFO|WARN(?:ING)?|ERROR|FATAL|DEBUG|TRACE|E!|W!|I!)\b:?\s*"),
+]
+# Variable parts, most specific first. Each becomes a placeholder with its own regex.
+_VARIABLES: list[tuple[str, re.Pattern[str], str]] = [
+    # placeholders a runbook writer left for the reader: {$PodName}, <namespace>, xxxx, ボリューム名
+    (
+        "ph",
+        re.compile(r"\{\$[^}\n]{1,40}\}|<[^<>\n]{1,40}>|\b(?:x{3,}|X{3,})\b|[\u30a0-\u30ff\u4e00-\u9fff]{1,8}名"),
+        r"\S+",
+    ),
+    ("ts", re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"), r"\S+"),
+    (
+        "uuid",
+        re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+        r"[0-9a-fA-F-]+",
+    ),
+    ("ip", re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?![\w.])|\[[0-9a-fA-F:]+\](?::\d+)?"), r"\S+"),
+    ("path", re.compile(r"(?<![\w/.-])(?:/[\w.@+-]+){3,}/?"), r"[^\s:]+"),
+    ("podname", re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)*-[a-z0-9]{8,10}-[a-z0-9]{5}\b"), r"\S+"),
+    ("hex", re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b"), r"[0-9a-fA-F]+"),
+    ("id", re.compile(r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{12,}\b"), r"\w+"),
+    ("size", re.compile(r"\b\d+(?:\.\d+)?(?:[KMGTPE]i?B?|[kmgt]b)\b"), r"[\d.]+\w*"),
+    ("dur", re.compile(r"\b\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:ms|s|m|h))*\b"), r"[\d.]+\w*"),
+    ("num", re.compile(r"\d+(?:\.\d+)*"), r"\d+(?:\.\d+)*"),
+]
+_MARK = 0xE000  # private-use characters stand for placeholders while a line is being rewritten
+_SHORT_QUOTED = re.compile(r"\"([^\"\s]{1,80})\"|'([^'\s]{1,80})'")
+_PLACEHOLDER = re.compile(r"<(\w+)>")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A symptom template of an entry: ``regex`` matches evidence lines, ``template`` is shown to people."""
+
+    entry_id: str
+    template: str
+    regex: str
+    line: str  # the runbook line it came from
+    line_no: int  # where that line is in the runbook
+    literal_chars: int  # letters outside placeholders: how specific the template is
+    status: bool  # a state word in a table row, not a message
+
+
+def _strip_leading(line: str) -> str:
+    prev = None
+    while prev != line:
+        prev = line
+        for rx in _LEADING:
+            line = rx.sub("", line, count=1)
+    return line.strip()
+
+
+def template_of(line: str) -> tuple[str, str]:
+    """(human template, regex) for a line, variable parts turned into wildcards."""
+    text = _strip_leading(line)
+    placeholders: list[str] = []
+
+    def hold(kind: str, value: str) -> str:
+        placeholders.append(kind)
+        return chr(_MARK + len(placeholders) - 1)
+
+    def quoted(m: re.Match[str]) -> str:
+        mark = '"' if m.group(1) is not None else "'"
+        return mark + hold("q", m.group(0)) + mark
+
+    def holder(kind: str) -> Callable[[re.Match[str]], str]:
+        return lambda m: hold(kind, m.group(0))
+
+    text = _SHORT_QUOTED.sub(quoted, text)
+    for kind, rx, _ in _VARIABLES:
+        text = rx.sub(holder(kind), text)
+    parts = re.split(f"([{chr(_MARK)}-{chr(_MARK + 4000)}])", text)
+    human: list[str] = []
+    regex: list[str] = []
+    regex_of = {kind: rx for kind, _, rx in _VARIABLES}
+    regex_of["q"] = r"[^\"'\s]*"
+    for i, part in enumerate(parts):
+        if i % 2:
+            kind = placeholders[ord(part) - _MARK]
+            human.append("<*>" if kind == "q" else f"<{kind}>")
+            regex.append(regex_of[kind])
+        else:
+            human.append(part)
+            words = re.split(r"(\s+)", part)
+            regex.append("".join(r"\s+" if w.isspace() else re.escape(w) for w in words if w))
+    return "".join(human).strip(), "".join(regex).strip()
+
+
+# Words that are values of a column (state, mode, policy), not names: kept in table-row signatures.
+ENUM_WORDS = frozenset(
+    "RWO RWX ROX RWOP ReadWriteOnce ReadWriteMany ReadOnlyMany Retain Delete Recycle Bound Released Available "
+    "Failed Lost Pending Running Succeeded Unknown Terminating Completed Error CrashLoopBackOff ImagePullBackOff "
+    "ErrImagePull CreateContainerConfigError OOMKilled Evicted ContainerCreating NotReady Ready SchedulingDisabled "
+    "Rejected Shutdown Outdated Inconsistent UpToDate StandAlone Diskless Primary Secondary Init:Error "
+    "Init:CrashLoopBackOff [ERROR] [OK] inactive failed activating".split()
+)
+
+
+def status_row_regex(line: str) -> tuple[str, str] | None:
+    """A table row's template from its state words alone (``Retain Released``): names vary, states don't."""
+    tokens = re.split(r"\s+", line.strip())
+    kept = [t for t in tokens if t in ENUM_WORDS]
+    if not kept or not STATUS_WORDS.search(" ".join(kept)):
+        return None
+    template = " … ".join(kept)
+    return template, r".*".join(re.escape(t) for t in kept)
+
+
+def literal_letters(template: str) -> int:
+    return sum(1 for ch in _PLACEHOLDER.sub("", template) if ch.isalpha())
+
+
+def is_header(line: str) -> bool:
+    """A table header: three or more words, all upper case (NAME  READY  STATUS, ID  NAME  DESIRED STATE)."""
+    words = [w for w in re.split(r"\s+", line.strip()) if w]
+    alpha = [w for w in words if re.fullmatch(r"[A-Za-z()%-]+", w)]
+    return len(words) >= 3 and len(alpha) == len(words) and all(w.isupper() for w in alpha)
+
+
+def _candidate_lines(entry: Entry) -> Iterator[tuple[str, int, bool]]:
+    """(text, runbook line number, from prose) of lines that may be symptoms."""
+    for block in entry.code_blocks:
+        if block.kind is not CodeKind.OUTPUT and not (block.kind is CodeKind.OTHER and block.lang in ("text", "log")):
+            continue
+        for offset, raw in enumerate(block.text.split("\n"), start=1):
+            line = raw.rstrip()
+            if not line.strip() or _PROMPT.match(line) or _STACK.match(line) or is_header(line):
+                continue
+            event = _EVENT_ROW.match(line)
+            if event:
+                if event.group(1) == "Normal":
+                    continue
+                line = event.group(5)
+            yield line, block.line + offset, False
+    for m in [*_INLINE_CODE.finditer(entry.body), *_QUOTED.finditer(entry.body)]:
+        text = next(g for g in m.groups() if g)
+        yield text, entry.line_start, True
+
+
+def mine(entry: Entry, owner_id: str | None = None) -> list[Signature]:
+    """Signatures of one entry's text (attributed to ``owner_id``, the entry triage returns)."""
+    out: dict[str, Signature] = {}
+    for line, line_no, prose in _candidate_lines(entry):
+        if len(line) > 600:
+            line = line[:600]
+        quoted = [
+            m.group(1)
+            for m in re.finditer(r'"([^"]{15,400})"', line)
+            if SIGNAL.search(m.group(1)) and len(m.group(1).split()) >= 3
+        ]
+        if quoted and len(re.split(r"\s{2,}|\t", line.strip())) >= 3:
+            line = quoted[0]  # a table row whose ERROR column holds the message: the message is the symptom
+        status = bool(STATUS_WORDS.search(line)) and len(re.split(r"\s{2,}|\t", line.strip())) >= 3
+        if not SIGNAL.search(_KEY_COUNT.sub(" ", line)) and not status:
+            continue
+        row = status_row_regex(line) if status else None
+        if row is not None:
+            template, regex = row
+        else:
+            status = False
+            template, regex = template_of(line)
+        letters = literal_letters(template)
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", _PLACEHOLDER.sub(" ", template))]
+        cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", template))
+        if not status and (letters < 14 or len(words) < (3 if prose else 2)) and cjk < 6:
+            continue
+        if status and letters < 6:
+            continue
+        if template not in out:
+            out[template] = Signature(
+                entry_id=owner_id or entry.id,
+                template=template,
+                regex=regex,
+                line=line.strip(),
+                line_no=line_no,
+                literal_chars=letters,
+                status=status,
+            )
+    return list(out.values())

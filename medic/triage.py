@@ -1,0 +1,267 @@
+"""Triage: evidence in, the runbook entries that explain it out, each with the lines that earned it.
+
+One pass over the evidence (raw byte chunks, flat memory):
+
+1. every signature of the knowledge base is matched by one multi-pattern engine; a hit records the
+   evidence line and the runbook line the signature came from;
+2. lines with error words are kept as *salient* lines (distinct templates, bounded), and their text is
+   searched like a query (lexical + cross-lingual), which finds entries whose signatures did not fire.
+
+An entry's score adds its signature weights (distinct evidence lines counting a little more) and the
+search score of the salient lines; ``confidence`` maps the score to 0..1. Only confident matches are
+printed by default: at 3 a.m. a wrong answer costs more than none.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import numpy as np
+
+from medic.evidence.text import decode_line, iter_chunks
+from medic.knowledge.matcher import SignatureSet
+from medic.knowledge.search import search
+from medic.knowledge.signatures import template_of
+from medic.knowledge.store import Store
+from medic.model import CodeKind, Entry, Role
+
+CONFIDENT = 0.6
+WEAK = 0.2
+SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence
+SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest is matched by signatures only)
+LINES_PER_SIGNATURE = 50
+SEARCH_WEIGHT = 2.0
+
+_STRONG = re.compile(
+    r"(?i)\b(?:error|fatal|exception|panic|fail(?:ed|ure)?|forbidden|denied|refused|unable|cannot|"
+    r"invalid|exceeded|expired|unhealthy|back-?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
+)
+
+
+@dataclass
+class EvidenceHit:
+    line_no: int
+    text: str
+    matched: str  # the runbook line (or template) it matched
+    runbook_line: int = 0
+
+
+@dataclass
+class TriageMatch:
+    entry: Entry
+    score: float
+    confidence: float
+    evidence: list[EvidenceHit] = field(default_factory=list)
+    signatures: int = 0
+    search_score: float = 0.0
+    tests: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        e = self.entry
+        return {
+            "id": e.id,
+            "source": e.source,
+            "heading_path": e.heading_path,
+            "title": e.title,
+            "lang": e.lang,
+            "score": round(self.score, 4),
+            "confidence": round(self.confidence, 3),
+            "evidence": [{"line_no": h.line_no, "text": h.text, "matched": h.matched} for h in self.evidence],
+            "tests": self.tests,
+            "fixes": self.fixes,
+        }
+
+
+@dataclass
+class TriageResult:
+    matches: list[TriageMatch]
+    lines: int
+    bytes: int
+    engine: str
+    signatures: int
+
+
+_SIGSET_CACHE: dict[tuple[str, str], SignatureSet] = {}
+
+
+def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
+    key = (str(store.path) + ":" + store.generation(), prefer)
+    if key not in _SIGSET_CACHE:
+        _SIGSET_CACHE.clear()
+        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer)
+    return _SIGSET_CACHE[key]
+
+
+def confidence(score: float) -> float:
+    """Score → 0..1. A specific signature (weight ≈ 2-4) alone is confident; search alone needs to be strong."""
+    return 1.0 - math.exp(-max(score, 0.0) / 2.2)
+
+
+def triage(
+    store: Store,
+    stream: BinaryIO,
+    top: int = 5,
+    include_weak: bool = False,
+    engine: str = "hyperscan",
+) -> TriageResult:
+    sigset = signature_set(store, engine)
+    hits: dict[int, dict[int, bytes]] = {}  # signature index → evidence line number → line bytes
+    salient: Counter[str] = Counter()
+    salient_first: dict[str, tuple[int, str]] = {}
+    looked = 0
+    line_base = 0
+    total_bytes = 0
+    for chunk in iter_chunks(stream):
+        total_bytes += len(chunk)
+        newlines = None
+        chunk_hits: list[tuple[int, int]] = []
+        if sigset.engine is not None:
+            sigset.engine.scan(chunk, _collector(chunk_hits))
+        if chunk_hits:
+            newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            for pattern, end in chunk_hits:
+                seen = hits.setdefault(pattern, {})
+                if len(seen) >= LINES_PER_SIGNATURE:
+                    continue
+                idx = int(np.searchsorted(newlines, end - 1 if end and chunk[end - 1 : end] == b"\n" else end))
+                start = int(newlines[idx - 1]) + 1 if idx > 0 else 0
+                stop = int(newlines[idx]) if idx < len(newlines) else len(chunk)
+                seen.setdefault(line_base + idx + 1, chunk[start:stop])
+        if looked < SALIENT_LINES_SCANNED:
+            for n, raw in enumerate(chunk.split(b"\n")):
+                if looked >= SALIENT_LINES_SCANNED:
+                    break
+                if len(raw) < 12 or not _STRONG.search(raw.decode("utf-8", "replace")):
+                    continue
+                looked += 1
+                text = decode_line(raw)[:500]
+                tmpl = template_of(text)[0]
+                if tmpl in salient or len(salient) < SALIENT_TEMPLATES:
+                    salient[tmpl] += 1
+                    salient_first.setdefault(tmpl, (line_base + n + 1, text))
+        line_base += chunk.count(b"\n")
+
+    # 1. signature evidence per entry
+    per_entry: dict[int, TriageMatch] = {}
+    entry_scores: dict[int, float] = {}
+    entry_sigs: dict[int, int] = {}
+    evidence: dict[int, list[EvidenceHit]] = {}
+    for pattern, lines in hits.items():
+        sig = sigset.sigs[pattern]
+        n = len(lines)
+        entry_scores[sig.entry_rowid] = entry_scores.get(sig.entry_rowid, 0.0) + sig.weight * (1 + 0.25 * math.log(n))
+        entry_sigs[sig.entry_rowid] = entry_sigs.get(sig.entry_rowid, 0) + 1
+        for line_no, raw in list(lines.items())[:3]:
+            evidence.setdefault(sig.entry_rowid, []).append(
+                EvidenceHit(
+                    line_no=line_no, text=decode_line(raw)[:400], matched=sig.line[:400], runbook_line=sig.line_no
+                )
+            )
+
+    # 2. the salient lines as a query (rarest error templates first)
+    search_scores: dict[str, float] = {}
+    query_lines = [
+        salient_first[t][1] for t, _ in sorted(salient.items(), key=lambda kv: (kv[1], salient_first[kv[0]][0]))
+    ]
+    query_lines = [ln for ln in query_lines if _STRONG.search(ln)][:8]
+    if query_lines:
+        text = "\n".join(_strip_noise(ln) for ln in query_lines)[:800]
+        for hit in search(store, text, limit=15):
+            search_scores[hit.id] = hit.score
+
+    by_rowid = store.entries_by_rowid(entry_scores)
+    rowid_of = {e.id: r for r, e in by_rowid.items()}
+    extra = [i for i in search_scores if i not in rowid_of]
+    if extra:
+        for rowid, entry in _entries_with_rowids(store, extra).items():
+            by_rowid[rowid] = entry
+            rowid_of[entry.id] = rowid
+    for rowid, entry in by_rowid.items():
+        s_sig = entry_scores.get(rowid, 0.0)
+        s_search = search_scores.get(entry.id, 0.0)
+        score = s_sig + SEARCH_WEIGHT * s_search
+        m = TriageMatch(
+            entry=entry,
+            score=score,
+            confidence=confidence(score),
+            signatures=entry_sigs.get(rowid, 0),
+            search_score=s_search,
+        )
+        m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
+        if not m.evidence and s_search:
+            m.evidence = [
+                EvidenceHit(
+                    line_no=salient_first[_find_tmpl(salient_first, ln)][0], text=ln[:400], matched="(similar wording)"
+                )
+                for ln in query_lines[:2]
+            ]
+        per_entry[rowid] = m
+    ranked = sorted(per_entry.values(), key=lambda m: (-m.score, m.entry.builtin, m.entry.id))
+    floor = WEAK if include_weak else CONFIDENT
+    chosen = [m for m in ranked if m.confidence >= floor][:top]
+    for m in chosen:
+        m.tests, m.fixes = summarize(store, m.entry)
+    return TriageResult(
+        matches=chosen,
+        lines=line_base,
+        bytes=total_bytes,
+        engine=sigset.engine.name if sigset.engine else "none",
+        signatures=len(sigset.sigs),
+    )
+
+
+def _collector(out: list[tuple[int, int]]) -> Callable[[int, int], None]:
+    return lambda pattern, end: out.append((pattern, end))
+
+
+def _find_tmpl(first: dict[str, tuple[int, str]], line: str) -> str:
+    for tmpl, (_, text) in first.items():
+        if text == line:
+            return tmpl
+    return next(iter(first))
+
+
+_NOISE = re.compile(
+    r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?|[IWEF]\d{4} [\d:.]+\s+\d+ \S+\]|"
+    r"[A-Z][a-z]{2} +\d+ [\d:]+ \S+ \S+:)\s*"
+)
+
+
+def _strip_noise(line: str) -> str:
+    return _NOISE.sub("", line)
+
+
+def _entries_with_rowids(store: Store, ids: list[str]) -> dict[int, Entry]:
+    marks = ",".join("?" * len(ids))
+    rows = store.db.execute(f"SELECT rowid FROM entries WHERE id IN ({marks})", ids).fetchall()
+    return store.entries_by_rowid(r[0] for r in rows)
+
+
+def _lines(text: str, limit: int) -> list[str]:
+    return [ln.strip() for ln in text.split("\n") if ln.strip()][:limit]
+
+
+def summarize(store: Store, entry: Entry, limit: int = 6) -> tuple[list[str], list[str]]:
+    """The entry's tests and fix steps, shortened: prose lines and the commands they give."""
+    parts = store.entries(p.id for p in entry.parts)
+    tests: list[str] = []
+    fixes: list[str] = []
+    for ref in entry.parts:
+        part = parts.get(ref.id)
+        if part is None:
+            continue
+        target = tests if ref.role is Role.TEST else fixes if ref.role is Role.FIX else None
+        if target is None:
+            continue
+        target.extend(_lines(part.body, limit))
+        target.extend(f"$ {ln}" for b in part.code_blocks if b.kind is CodeKind.COMMAND for ln in _lines(b.text, 3))
+    if not fixes:  # a section without parts: its own steps and commands are the fix
+        fixes.extend(_lines(entry.body, limit))
+        fixes.extend(f"$ {ln}" for b in entry.code_blocks if b.kind is CodeKind.COMMAND for ln in _lines(b.text, 3))
+    return tests[: limit * 2], fixes[: limit * 2]
