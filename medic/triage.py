@@ -24,8 +24,9 @@ from typing import BinaryIO
 import numpy as np
 
 from medic.evidence.text import decode_line, iter_chunks
+from medic.knowledge import embed
 from medic.knowledge.matcher import SignatureSet
-from medic.knowledge.search import search
+from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
 from medic.model import CodeKind, Entry, Role
@@ -36,6 +37,9 @@ SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence
 SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest is matched by signatures only)
 LINES_PER_SIGNATURE = 50
 SEARCH_WEIGHT = 2.0
+LINK_WEIGHT = 2.0
+WORDS_BYTES = 2 * 1024 * 1024  # words for linking are counted in the first 2 MB of the evidence
+_WORD = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]{2,40}")
 
 _STRONG = re.compile(
     r"(?i)\b(?:error|fatal|exception|panic|fail(?:ed|ure)?|forbidden|denied|refused|unable|cannot|"
@@ -59,6 +63,8 @@ class TriageMatch:
     evidence: list[EvidenceHit] = field(default_factory=list)
     signatures: int = 0
     search_score: float = 0.0
+    link_score: float = 0.0
+    signature_score: float = 0.0
     tests: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
 
@@ -117,7 +123,10 @@ def triage(
     looked = 0
     line_base = 0
     total_bytes = 0
+    words: Counter[str] = Counter()
     for chunk in iter_chunks(stream):
+        if total_bytes < WORDS_BYTES:
+            words.update(evidence_words(chunk[: WORDS_BYTES - total_bytes]))
         total_bytes += len(chunk)
         newlines = None
         chunk_hits: list[tuple[int, int]] = []
@@ -137,7 +146,7 @@ def triage(
             for n, raw in enumerate(chunk.split(b"\n")):
                 if looked >= SALIENT_LINES_SCANNED:
                     break
-                if len(raw) < 12 or not _STRONG.search(raw.decode("utf-8", "replace")):
+                if len(raw) < 12 or not is_salient(raw.decode("utf-8", "replace")):
                     continue
                 looked += 1
                 text = decode_line(raw)[:500]
@@ -164,16 +173,21 @@ def triage(
                 )
             )
 
-    # 2. the salient lines as a query (rarest error templates first)
+    # 2. the salient lines as a query (rarest error templates first), for cross-lingual similarity
     search_scores: dict[str, float] = {}
     query_lines = [
         salient_first[t][1] for t, _ in sorted(salient.items(), key=lambda kv: (kv[1], salient_first[kv[0]][0]))
     ]
-    query_lines = [ln for ln in query_lines if _STRONG.search(ln)][:8]
+    query_lines = [ln for ln in query_lines if is_salient(ln)][:8]
     if query_lines:
         text = "\n".join(_strip_noise(ln) for ln in query_lines)[:800]
         for hit in search(store, text, limit=15):
             search_scores[hit.id] = hit.score
+
+    # 3. words of the evidence that few entries share (identifiers, component and error names)
+    link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words))
+    for rowid in link_scores:
+        entry_scores.setdefault(rowid, 0.0)
 
     by_rowid = store.entries_by_rowid(entry_scores)
     rowid_of = {e.id: r for r, e in by_rowid.items()}
@@ -185,13 +199,18 @@ def triage(
     for rowid, entry in by_rowid.items():
         s_sig = entry_scores.get(rowid, 0.0)
         s_search = search_scores.get(entry.id, 0.0)
-        score = s_sig + SEARCH_WEIGHT * s_search
+        s_link = link_scores.get(rowid, 0.0)
+        # shared rare words alone, in evidence without a single error line (a healthy status listing the
+        # same components as a runbook), are weak evidence
+        score = s_sig + SEARCH_WEIGHT * s_search + (LINK_WEIGHT if query_lines else LINK_WEIGHT / 2) * s_link
         m = TriageMatch(
             entry=entry,
             score=score,
             confidence=confidence(score),
             signatures=entry_sigs.get(rowid, 0),
             search_score=s_search,
+            link_score=s_link,
+            signature_score=s_sig,
         )
         m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
         if not m.evidence and s_search:
@@ -202,7 +221,12 @@ def triage(
                 for ln in query_lines[:2]
             ]
         per_entry[rowid] = m
-    ranked = sorted(per_entry.values(), key=lambda m: (-m.score, m.entry.builtin, m.entry.id))
+    bridge(store, per_entry)
+    # the user's own runbooks that explain the evidence confidently come before the built-in catalog
+    ranked = sorted(
+        per_entry.values(),
+        key=lambda m: (m.entry.builtin or m.confidence < CONFIDENT, -m.score, m.entry.id),
+    )
     floor = WEAK if include_weak else CONFIDENT
     chosen = [m for m in ranked if m.confidence >= floor][:top]
     for m in chosen:
@@ -214,6 +238,90 @@ def triage(
         engine=sigset.engine.name if sigset.engine else "none",
         signatures=len(sigset.sigs),
     )
+
+
+BRIDGE_MIN = 0.4  # a built-in match must be at least this confident to lend its score
+BRIDGE_SIM = 0.42  # cosine between the two entries' vectors below which nothing is lent
+BRIDGE_SURE = 0.6  # above this the vectors alone decide; below, the keyword search must agree
+_KEYWORDS = re.compile(r"^Keywords:\s*(.+)$", re.M)
+
+
+def closest_user_entries(store: Store, rowid: int, k: int = 3) -> list[tuple[int, float]]:
+    """User entries nearest to an entry by sentence vectors (any language): (rowid, cosine)."""
+    rowids, index = store.vectors()
+    best: dict[int, float] = {}
+    for vec in store.vectors_of(rowid):
+        rows, sims = index.search(vec, 60)
+        for i, sim in zip(rows.tolist(), sims.tolist(), strict=True):
+            r = int(rowids[i])
+            if r != rowid:
+                best[r] = max(best.get(r, -1.0), sim)
+    meta = store.entry_meta(best)
+    user = [(r, s) for r, s in best.items() if not meta.get(r, ("", 1, ""))[1]]
+    return sorted(user, key=lambda t: -t[1])[:k]
+
+
+def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
+    """Let the built-in catalog carry a match over to the user's own runbook on the same problem.
+
+    The catalog's English entries have rich signatures; a team's runbook in Japanese or Korean may
+    describe the same failure with no error text at all. For a confident built-in match, the user entry
+    closest to it (sentence vectors across languages, confirmed by a keyword search with the built-in
+    title and its ja/zh/ko keywords unless the vectors are very close) receives part of its score, and
+    its evidence says where the match came from."""
+    if not embed.available():
+        return
+    builtins = sorted(
+        (m for m in matches.values() if m.entry.builtin and m.confidence >= BRIDGE_MIN), key=lambda m: -m.score
+    )[:top]
+    rowid_of = {m.entry.id: r for r, m in matches.items()}
+    for b in builtins:
+        near = closest_user_entries(store, rowid_of[b.entry.id])
+        if not near or near[0][1] < BRIDGE_SIM:
+            continue
+        target, sim = near[0]
+        if sim < BRIDGE_SURE:
+            keywords = _KEYWORDS.search(b.entry.body)
+            text = b.entry.title + (" " + keywords.group(1) if keywords else "")
+            hits = search(store, text, limit=1, include_builtin=False)
+            target_entry = store.entries_by_rowid([target]).get(target)
+            if not hits or target_entry is None or hits[0].id != target_entry.id:
+                continue
+        lent = b.score * 0.9 * min(1.0, (sim - 0.35) / 0.25)
+        m = matches.get(target)
+        if m is None:
+            entry = store.entries_by_rowid([target])[target]
+            m = TriageMatch(entry=entry, score=0.0, confidence=0.0)
+            matches[target] = m
+        if lent > m.score:
+            m.score = lent
+            m.confidence = confidence(lent)
+            m.evidence = m.evidence or [
+                EvidenceHit(line_no=h.line_no, text=h.text, matched=f"(via built-in entry: {b.entry.title})")
+                for h in b.evidence[:3]
+            ]
+
+
+_COUNTER = re.compile(r"\b\w+=\d+\b")  # "failed=0" in a recap counts, it does not report a failure
+
+
+def is_salient(line: str) -> bool:
+    """A line that reports a problem: an error word that is not just the name of a zero counter."""
+    return bool(_STRONG.search(_COUNTER.sub(" ", line)))
+
+
+def evidence_words(chunk: bytes) -> list[str]:
+    """Word tokens of the evidence: dotted and dashed names split into their parts, kept whole too."""
+    out: list[str] = []
+    for m in _WORD.finditer(chunk):
+        token = m.group(0).decode("ascii", "replace").strip(".-_").lower()
+        if not token or token.isdigit():
+            continue
+        parts = [p for p in re.split(r"[._-]", token) if len(p) >= 3 and not p.isdigit()]
+        out.extend(parts)
+        if len(parts) > 1:
+            out.append(token)
+    return out
 
 
 def _collector(out: list[tuple[int, int]]) -> Callable[[int, int], None]:

@@ -40,6 +40,15 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> I
 
 
 @pytest.fixture(scope="session")
+def builtin_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The built-in catalog alone: what a user has before indexing any runbook."""
+    store = Store(tmp_path_factory.mktemp("builtin") / "medic.db")
+    ensure_builtin(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
 def corpus_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[Store]:
     """Public corpus + seeds + built-in catalog."""
     store = Store(tmp_path_factory.mktemp("corpus") / "medic.db")

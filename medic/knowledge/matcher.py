@@ -16,9 +16,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from medic.knowledge.signatures import FRAGMENT, STATUS
 from medic.knowledge.store import Store
 
 ENGINE_CACHE_PREFIX = "hsdb:"
+KIND_FACTOR = {STATUS: 0.5, FRAGMENT: 0.6}  # a table row's state words, a piece of a message: less than a whole line
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,11 @@ class SignatureSet:
         n_entries = len({r[1] for r in rows})
         sigs: list[SigInfo] = []
         patterns: list[str] = []
-        for sid, entry_rowid, template, regex, line, line_no, letters, status in rows:
+        for sid, entry_rowid, template, regex, line, line_no, letters, kind in rows:
             df = len(entries_per_template[template.lower()])
             idf = math.log(1 + n_entries / df)
             length = min(1.0, 0.35 + letters / 60)
-            weight = idf * length * (0.5 if status else 1.0)
+            weight = idf * length * KIND_FACTOR.get(kind, 1.0)
             sigs.append(SigInfo(sid, entry_rowid, template, line, line_no, weight))
             patterns.append(regex)
         return cls(sigs=sigs, engine=make_engine(patterns, store, prefer))

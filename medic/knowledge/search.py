@@ -9,6 +9,7 @@ before the built-in catalog, which fills in the rest. ``!tag`` queries look up t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -190,6 +191,54 @@ def selective_terms(store: Store, q: Query) -> list[str]:
 def fts_expression(q: Query) -> str:
     """OR of the query's terms."""
     return " OR ".join(fts_terms(q))
+
+
+def stem(word: str) -> str:
+    """The index's form of a Latin word (FTS5's Porter stemmer)."""
+    return str(_STEMMER.stemWord(word.lower()))
+
+
+def rare_terms(store: Store, words: dict[str, int], limit: int = 16) -> list[tuple[str, float]]:
+    """Words of a text that the knowledge base has but few of its entries: (word, idf), rarest first.
+
+    ``words`` maps a word to how often the text uses it. A word no entry has, or one in more than
+    COMMON_SHARE of them, links nothing."""
+    total = max(store.searchable_count(), 1)
+    stems = {w: stem(w) for w in words}
+    df = store.doc_freq(stems.values())
+    scored: list[tuple[float, str]] = []
+    for w, st in stems.items():
+        n = df.get(st, 0)
+        if n == 0 or n > max(3, COMMON_SHARE * total):
+            continue
+        scored.append((math.log(1 + total / n), w))
+    scored.sort(key=lambda t: (-t[0], -len(t[1]), t[1]))
+    best: dict[str, tuple[str, float]] = {}
+    for idf, w in scored:  # one word per stem
+        best.setdefault(stems[w], (w, idf))
+    return list(best.values())[:limit]
+
+
+def linked_entries(store: Store, terms: list[tuple[str, float]], top_share: int = 6) -> dict[int, float]:
+    """rowid → share (0..1) of the rare terms' weight an entry contains, for entries with at least two
+    of them. The reference weight is that of the ``top_share`` rarest terms."""
+    if not terms:
+        return {}
+    exprs = [f'"{w}"' for w, _ in terms]
+    hits = store.lexical(" OR ".join(exprs), CANDIDATES)
+    if not hits:
+        return {}
+    rowids = [r for r, _ in hits[:COVERAGE_CANDIDATES]]
+    weights = [idf for _, idf in terms]
+    reference = sum(sorted(weights, reverse=True)[:top_share]) or 1.0
+    matched: dict[int, float] = dict.fromkeys(rowids, 0.0)
+    counts: dict[int, int] = dict.fromkeys(rowids, 0)
+    for expr, idf in zip(exprs, weights, strict=True):
+        for rowid, n in store.coverage([expr], rowids).items():
+            if n:
+                matched[rowid] += idf
+                counts[rowid] += 1
+    return {r: min(1.0, w / reference) for r, w in matched.items() if counts[r] >= 2}
 
 
 def search(

@@ -49,8 +49,16 @@ _LEADING = [
     re.compile(r"^\s*[IWEF]\d{4}\s+\d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w./-]+:\d+\]\s*"),
     re.compile(r"^\s*[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s*"),
     re.compile(r"^\s*\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s*"),
-    re.compile(r"^\s*(?:level=)?(?:INFO|WARN(?:ING)?|ERROR|FATAL|DEBUG|TRACE|E!|W!|I!)\b:?\s*"),
+    re.compile(r"^\s*(?:level=)?(?:INFO|WARN(?:ING)?|ERROR|FATAL|DEBUG|TRACE|E!|W!|I!)(?=[\s:]|$):?\s*"),
+    # logger names, thread names and other bracketed prefixes: "[org.jboss.jca...] (Pool -- 65) "
+    re.compile(
+        r"^\s*(?:\[[^\]]{1,120}\]|\([^)]{1,80}\)|Caused by:|[\w$-]+(?:\.[\w$-]+){2,}:(?=\s)|[\w.-]+\.go:\d+\])\s*"
+    ),
 ]
+# a timestamp near the start of a line: what stands before it (pod and container names) is dropped
+_TS_NEAR_START = re.compile(
+    r"^.{0,100}?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\s+"
+)
 # Variable parts, most specific first. Each becomes a placeholder with its own regex.
 _VARIABLES: list[tuple[str, re.Pattern[str], str]] = [
     # placeholders a runbook writer left for the reader: {$PodName}, <namespace>, xxxx, ボリューム名
@@ -75,8 +83,13 @@ _VARIABLES: list[tuple[str, re.Pattern[str], str]] = [
     ("num", re.compile(r"\d+(?:\.\d+)*"), r"\d+(?:\.\d+)*"),
 ]
 _MARK = 0xE000  # private-use characters stand for placeholders while a line is being rewritten
+# where the message proper starts inside a longer line: after the last exception/severity marker
+_CORE_START = re.compile(r"(?:\w*Exception|\w*Error|FATAL|ERROR|E!|error|fatal)\s*:\s+(?=\S)")
 _SHORT_QUOTED = re.compile(r"\"([^\"\s]{1,80})\"|'([^'\s]{1,80})'")
 _PLACEHOLDER = re.compile(r"<(\w+)>")
+
+
+FULL, STATUS, FRAGMENT = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -89,10 +102,11 @@ class Signature:
     line: str  # the runbook line it came from
     line_no: int  # where that line is in the runbook
     literal_chars: int  # letters outside placeholders: how specific the template is
-    status: bool  # a state word in a table row, not a message
+    kind: int  # FULL line, STATUS words of a table row, or a FRAGMENT of a line between its variable parts
 
 
 def _strip_leading(line: str) -> str:
+    line = _TS_NEAR_START.sub("", line, count=1)
     prev = None
     while prev != line:
         prev = line
@@ -132,9 +146,23 @@ def template_of(line: str) -> tuple[str, str]:
             regex.append(regex_of[kind])
         else:
             human.append(part)
-            words = re.split(r"(\s+)", part)
-            regex.append("".join(r"\s+" if w.isspace() else re.escape(w) for w in words if w))
-    return "".join(human).strip(), "".join(regex).strip()
+            regex.append(loose_literal(part, first=i == 0, last=i == len(parts) - 1))
+    return "".join(human).strip(), "".join(regex)
+
+
+def loose_literal(text: str, first: bool = True, last: bool = True) -> str:
+    """A literal run as a regex that ignores how words are separated: ``Post https://x`` also matches
+    ``Post "https://x"``, a newer tool's quoting or a re-wrapped line. Words stay in order and exact."""
+    out: list[str] = []
+    runs = re.findall(r"\w+|\W+", text)
+    for n, run in enumerate(runs):
+        if re.fullmatch(r"\w+", run):
+            out.append(re.escape(run))
+        elif (n == 0 and first) or (n == len(runs) - 1 and last):
+            continue  # punctuation at either end of the whole template
+        else:
+            out.append(r"\W+" if n not in (0, len(runs) - 1) else r"\W*")
+    return "".join(out)
 
 
 # Words that are values of a column (state, mode, policy), not names: kept in table-row signatures.
@@ -154,7 +182,36 @@ def status_row_regex(line: str) -> tuple[str, str] | None:
     if not kept or not STATUS_WORDS.search(" ".join(kept)):
         return None
     template = " … ".join(kept)
-    return template, r".*".join(re.escape(t) for t in kept)
+    return template, r".*".join(loose_literal(t) for t in kept)
+
+
+def core_of(line: str) -> str | None:
+    """The message after the last exception or severity marker (``...PSQLException: FATAL: <core>``)."""
+    text = _strip_leading(line)
+    last = None
+    for m in _CORE_START.finditer(text):
+        last = m
+    if last is None or last.end() < 8:
+        return None
+    core = text[last.end() :]
+    return core if sum(ch.isalpha() for ch in core) >= 20 else None
+
+
+def fragments(template: str) -> list[str]:
+    """Literal runs of a template between its variable parts that still say something on their own
+    (three words or more, a signal word among them): they match a message a newer version words a little
+    differently, or one pasted without its prefix."""
+    out = []
+    for seg in _PLACEHOLDER.split(template)[::2]:
+        seg = seg.strip(" \"'.,;:()[]{}=-").strip()
+        words = re.findall(r"[A-Za-z][A-Za-z'-]+", seg)
+        if len(words) >= 3 and sum(c.isalpha() for c in seg) >= 16 and SIGNAL.search(seg) and seg != template:
+            out.append(seg)
+    return out
+
+
+def fragment_regex(fragment: str) -> str:
+    return loose_literal(fragment)
 
 
 def literal_letters(template: str) -> int:
@@ -205,26 +262,32 @@ def mine(entry: Entry, owner_id: str | None = None) -> list[Signature]:
         if not SIGNAL.search(_KEY_COUNT.sub(" ", line)) and not status:
             continue
         row = status_row_regex(line) if status else None
+        variants: list[tuple[str, str, int]] = []
         if row is not None:
-            template, regex = row
+            variants.append((row[0], row[1], STATUS))
         else:
-            status = False
-            template, regex = template_of(line)
-        letters = literal_letters(template)
-        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", _PLACEHOLDER.sub(" ", template))]
-        cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", template))
-        if not status and (letters < 14 or len(words) < (3 if prose else 2)) and cjk < 6:
-            continue
-        if status and letters < 6:
-            continue
-        if template not in out:
-            out[template] = Signature(
-                entry_id=owner_id or entry.id,
-                template=template,
-                regex=regex,
-                line=line.strip(),
-                line_no=line_no,
-                literal_chars=letters,
-                status=status,
-            )
+            full = template_of(line)
+            variants.append((*full, FULL))
+            core = core_of(line)
+            if core is not None:
+                variants.append((*template_of(core), FULL))
+            variants.extend((frag, fragment_regex(frag), FRAGMENT) for frag in fragments(full[0]))
+        for template, regex, kind in variants:
+            letters = literal_letters(template)
+            words = re.findall(r"[A-Za-z][A-Za-z'-]{2,}", _PLACEHOLDER.sub(" ", template))
+            cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", template))
+            if kind != STATUS and (letters < 14 or len(words) < (3 if prose else 2)) and cjk < 6:
+                continue
+            if kind == STATUS and letters < 6:
+                continue
+            if template not in out:
+                out[template] = Signature(
+                    entry_id=owner_id or entry.id,
+                    template=template,
+                    regex=regex,
+                    line=line.strip(),
+                    line_no=line_no,
+                    literal_chars=letters,
+                    kind=kind,
+                )
     return list(out.values())

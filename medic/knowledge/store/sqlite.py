@@ -25,7 +25,7 @@ from medic.knowledge.text import expand_glossary, glossary_terms, segment, split
 from medic.knowledge.vindex import VectorIndex
 from medic.model import CodeBlock, Entry, PartRef, Role
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS signatures (
     line TEXT NOT NULL,
     line_no INTEGER NOT NULL,
     letters INTEGER NOT NULL,
-    status INTEGER NOT NULL
+    kind INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS signatures_entry ON signatures(entry_rowid);
 CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -333,19 +333,19 @@ class Store:
                         sig.line,
                         sig.line_no,
                         sig.literal_chars,
-                        int(sig.status),
+                        sig.kind,
                     )
                 )
         self.db.executemany(
-            "INSERT INTO signatures(entry_rowid, template, regex, line, line_no, letters, status) "
+            "INSERT INTO signatures(entry_rowid, template, regex, line, line_no, letters, kind) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
     def signature_rows(self) -> list[tuple[int, int, str, str, str, int, int, int]]:
-        """(id, entry rowid, template, regex, line, line no, letters, status) of every signature."""
+        """(id, entry rowid, template, regex, line, line no, letters, kind) of every signature."""
         return self.db.execute(
-            "SELECT id, entry_rowid, template, regex, line, line_no, letters, status FROM signatures ORDER BY id"
+            "SELECT id, entry_rowid, template, regex, line, line_no, letters, kind FROM signatures ORDER BY id"
         ).fetchall()
 
     def cache_get(self, key: str) -> bytes | None:
@@ -455,6 +455,11 @@ class Store:
         rows = self.db.execute(f"SELECT term, doc FROM entries_vocab WHERE term IN ({marks})", wanted).fetchall()
         found = {str(t): int(d) for t, d in rows}
         return {t: found.get(t, 0) for t in wanted}
+
+    def vectors_of(self, rowid: int) -> np.ndarray:
+        """The stored vectors (title, lead) of one entry."""
+        rows = self.db.execute("SELECT vec FROM vectors WHERE rowid = ? ORDER BY kind", (rowid,)).fetchall()
+        return embed.from_blobs([r[0] for r in rows])
 
     def coverage(self, terms: list[str], rowids: list[int]) -> dict[int, int]:
         """rowid → how many of the FTS terms each candidate contains."""
