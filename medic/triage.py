@@ -32,6 +32,7 @@ from medic.knowledge.store import Store
 from medic.model import CodeKind, Entry, Role
 
 CONFIDENT = 0.6
+USER_FIRST_RATIO = 0.75
 WEAK = 0.2
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence
 SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest is matched by signatures only)
@@ -222,11 +223,14 @@ def triage(
             ]
         per_entry[rowid] = m
     bridge(store, per_entry)
-    # the user's own runbooks that explain the evidence confidently come before the built-in catalog
-    ranked = sorted(
-        per_entry.values(),
-        key=lambda m: (m.entry.builtin or m.confidence < CONFIDENT, -m.score, m.entry.id),
-    )
+    # the user's own runbooks that explain the evidence confidently, about as well as the best built-in
+    # entry does, come before the built-in catalog
+    best_builtin = max((m.score for m in per_entry.values() if m.entry.builtin), default=0.0)
+
+    def preferred(m: TriageMatch) -> bool:
+        return not m.entry.builtin and m.confidence >= CONFIDENT and m.score >= USER_FIRST_RATIO * best_builtin
+
+    ranked = sorted(per_entry.values(), key=lambda m: (not preferred(m), -m.score, m.entry.id))
     floor = WEAK if include_weak else CONFIDENT
     chosen = [m for m in ranked if m.confidence >= floor][:top]
     for m in chosen:
@@ -287,7 +291,7 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
             target_entry = store.entries_by_rowid([target]).get(target)
             if not hits or target_entry is None or hits[0].id != target_entry.id:
                 continue
-        lent = b.score * 0.9 * min(1.0, (sim - 0.35) / 0.25)
+        lent = b.score * min(1.0, (sim - 0.35) / 0.2)
         m = matches.get(target)
         if m is None:
             entry = store.entries_by_rowid([target])[target]

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from medic.knowledge.signatures import FRAGMENT, STATUS
+from medic.knowledge.signatures import FRAGMENT, STATUS, is_generic
 from medic.knowledge.store import Store
 
 ENGINE_CACHE_PREFIX = "hsdb:"
-KIND_FACTOR = {STATUS: 0.5, FRAGMENT: 0.6}  # a table row's state words, a piece of a message: less than a whole line
+KIND_FACTOR = {STATUS: 0.5, FRAGMENT: 0.6}
+GENERIC_FACTOR = 0.35  # a table row's state words, a piece of a message: less than a whole line
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class SignatureSet:
             df = len(entries_per_template[template.lower()])
             idf = math.log(1 + n_entries / df)
             length = min(1.0, 0.35 + letters / 60)
-            weight = idf * length * KIND_FACTOR.get(kind, 1.0)
+            weight = idf * length * KIND_FACTOR.get(kind, 1.0) * (GENERIC_FACTOR if is_generic(template) else 1.0)
             sigs.append(SigInfo(sid, entry_rowid, template, line, line_no, weight))
             patterns.append(regex)
         return cls(sigs=sigs, engine=make_engine(patterns, store, prefer))

@@ -197,6 +197,43 @@ def core_of(line: str) -> str | None:
     return core if sum(ch.isalpha() for ch in core) >= 20 else None
 
 
+# Messages that come with almost any failure of their kind: seeing one says "something crashed" or
+# "something was slow", not which runbook applies. Signatures made only of these count for little.
+GENERIC_MESSAGES = (
+    "back-off restarting failed container",
+    "crashloopbackoff",
+    "context deadline exceeded",
+    "connection refused",
+    "connect: connection refused",
+    "i/o timeout",
+    "no such host",
+    "timed out waiting for the condition",
+    "error syncing pod",
+    "error from server",
+    "internal error occurred",
+    "the server is currently unable to handle the request",
+    "client rate limiter wait returned an error",
+    "dial tcp",
+    "eof",
+    "readiness probe failed",
+    "liveness probe failed",
+    "startup probe failed",
+    "failed to sync",
+    "permission denied",
+    "not found",
+)
+_GENERIC = re.compile("|".join(re.escape(m) for m in sorted(GENERIC_MESSAGES, key=len, reverse=True)), re.I)
+
+
+def is_generic(template: str) -> bool:
+    """True when a template says no more than the generic messages it contains (< 12 other letters)."""
+    rest = _GENERIC.sub(" ", _PLACEHOLDER.sub(" ", template))
+    rest = re.sub(
+        r"\b(?:get|post|put|warning|error|failed|kubelet|tcp|https?|unhealthy|backoff)\b", " ", rest, flags=re.I
+    )
+    return sum(ch.isalpha() for ch in rest) < 12
+
+
 def fragments(template: str) -> list[str]:
     """Literal runs of a template between its variable parts that still say something on their own
     (three words or more, a signal word among them): they match a message a newer version words a little

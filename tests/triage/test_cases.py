@@ -27,7 +27,7 @@ def run(store: Store, path: Path, **kw: Any) -> list[Any]:
 
 
 # Measured accuracy, raised as triage improves and never lowered: a drop fails the suite.
-MIN_SEEDED = 25
+MIN_SEEDED = 26
 MIN_BUILTIN = 23
 
 
