@@ -1,0 +1,85 @@
+"""`medic triage` from the command line: files, .gz, stdin, binary input, JSON shape, exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "evidence" / "pod-events.txt"
+
+
+def medic(*args: str, db: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "MEDIC_DB": str(db)}
+    return subprocess.run(
+        [sys.executable, "-m", "medic.cli", *args], input=stdin, capture_output=True, env=env, timeout=300
+    )
+
+
+def test_sample_from_the_readme_names_the_oom_entry(tmp_path: Path) -> None:
+    res = medic("triage", str(SAMPLE), "--json", db=tmp_path / "m.db")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    top = data["matches"][0]
+    assert set(top) == {
+        "id",
+        "source",
+        "heading_path",
+        "title",
+        "lang",
+        "score",
+        "confidence",
+        "evidence",
+        "tests",
+        "fixes",
+    }
+    assert "OOMKilled" in top["title"] and top["confidence"] >= 0.6
+    assert any("OOMKilled" in e["text"] for e in top["evidence"])
+    assert all({"line_no", "text", "matched"} == set(e) for e in top["evidence"])
+    assert top["tests"] and top["fixes"]
+
+
+def test_gzip_and_stdin_give_the_same_answer(tmp_path: Path) -> None:
+    gz = tmp_path / "events.txt.gz"
+    gz.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    a = json.loads(medic("triage", str(gz), "--json", db=tmp_path / "m.db").stdout)
+    b = json.loads(medic("triage", "-", "--json", db=tmp_path / "m.db", stdin=SAMPLE.read_bytes()).stdout)
+    assert [m["id"] for m in a["matches"]] == [m["id"] for m in b["matches"]]
+    assert a["matches"]
+
+
+def test_binary_and_mixed_encodings_do_not_crash(tmp_path: Path) -> None:
+    blob = bytes(range(256)) * 64 + "ディスク\n".encode("shift_jis") + b"\x00\x00OOMKilled\xff\xfe\n"
+    (tmp_path / "blob.bin").write_bytes(blob + SAMPLE.read_bytes())
+    res = medic("triage", str(tmp_path / "blob.bin"), db=tmp_path / "m.db")
+    assert res.returncode == 0 and b"Traceback" not in res.stderr
+
+
+def test_nothing_fits_prints_that_and_exits_zero(tmp_path: Path) -> None:
+    (tmp_path / "ok.log").write_text("all good\nstarted in 2.1s\n", encoding="utf-8")
+    res = medic("triage", str(tmp_path / "ok.log"), db=tmp_path / "m.db")
+    assert res.returncode == 0 and b"no confident match" in res.stdout
+    res = medic("triage", str(tmp_path / "ok.log"), "--json", db=tmp_path / "m.db")
+    assert json.loads(res.stdout) == {"matches": []}
+
+
+def test_bad_input_is_one_line(tmp_path: Path) -> None:
+    for args in (
+        ["triage", str(tmp_path / "missing.log")],
+        ["triage", str(tmp_path)],
+        ["triage", str(SAMPLE), "--top", "0"],
+        ["triage", str(SAMPLE), "--engine", "grep"],
+    ):
+        res = medic(*args, db=tmp_path / "m.db")
+        assert res.returncode == 2, args
+        assert res.stderr.startswith(b"medic: ") and res.stderr.count(b"\n") == 1 and b"Traceback" not in res.stderr
+
+
+def test_re2_engine_gives_the_same_first_match(tmp_path: Path) -> None:
+    hs = json.loads(medic("triage", str(SAMPLE), "--json", db=tmp_path / "m.db").stdout)
+    re2 = json.loads(medic("triage", str(SAMPLE), "--json", "--engine", "re2", db=tmp_path / "m.db").stdout)
+    assert hs["matches"][0]["id"] == re2["matches"][0]["id"]
