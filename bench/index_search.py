@@ -71,18 +71,25 @@ def main() -> None:
 
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:
-        books = Path(tmp) / "books"
-        books.mkdir()
-        n = write_corpus(books, args.sections, args.per_file, rng)
-        store = Store(Path(tmp) / "bench.db")
-        t0 = time.perf_counter()
-        report = index_paths(store, [str(books)])
-        dt = time.perf_counter() - t0
+        db = Path(args.db) if args.db else Path(tmp) / "bench.db"
+        reuse = db.exists()
+        store = Store(db)
+        rate = 0.0
+        if reuse:
+            print(f"reusing {db}: search timing only")
+        else:
+            books = Path(tmp) / "books"
+            books.mkdir()
+            n = write_corpus(books, args.sections, args.per_file, rng)
+            t0 = time.perf_counter()
+            report = index_paths(store, [str(books)])
+            dt = time.perf_counter() - t0
+            rate = n / dt
+            print(
+                f"indexed {n} sections ({store.count()['entries']} entries, {len(report.indexed)} files) in "
+                f"{dt:.1f} s: {rate:,.0f} sections/s"
+            )
         entries = store.count()["entries"]
-        print(
-            f"indexed {n} sections ({entries} entries, {len(report.indexed)} files) in {dt:.1f} s: "
-            f"{n / dt:,.0f} sections/s"
-        )
         queries = []
         for i in range(args.queries):
             kind = i % 3
@@ -104,10 +111,8 @@ def main() -> None:
         p50 = statistics.median(lat)
         p95 = lat[int(len(lat) * 0.95) - 1]
         print(f"search over {entries} entries: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(lat)} queries)")
-        print(
-            f"targets: index >= 1000 sections/s [{'ok' if n / dt >= 1000 else 'MISS'}], "
-            f"search p95 < 20 ms [{'ok' if p95 < 20 else 'MISS'}]"
-        )
+        index_ok = "n/a" if reuse else ("ok" if rate >= 1000 else "MISS")
+        print(f"targets: index >= 1000 sections/s [{index_ok}], search p95 < 20 ms [{'ok' if p95 < 20 else 'MISS'}]")
         store.close()
 
 

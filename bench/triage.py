@@ -112,15 +112,15 @@ def ensure_rg() -> str:
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     """(seconds, peak RSS in MB) of one child process, measured with wait4 for that child alone."""
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         dt = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode not in (0, 1):
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise SystemExit(f"{cmd[0]} failed: {err.strip()[:500]}")
+            err.seek(0)
+            raise SystemExit(f"{cmd[0]} failed: {err.read().decode(errors='replace').strip()[:500]}")
     return dt, usage.ru_maxrss // 1024
 
 
@@ -156,7 +156,19 @@ def main() -> None:
         subprocess.run([*medic, "triage", str(log), "--json"], env=env, capture_output=True)
         dt_m, rss_m = timed([*medic, "triage", str(log), "--json"], env)
         rg = ensure_rg()
-        dt_r, _ = timed([rg, "-i", "-c", "-f", str(work / "patterns.txt"), str(log)], env)
+        rg_cmd = [
+            rg,
+            "-i",
+            "-c",
+            "--regex-size-limit",
+            "2G",
+            "--dfa-size-limit",
+            "2G",
+            "-f",
+            str(work / "patterns.txt"),
+            str(log),
+        ]
+        dt_r, _ = timed(rg_cmd, env)
         print(f"medic triage: {size_mb:.0f} MB in {dt_m:.2f} s = {size_mb / dt_m:.0f} MB/s, peak RSS {rss_m} MB")
         print(f"ripgrep -f:   {size_mb:.0f} MB in {dt_r:.2f} s = {size_mb / dt_r:.0f} MB/s")
         print(f"ratio: medic is {dt_r / dt_m:.1f}x ripgrep  [target >= 5x: {'ok' if dt_r / dt_m >= 5 else 'MISS'}]")
