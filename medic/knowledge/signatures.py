@@ -143,7 +143,7 @@ def template_of(line: str) -> tuple[str, str]:
     human: list[str] = []
     regex: list[str] = []
     regex_of = {kind: rx for kind, _, rx in _VARIABLES}
-    regex_of["q"] = r"[^\"'\s]*"
+    regex_of["q"] = r"""[^"'\s]*"""
     for i, part in enumerate(parts):
         if i % 2:
             kind = placeholders[ord(part) - _MARK]
