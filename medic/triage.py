@@ -25,7 +25,7 @@ import numpy as np
 
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
-from medic.knowledge.matcher import SignatureSet
+from medic.knowledge.matcher import Engine, SignatureSet, make_engine
 from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
@@ -39,13 +39,8 @@ SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest i
 LINES_PER_SIGNATURE = 50
 SEARCH_WEIGHT = 2.0
 LINK_WEIGHT = 2.0
-WORDS_BYTES = 2 * 1024 * 1024  # words for linking are counted in the first 2 MB of the evidence
+WORDS_BYTES = 1024 * 1024  # words for linking are counted in the first 2 MB of the evidence
 _WORD = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]{2,40}")
-
-_STRONG = re.compile(
-    r"(?i)\b(?:error|fatal|exception|panic|fail(?:ed|ure)?|forbidden|denied|refused|unable|cannot|"
-    r"invalid|exceeded|expired|unhealthy|back-?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
-)
 
 
 @dataclass
@@ -95,6 +90,19 @@ class TriageResult:
 
 
 _SIGSET_CACHE: dict[tuple[str, str], SignatureSet] = {}
+_SALIENCE: dict[str, Engine] = {}
+STRONG_WORDS = (
+    r"\b(?:error|fatal|exception|panic|fail(?:ed|ure)?|forbidden|denied|refused|unable|cannot|invalid|exceeded|"
+    r"expired|unhealthy|back-?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
+)
+_STRONG = re.compile("(?i)" + STRONG_WORDS)
+
+
+def salience_engine(prefer: str) -> Engine:
+    """One pattern, the error words: reports each line that has one."""
+    if prefer not in _SALIENCE:
+        _SALIENCE[prefer] = make_engine([STRONG_WORDS], None, prefer)
+    return _SALIENCE[prefer]
 
 
 def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
@@ -139,22 +147,28 @@ def triage(
                 seen = hits.setdefault(pattern, {})
                 if len(seen) >= LINES_PER_SIGNATURE:
                     continue
-                idx = int(np.searchsorted(newlines, end - 1 if end and chunk[end - 1 : end] == b"\n" else end))
-                start = int(newlines[idx - 1]) + 1 if idx > 0 else 0
-                stop = int(newlines[idx]) if idx < len(newlines) else len(chunk)
-                seen.setdefault(line_base + idx + 1, chunk[start:stop])
+                idx, raw = line_at(chunk, newlines, end)
+                seen.setdefault(line_base + idx + 1, raw)
         if looked < SALIENT_LINES_SCANNED:
-            for n, raw in enumerate(chunk.split(b"\n")):
-                if looked >= SALIENT_LINES_SCANNED:
+            # the error-word scan runs in the same engine; Python looks only at the lines it reports
+            marks: list[tuple[int, int]] = []
+            salience_engine(engine).scan(chunk, _collector(marks))
+            if marks and newlines is None:
+                newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            for _, end in marks:
+                if looked >= SALIENT_LINES_SCANNED or newlines is None:
                     break
-                if len(raw) < 12 or not is_salient(raw.decode("utf-8", "replace")):
+                idx, raw = line_at(chunk, newlines, end)
+                if len(raw) < 12:
+                    continue
+                text = decode_line(raw)[:500]
+                if not is_salient(text):
                     continue
                 looked += 1
-                text = decode_line(raw)[:500]
                 tmpl = template_of(text)[0]
                 if tmpl in salient or len(salient) < SALIENT_TEMPLATES:
                     salient[tmpl] += 1
-                    salient_first.setdefault(tmpl, (line_base + n + 1, text))
+                    salient_first.setdefault(tmpl, (line_base + idx + 1, text))
         line_base += chunk.count(b"\n")
 
     # 1. signature evidence per entry
@@ -326,6 +340,14 @@ def evidence_words(chunk: bytes) -> list[str]:
         if len(parts) > 1:
             out.append(token)
     return out
+
+
+def line_at(chunk: bytes, newlines: np.ndarray, end: int) -> tuple[int, bytes]:
+    """(line index in the chunk, line bytes) of the line a match ending at ``end`` lies on."""
+    idx = int(np.searchsorted(newlines, end - 1 if end and chunk[end - 1 : end] == b"\n" else end))
+    start = int(newlines[idx - 1]) + 1 if idx > 0 else 0
+    stop = int(newlines[idx]) if idx < len(newlines) else len(chunk)
+    return idx, chunk[start:stop]
 
 
 def _collector(out: list[tuple[int, int]]) -> Callable[[int, int], None]:

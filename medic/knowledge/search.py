@@ -9,6 +9,7 @@ before the built-in catalog, which fills in the rest. ``!tag`` queries look up t
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ OVERVIEW_PRIOR = 0.7  # README.md, _index.md...: tables of contents that mention
 OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
 CANDIDATES = 200
 COVERAGE_CANDIDATES = 60  # lexical hits beyond these are too weak to matter
+MAX_TEXT_WORDS = 3000
 COMMON_SHARE = 0.05  # a word in more than 5 % of the entries is left out of the lexical lookup
 _STEMMER = snowballstemmer.stemmer("porter")  # the same Porter stemmer as FTS5's tokenizer
 
@@ -193,6 +195,7 @@ def fts_expression(q: Query) -> str:
     return " OR ".join(fts_terms(q))
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The index's form of a Latin word (FTS5's Porter stemmer)."""
     return str(_STEMMER.stemWord(word.lower()))
@@ -204,7 +207,9 @@ def rare_terms(store: Store, words: dict[str, int], limit: int = 16) -> list[tup
     ``words`` maps a word to how often the text uses it. A word no entry has, or one in more than
     COMMON_SHARE of them, links nothing."""
     total = max(store.searchable_count(), 1)
-    stems = {w: stem(w) for w in words}
+    # a long log has endless ids; the words that occur more than once, and the first others, are enough
+    chosen = sorted(words, key=lambda w: -words[w])[:MAX_TEXT_WORDS]
+    stems = {w: stem(w) for w in chosen}
     df = store.doc_freq(stems.values())
     scored: list[tuple[float, str]] = []
     for w, st in stems.items():

@@ -141,18 +141,24 @@ def template_of(line: str) -> tuple[str, str]:
         text = rx.sub(holder(kind), text)
     parts = re.split(f"([{chr(_MARK)}-{chr(_MARK + 4000)}])", text)
     human: list[str] = []
-    regex: list[str] = []
+    regex: list[tuple[str, bool]] = []  # (regex, whether it is a literal with words)
     regex_of = {kind: rx for kind, _, rx in _VARIABLES}
     regex_of["q"] = r"""[^"'\s]*"""
     for i, part in enumerate(parts):
         if i % 2:
             kind = placeholders[ord(part) - _MARK]
             human.append("<*>" if kind == "q" else f"<{kind}>")
-            regex.append(regex_of[kind])
+            regex.append((regex_of[kind], False))
         else:
             human.append(part)
-            regex.append(loose_literal(part, first=i == 0, last=i == len(parts) - 1))
-    return "".join(human).strip(), "".join(regex)
+            literal = loose_literal(part, first=i == 0, last=i == len(parts) - 1)
+            regex.append((literal, bool(re.search(r"\w", part))))
+    # matching is unanchored: wildcards before the first word and after the last one only cost time
+    while regex and not regex[0][1]:
+        regex.pop(0)
+    while regex and not regex[-1][1]:
+        regex.pop()
+    return "".join(human).strip(), "".join(r for r, _ in regex).removeprefix(r"\W*").removeprefix(r"\W+")
 
 
 def loose_literal(text: str, first: bool = True, last: bool = True) -> str:
