@@ -90,6 +90,12 @@ def index_cmd(
             bar.update(task, completed=done, total=total, description=escape(Path(path).name) if path else "")
 
         report = index_paths(store, paths, progress=progress, force=force)
+        if report.indexed or report.removed:
+            # compile the signature database now, so the first triage does not wait for it
+            bar.update(task, description="compiling signatures")
+            from medic.triage import signature_set
+
+            signature_set(store)
     for path, reason in report.failed:
         err.print(f"[yellow]warning:[/] {escape(display_source(path))}: {escape(reason)}")
     counts = store.count()
