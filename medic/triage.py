@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Callable
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -133,14 +135,14 @@ def triage(
     line_base = 0
     total_bytes = 0
     words: Counter[str] = Counter()
-    for chunk in iter_chunks(stream):
+    if embed.disabled_reason() is None:
+        # load the sentence encoder while the evidence is scanned: it is needed only at the end
+        threading.Thread(target=embed.available, daemon=True).start()
+    for chunk, chunk_hits, marks in scan_chunks(iter_chunks(stream), sigset.engine, salience_engine(engine)):
         if total_bytes < WORDS_BYTES:
             words.update(evidence_words(chunk[: WORDS_BYTES - total_bytes]))
         total_bytes += len(chunk)
         newlines = None
-        chunk_hits: list[tuple[int, int]] = []
-        if sigset.engine is not None:
-            sigset.engine.scan(chunk, _collector(chunk_hits))
         if chunk_hits:
             newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
             for pattern, end in chunk_hits:
@@ -150,9 +152,6 @@ def triage(
                 idx, raw = line_at(chunk, newlines, end)
                 seen.setdefault(line_base + idx + 1, raw)
         if looked < SALIENT_LINES_SCANNED:
-            # the error-word scan runs in the same engine; Python looks only at the lines it reports
-            marks: list[tuple[int, int]] = []
-            salience_engine(engine).scan(chunk, _collector(marks))
             if marks and newlines is None:
                 newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
             for _, end in marks:
@@ -340,6 +339,33 @@ def evidence_words(chunk: bytes) -> list[str]:
         if len(parts) > 1:
             out.append(token)
     return out
+
+
+SCAN_THREADS = 2
+IN_FLIGHT = 4  # chunks scanned ahead of the one being read: memory stays at a few chunks
+
+
+def scan_chunks(
+    chunks: Iterator[bytes], engine: Engine | None, salience: Engine
+) -> Iterator[tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]]:
+    """(chunk, signature hits, error-word lines) in input order, chunks scanned on two threads."""
+
+    def job(chunk: bytes) -> tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]:
+        hits: list[tuple[int, int]] = []
+        marks: list[tuple[int, int]] = []
+        if engine is not None:
+            engine.scan(chunk, _collector(hits))
+        salience.scan(chunk, _collector(marks))
+        return chunk, hits, marks
+
+    with ThreadPoolExecutor(SCAN_THREADS) as pool:
+        pending: deque[Future[tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(job, chunk))
+            if len(pending) >= IN_FLIGHT:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def line_at(chunk: bytes, newlines: np.ndarray, end: int) -> tuple[int, bytes]:

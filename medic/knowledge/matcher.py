@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -73,13 +74,18 @@ class HyperscanEngine:
             if store is not None:
                 store.cache_put(key, hs.dumpb(db), ENGINE_CACHE_PREFIX)
         self._db = db
-        self._scratch = hs.Scratch(db)
+        self._local = threading.local()  # Hyperscan scratch space is per thread
 
     def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
+        """Scan a chunk; safe to call from several threads at once (the scan itself releases the GIL)."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._hs.Scratch(self._db)
+
         def handler(pattern: int, start: int, end: int, flags: int, context: object) -> None:
             on_match(pattern, end)
 
-        self._db.scan(chunk, match_event_handler=handler, scratch=self._scratch)
+        self._db.scan(chunk, match_event_handler=handler, scratch=scratch)
 
 
 class Re2Engine:
