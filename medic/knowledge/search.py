@@ -175,19 +175,26 @@ def _terms_with_keys(q: Query) -> list[tuple[str, list[str]]]:
     return out
 
 
-def selective_terms(store: Store, q: Query) -> list[str]:
-    """Query terms worth a lexical lookup: a term found in more than COMMON_SHARE of the entries says
-    little about which one is meant, and ranking its long posting list costs the most; such terms are
-    left out as long as a rarer one remains."""
+def selective_terms(store: Store, q: Query) -> tuple[list[str], bool]:
+    """Query terms worth a lexical lookup, and whether even those are too common to rank in full.
+
+    A term found in more than COMMON_SHARE of the entries says little about which one is meant, and
+    ranking its long posting list costs the most; such terms are left out as long as a rarer one remains.
+    """
     pairs = _terms_with_keys(q)
-    if len(pairs) < 2:
-        return [expr for expr, _ in pairs]
     total = store.searchable_count()
     if total < 2000:
-        return [expr for expr, _ in pairs]
+        return [expr for expr, _ in pairs], False
     df = store.doc_freq(k for _, keys in pairs for k in keys)
-    kept = [expr for expr, keys in pairs if not keys or min(df.get(k, 0) for k in keys) <= COMMON_SHARE * total]
-    return kept or [min(pairs, key=lambda p: min((df.get(k, 0) for k in p[1]), default=0))[0]]
+
+    def freq(keys: list[str]) -> int:
+        return min((df.get(k, 0) for k in keys), default=0)
+
+    kept = [expr for expr, keys in pairs if not keys or freq(keys) <= COMMON_SHARE * total]
+    if not kept and pairs:
+        kept = [min(pairs, key=lambda p: freq(p[1]))[0]]
+    biggest = max((freq(keys) for expr, keys in pairs if expr in kept), default=0)
+    return kept, biggest > COMMON_SHARE * total
 
 
 def fts_expression(q: Query) -> str:
@@ -260,8 +267,8 @@ def search(
     scores: dict[int, float] = {}
     tag_hits = store.tagged(q.tags) if q.tags else {}
 
-    terms = selective_terms(store, q)
-    lex = store.lexical(" OR ".join(terms), CANDIDATES) if terms else []
+    terms, common = selective_terms(store, q)
+    lex = store.lexical(" OR ".join(terms), CANDIDATES, bounded=common) if terms else []
     if lex:
         # BM25 relative to the best hit, scaled by the share of query terms the entry contains: one
         # shared word out of four is weak evidence however rare the word is

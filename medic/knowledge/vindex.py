@@ -38,10 +38,10 @@ def _kmeans(sample: Matrix, k: int, rng: np.random.Generator) -> Matrix:
 
 @dataclass
 class VectorIndex:
-    matrix: Matrix
+    matrix: Matrix  # with an IVF index: the rows sorted by cluster, so a cluster is a contiguous slice
     centroids: Matrix | None = None
-    order: npt.NDArray[np.int64] | None = None  # row numbers sorted by cluster
-    bounds: npt.NDArray[np.int64] | None = None  # cluster c owns order[bounds[c]:bounds[c + 1]]
+    order: npt.NDArray[np.int64] | None = None  # original row number of each sorted row
+    bounds: npt.NDArray[np.int64] | None = None  # cluster c owns sorted rows bounds[c]:bounds[c + 1]
 
     @classmethod
     def build(cls, matrix: Matrix, seed: int = 7) -> VectorIndex:
@@ -57,17 +57,18 @@ class VectorIndex:
             assign[i : i + 32_768] = np.argmax(matrix[i : i + 32_768] @ centroids.T, axis=1)
         order = np.argsort(assign, kind="stable").astype(np.int64)
         bounds = np.searchsorted(assign[order], np.arange(k + 1)).astype(np.int64)
-        return cls(matrix=matrix, centroids=centroids, order=order, bounds=bounds)
+        return cls(matrix=np.ascontiguousarray(matrix[order]), centroids=centroids, order=order, bounds=bounds)
 
-    def search(self, query: npt.NDArray[np.float32], k: int, nprobe: int = 24) -> tuple[npt.NDArray[np.int64], Matrix]:
+    def search(self, query: npt.NDArray[np.float32], k: int, nprobe: int = 16) -> tuple[npt.NDArray[np.int64], Matrix]:
         """Row numbers and cosine similarities of (about) the ``k`` closest vectors."""
         if self.centroids is None or self.order is None or self.bounds is None:
             rows = np.arange(len(self.matrix), dtype=np.int64)
             sims = self.matrix @ query
         else:
             probe = np.argpartition(-(self.centroids @ query), min(nprobe, len(self.centroids) - 1))[:nprobe]
-            rows = np.concatenate([self.order[self.bounds[c] : self.bounds[c + 1]] for c in probe])
-            sims = self.matrix[rows] @ query
+            parts = [(int(self.bounds[c]), int(self.bounds[c + 1])) for c in probe]
+            sims = np.concatenate([self.matrix[a:b] @ query for a, b in parts])
+            rows = np.concatenate([self.order[a:b] for a, b in parts])
         if len(sims) > k:
             top = np.argpartition(-sims, k - 1)[:k]
             rows, sims = rows[top], sims[top]

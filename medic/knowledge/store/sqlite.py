@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (rowid, kind)
 );
 """
+BOUNDED_SCAN = 2000
 # bm25 column weights: title, heading path, body (with parts), tags, code
 BM25_WEIGHTS = (10.0, 3.0, 1.0, 6.0, 0.4)
 
@@ -158,6 +159,10 @@ class Store:
             self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # index pages are read through the OS page cache (mmap) and a larger page cache: a query
+            # touches posting lists across the whole file
+            self.db.execute("PRAGMA mmap_size=536870912")
+            self.db.execute("PRAGMA cache_size=-65536")
             self.db.executescript(_SCHEMA)
             version = self.meta("schema_version")
             if version is None:
@@ -170,6 +175,7 @@ class Store:
             raise StoreError(f"{path}: cannot create the data directory ({exc.strerror})") from None
         self._vec_cache: tuple[str, np.ndarray, VectorIndex] | None = None
         self._count_cache: tuple[str, int] | None = None
+        self._df_cache: tuple[str, dict[str, int]] = ("", {})
 
     def _rebuild_schema(self) -> None:
         """An older layout: keep the list of indexed files, recreate the tables; they are indexed again."""
@@ -426,15 +432,25 @@ class Store:
         return {int(r): int(n) for r, n in rows}
 
     # -- search primitives --------------------------------------------------------------------
-    def lexical(self, fts_query: str, limit: int) -> list[tuple[int, float]]:
-        """(rowid, bm25 score ≥ 0, higher is better) for an FTS5 MATCH expression."""
+    def lexical(self, fts_query: str, limit: int, bounded: bool = False) -> list[tuple[int, float]]:
+        """(rowid, bm25 score ≥ 0, higher is better) for an FTS5 MATCH expression.
+
+        ``bounded``: the terms are so common that ranking every posting would cost more than it tells;
+        BM25 is then computed for the first ``BOUNDED_SCAN`` matches only."""
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         try:
-            rows = self.db.execute(
-                f"SELECT rowid, bm25(entries_fts, {weights}) AS r FROM entries_fts WHERE entries_fts MATCH ? "
-                "ORDER BY r LIMIT ?",
-                (fts_query, limit),
-            ).fetchall()
+            if bounded:
+                rows = self.db.execute(
+                    f"SELECT rowid, bm25(entries_fts, {weights}) FROM entries_fts WHERE entries_fts MATCH ? LIMIT ?",
+                    (fts_query, BOUNDED_SCAN),
+                ).fetchall()
+                rows = sorted(rows, key=lambda r: r[1])[:limit]
+            else:
+                rows = self.db.execute(
+                    f"SELECT rowid, bm25(entries_fts, {weights}) AS r FROM entries_fts WHERE entries_fts MATCH ? "
+                    "ORDER BY r LIMIT ?",
+                    (fts_query, limit),
+                ).fetchall()
         except sqlite3.OperationalError:
             return []
         return [(int(rowid), -float(r)) for rowid, r in rows]
@@ -448,13 +464,21 @@ class Store:
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
         """Documents per index term (terms as the index stores them: porter stems, CJK bigrams)."""
-        wanted = sorted(set(terms))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(f"SELECT term, doc FROM entries_vocab WHERE term IN ({marks})", wanted).fetchall()
-        found = {str(t): int(d) for t, d in rows}
-        return {t: found.get(t, 0) for t in wanted}
+        asked = set(terms)
+        gen = self.generation()
+        if self._df_cache[0] != gen:
+            self._df_cache = (gen, {})
+        cache = self._df_cache[1]
+        wanted = sorted(asked - cache.keys())
+        if wanted:
+            marks = ",".join("?" * len(wanted))
+            rows = self.db.execute(f"SELECT term, doc FROM entries_vocab WHERE term IN ({marks})", wanted)
+            found = {str(t): int(d) for t, d in rows}
+            for t in wanted:
+                cache[t] = found.get(t, 0)
+            if len(cache) > 100_000:
+                self._df_cache = (gen, {})
+        return {t: cache.get(t, 0) for t in asked}
 
     def vectors_of(self, rowid: int) -> np.ndarray:
         """The stored vectors (title, lead) of one entry."""
