@@ -31,7 +31,7 @@ USER_FIRST = 0.3  # an entry of the user's own runbooks scoring at least this co
 OVERVIEW_PRIOR = 0.7  # README.md, _index.md...: tables of contents that mention every topic once
 OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
 CANDIDATES = 200
-COVERAGE_CANDIDATES = 60  # lexical hits beyond these are too weak to matter
+COVERAGE_CANDIDATES = 40  # lexical hits beyond these are too weak to matter
 MAX_TEXT_WORDS = 3000
 COMMON_SHARE = 0.05  # a word in more than 5 % of the entries is left out of the lexical lookup
 _STEMMER = snowballstemmer.stemmer("porter")  # the same Porter stemmer as FTS5's tokenizer
@@ -253,6 +253,23 @@ def linked_entries(store: Store, terms: list[tuple[str, float]], top_share: int 
     return {r: min(1.0, w / reference) for r, w in matched.items() if counts[r] >= 2}
 
 
+def lexical_with_coverage(store: Store, terms: list[str], common: bool) -> tuple[dict[int, float], dict[int, int]]:
+    """BM25 of an OR of the terms and how many of the terms each entry contains, from one ranked lookup per
+    term: BM25 adds up over the terms of an OR query, so the per-term scores sum to the OR score."""
+    lex: dict[int, float] = {}
+    cover: dict[int, int] = {}
+    if len(terms) == 1:
+        for rowid, score in store.lexical(terms[0], CANDIDATES, bounded=common):
+            lex[rowid] = score
+            cover[rowid] = 1
+        return lex, cover
+    for term in terms:
+        for rowid, score in store.lexical(term, CANDIDATES, bounded=common):
+            lex[rowid] = lex.get(rowid, 0.0) + score
+            cover[rowid] = cover.get(rowid, 0) + 1
+    return lex, cover
+
+
 def search(
     store: Store,
     text: str,
@@ -268,15 +285,13 @@ def search(
     tag_hits = store.tagged(q.tags) if q.tags else {}
 
     terms, common = selective_terms(store, q)
-    lex = store.lexical(" OR ".join(terms), CANDIDATES, bounded=common) if terms else []
+    lex, cover = lexical_with_coverage(store, terms, common)
     if lex:
         # BM25 relative to the best hit, scaled by the share of query terms the entry contains: one
         # shared word out of four is weak evidence however rare the word is
-        best = max(s for _, s in lex) or 1.0
-        cover = store.coverage(terms, [r for r, _ in lex[:COVERAGE_CANDIDATES]]) if len(terms) > 1 else {}
-        for rowid, s in lex:
-            share = cover.get(rowid, 0) / len(terms) if len(terms) > 1 else 1.0
-            scores[rowid] = W_LEX * (s / best) * share
+        best = max(lex.values()) or 1.0
+        for rowid, s in lex.items():
+            scores[rowid] = W_LEX * (s / best) * (cover[rowid] / len(terms))
 
     if semantic and embed.available():
         rowids, index = store.vectors()
