@@ -88,6 +88,7 @@ _VARIABLES: list[tuple[str, re.Pattern[str], str]] = [
     ("num", re.compile(r"\d+(?:\.\d+)*"), r"\d+(?:\.\d+)*"),
 ]
 _MARK = 0xE000  # private-use characters stand for placeholders while a line is being rewritten
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # where the message proper starts inside a longer line: after the last exception/severity marker
 _CORE_START = re.compile(r"(?:\w*Exception|\w*Error|FATAL|ERROR|E!|error|fatal)\s*:\s+(?=\S)")
 _SHORT_QUOTED = re.compile(r"\"([^\"\s]{1,80})\"|'([^'\s]{1,80})'")
@@ -122,7 +123,8 @@ def _strip_leading(line: str) -> str:
 
 def template_of(line: str) -> tuple[str, str]:
     """(human template, regex) for a line, variable parts turned into wildcards."""
-    text = _strip_leading(line)
+    # private-use characters stand for placeholders below: any in the line itself become spaces
+    text = _PRIVATE_USE.sub(" ", _strip_leading(line))
     placeholders: list[str] = []
 
     def hold(kind: str, value: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from medic.knowledge.signatures import template_of
@@ -19,6 +19,8 @@ LINES = st.text(
 
 
 @given(LINES)
+@example("\ue000")  # a private-use character, the kind the templating uses internally
+@example('kc-1 2024-01-01T00:00:00Z E! [x] Failure 403 "a" \ue123 cannot watch')
 @settings(max_examples=300, deadline=None)
 def test_template_regex_compiles_and_matches_its_own_line(line: str) -> None:
     template, regex = template_of(line)
