@@ -19,12 +19,27 @@ def _front_matter_title(content: str) -> str:
     return ""
 
 
+_HTML_TAGS = frozenset(
+    "a abbr b br code del details div em font h1 h2 h3 h4 h5 h6 hr i img ins kbd li ol p pre s small span strong "
+    "sub summary sup table tbody td th thead tr u ul".split()
+)
+
+
+def _is_placeholder(html: str) -> bool:
+    """``<namespace>``, ``<pod name>``, ``<クラスタ名>``: a runbook placeholder, not an HTML tag."""
+    inner = html[1:-1].strip().lstrip("/")
+    name = inner.split(None, 1)[0].lower() if inner else ""
+    return bool(inner) and "=" not in inner and name not in _HTML_TAGS
+
+
 def _inline_text(tok: Token) -> str:
     """Inline content as a reader sees it: images dropped, HTML tags stripped, code kept in backticks."""
     parts: list[str] = []
     for child in tok.children or []:
-        if child.type in ("text", "html_inline"):
-            if child.type == "text":
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type == "html_inline":
+            if _is_placeholder(child.content):
                 parts.append(child.content)
         elif child.type == "code_inline":
             parts.append(f"`{child.content}`")

@@ -126,3 +126,12 @@ def test_cli_unusable_db_path_is_one_line(tmp_path: Path) -> None:
     blocker = write(tmp_path / "file", "x")
     res = run_cli("--db", str(blocker / "sub" / "medic.db"), "search", "x", env_db=tmp_path / "unused.db")
     assert res.returncode == 2 and res.stderr.startswith("medic: ") and "Traceback" not in res.stderr
+
+
+def test_markdown_keeps_placeholders_in_prose_and_drops_html() -> None:
+    from medic.knowledge.markdown import parse_markdown
+
+    doc = parse_markdown(
+        '# T\n\nRun `x` on <namespace> for <pod name> and <クラスタ名>, see <a href="u">docs</a><br>\n'
+    )
+    assert doc.sections[0].blocks[0].text == "Run `x` on <namespace> for <pod name> and <クラスタ名>, see docs"
