@@ -221,8 +221,30 @@ def triage_cmd(
     if evidence is None and sys.stdin.isatty():
         raise MedicError("give a file to triage, or pipe the evidence: `kubectl describe pod x | medic triage -`")
     store = _open_store()
-    with open_evidence(evidence) as stream:
-        result = triage(store, stream, top=top, include_weak=show_all, engine=engine)
+    # the bar knows the total for a plain file; a compressed one or a pipe only counts what was read
+    plain = evidence not in (None, "-") and Path(evidence).is_file() and not evidence.endswith(".gz")
+    size = Path(evidence).stat().st_size if plain and evidence else None
+    with (
+        open_evidence(evidence) as stream,
+        Progress(
+            TextColumn("[bold]triage"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f} bytes"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("", total=size)
+        result = triage(
+            store,
+            stream,
+            top=top,
+            include_weak=show_all,
+            engine=engine,
+            progress=lambda done: bar.update(task, completed=min(done, size or done)),
+        )
     if as_json:
         sys.stdout.write(
             json.dumps({"matches": [m.to_dict() for m in result.matches]}, ensure_ascii=False, indent=2) + "\n"

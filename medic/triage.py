@@ -126,7 +126,9 @@ def triage(
     top: int = 5,
     include_weak: bool = False,
     engine: str = "hyperscan",
+    progress: Callable[[int], None] | None = None,
 ) -> TriageResult:
+    """Match the evidence in ``stream`` against the knowledge base; ``progress`` hears the bytes read."""
     sigset = signature_set(store, engine)
     hits: dict[int, dict[int, bytes]] = {}  # signature index → evidence line number → line bytes
     salient: Counter[str] = Counter()
@@ -142,6 +144,8 @@ def triage(
         if total_bytes < WORDS_BYTES:
             words.update(evidence_words(chunk[: WORDS_BYTES - total_bytes]))
         total_bytes += len(chunk)
+        if progress is not None:
+            progress(total_bytes)
         newlines = None
         if chunk_hits:
             newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
