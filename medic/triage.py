@@ -193,12 +193,12 @@ def triage(
 
     # 2. the salient lines as a query (rarest error templates first), for cross-lingual similarity
     search_scores: dict[str, float] = {}
+    # (line number, text) of the rarest error templates; every one passed is_salient when it was kept
     query_lines = [
-        salient_first[t][1] for t, _ in sorted(salient.items(), key=lambda kv: (kv[1], salient_first[kv[0]][0]))
-    ]
-    query_lines = [ln for ln in query_lines if is_salient(ln)][:8]
+        salient_first[t] for t, _ in sorted(salient.items(), key=lambda kv: (kv[1], salient_first[kv[0]][0]))
+    ][:8]
     if query_lines:
-        text = "\n".join(_strip_noise(ln) for ln in query_lines)[:800]
+        text = "\n".join(_strip_noise(ln) for _, ln in query_lines)[:800]
         for hit in search(store, text, limit=15):
             search_scores[hit.id] = hit.score
 
@@ -211,7 +211,7 @@ def triage(
     rowid_of = {e.id: r for r, e in by_rowid.items()}
     extra = [i for i in search_scores if i not in rowid_of]
     if extra:
-        for rowid, entry in _entries_with_rowids(store, extra).items():
+        for rowid, entry in store.entries_with_rowids(extra).items():
             by_rowid[rowid] = entry
             rowid_of[entry.id] = rowid
     for rowid, entry in by_rowid.items():
@@ -233,10 +233,8 @@ def triage(
         m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
         if not m.evidence and s_search:
             m.evidence = [
-                EvidenceHit(
-                    line_no=salient_first[_find_tmpl(salient_first, ln)][0], text=ln[:400], matched="(similar wording)"
-                )
-                for ln in query_lines[:2]
+                EvidenceHit(line_no=line_no, text=ln[:400], matched="(similar wording)")
+                for line_no, ln in query_lines[:2]
             ]
         per_entry[rowid] = m
     bridge(store, per_entry)
@@ -301,19 +299,17 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
         if not near or near[0][1] < BRIDGE_SIM:
             continue
         target, sim = near[0]
+        target_entry = matches[target].entry if target in matches else store.entries_by_rowid([target]).get(target)
+        if target_entry is None:
+            continue
         if sim < BRIDGE_SURE:
             keywords = _KEYWORDS.search(b.entry.body)
             text = b.entry.title + (" " + keywords.group(1) if keywords else "")
             hits = search(store, text, limit=1, include_builtin=False)
-            target_entry = store.entries_by_rowid([target]).get(target)
-            if not hits or target_entry is None or hits[0].id != target_entry.id:
+            if not hits or hits[0].id != target_entry.id:
                 continue
         lent = b.score * min(1.0, (sim - 0.35) / 0.2)
-        m = matches.get(target)
-        if m is None:
-            entry = store.entries_by_rowid([target])[target]
-            m = TriageMatch(entry=entry, score=0.0, confidence=0.0)
-            matches[target] = m
+        m = matches.setdefault(target, TriageMatch(entry=target_entry, score=0.0, confidence=0.0))
         if lent > m.score:
             m.score = lent
             m.confidence = confidence(lent)
@@ -384,13 +380,6 @@ def _collector(out: list[tuple[int, int]]) -> Callable[[int, int], None]:
     return lambda pattern, end: out.append((pattern, end))
 
 
-def _find_tmpl(first: dict[str, tuple[int, str]], line: str) -> str:
-    for tmpl, (_, text) in first.items():
-        if text == line:
-            return tmpl
-    return next(iter(first))
-
-
 _NOISE = re.compile(
     r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?|[IWEF]\d{4} [\d:.]+\s+\d+ \S+\]|"
     r"[A-Z][a-z]{2} +\d+ [\d:]+ \S+ \S+:)\s*"
@@ -399,12 +388,6 @@ _NOISE = re.compile(
 
 def _strip_noise(line: str) -> str:
     return _NOISE.sub("", line)
-
-
-def _entries_with_rowids(store: Store, ids: list[str]) -> dict[int, Entry]:
-    marks = ",".join("?" * len(ids))
-    rows = store.db.execute(f"SELECT rowid FROM entries WHERE id IN ({marks})", ids).fetchall()
-    return store.entries_by_rowid(r[0] for r in rows)
 
 
 def _lines(text: str, limit: int) -> list[str]:

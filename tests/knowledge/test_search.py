@@ -13,6 +13,7 @@ import pytest
 from medic.knowledge.search import fts_expression, parse_query, search
 from medic.knowledge.store import Store
 from medic.knowledge.text import segment
+from tests.conftest import SEEDS
 
 
 def first(store: Store, query: str, **kw: object) -> tuple[str, str]:
@@ -84,40 +85,20 @@ def test_query_parsing_quotes_terms_and_bigrams_cjk() -> None:
 
 
 def test_cli_search_json_shape(tmp_path: Path) -> None:
-    seeds = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
     env = {**os.environ, "MEDIC_DB": str(tmp_path / "m.db")}
-    subprocess.run(
-        [sys.executable, "-m", "medic.cli", "index", str(seeds)], check=True, env=env, capture_output=True, timeout=300
-    )
-    res = subprocess.run(
-        [sys.executable, "-m", "medic.cli", "search", "!webhook", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    data = json.loads(res.stdout)
-    top = data["results"][0]
+
+    def medic(*args: str) -> str:
+        res = subprocess.run(
+            [sys.executable, "-m", "medic.cli", *args], env=env, capture_output=True, text=True, timeout=300, check=True
+        )
+        return res.stdout
+
+    medic("index", str(SEEDS))
+    top = json.loads(medic("search", "!webhook", "--json"))["results"][0]
     assert set(top) == {"id", "source", "heading_path", "title", "lang", "score", "snippet"}
     assert top["title"] == "Issue (1)" and top["lang"] == "ko"
-    shown = subprocess.run(
-        [sys.executable, "-m", "medic.cli", "show", top["id"], "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    entry = json.loads(shown.stdout)
+    entry = json.loads(medic("show", top["id"], "--json"))
     assert [p["role"] for p in entry["parts"]] == ["symptom", "test", "fix"]
     assert entry["tags"][0] == "webhook"
-    text = subprocess.run(
-        [sys.executable, "-m", "medic.cli", "show", top["id"][:6]],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    text = medic("show", top["id"][:6])
     assert "Issue (1)" in text and "datavolume-mutate.cdi.kubevirt.io" in text

@@ -410,6 +410,15 @@ class Store:
                 out[rowid] = entry_from_json(data)
         return out
 
+    def entries_with_rowids(self, ids: Iterable[str]) -> dict[int, Entry]:
+        """rowid → entry for entry ids."""
+        out: dict[int, Entry] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for rowid, data in self.db.execute(f"SELECT rowid, data FROM entries WHERE id IN ({marks})", chunk):
+                out[rowid] = entry_from_json(data)
+        return out
+
     def all_entries(self, searchable_only: bool = False) -> Iterator[Entry]:
         sql = "SELECT data FROM entries" + (" WHERE searchable = 1" if searchable_only else "") + " ORDER BY rowid"
         for (data,) in self.db.execute(sql):
