@@ -116,3 +116,101 @@ class SearchHit:
             "score": round(self.score, 4),
             "snippet": self.snippet,
         }
+
+
+class Severity(StrEnum):
+    """How bad a finding is. Ordered: error > warning > info."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """The object a finding is about: a Kubernetes object (kind, namespace, name) or a host fact."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+
+
+@dataclass
+class FindingLink:
+    """A runbook entry that explains a finding, and how it was found (check link or triage)."""
+
+    id: str
+    title: str
+    source: str
+    line: int
+    builtin: bool
+    confidence: float
+    via: str  # "check" (declared by the check) or "triage" (the finding's evidence matched it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Finding:
+    """What a check saw: a stable code, a severity, the object, a one-line message and the evidence."""
+
+    code: str
+    severity: Severity
+    object: ObjectRef
+    message: str
+    evidence: list[str] = field(default_factory=list)
+    entries: list[FindingLink] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "object": {"kind": self.object.kind, "namespace": self.object.namespace, "name": self.object.name},
+            "message": self.message,
+            "evidence": self.evidence,
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+
+@dataclass
+class Snapshot:
+    """What a system looks like, wherever it came from (live API, bundle, pasted command output).
+
+    ``objects`` maps a resource name in the API's plural lower-case form (``pods``, ``nodes``,
+    ``persistentvolumeclaims``, ``helmreleases``...) to raw API JSON objects (``metadata``/``spec``/``status``;
+    items of a list call carry no ``kind``). ``logs`` maps ``namespace/pod/container`` (``.../previous`` for
+    the previous container) to its last lines. ``host`` holds host facts by kind (``drbd``, ``units``,
+    ``filesystems``...). ``meta`` has the collection time (``collected_at``, RFC 3339), the cluster version,
+    the context, the namespaces and what was skipped. Checks read it and never call the network.
+    """
+
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    logs: dict[str, list[str]] = field(default_factory=dict)
+    host: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def items(self, kind: str) -> list[dict[str, Any]]:
+        return self.objects.get(kind, [])
+
+    def has(self, kind: str) -> bool:
+        """True when the kind was collected (even if empty); checks about absence need this."""
+        return kind in self.objects
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        """A snapshot from its JSON form (``{"meta", "objects", "logs", "host"}``), as fixtures store it."""
+        return cls(
+            objects={str(k): list(v) for k, v in dict(data.get("objects") or {}).items()},
+            logs={str(k): [str(x) for x in v] for k, v in dict(data.get("logs") or {}).items()},
+            host={str(k): list(v) for k, v in dict(data.get("host") or {}).items()},
+            meta=dict(data.get("meta") or {}),
+        )

@@ -1,0 +1,1 @@
+"""Checks: Snapshot → Findings, one module per area, all registered in ``registry``."""

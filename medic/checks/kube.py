@@ -1,0 +1,254 @@
+"""Small readers over raw Kubernetes JSON shared by the checks (no network, no model classes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from medic.model import ObjectRef, Snapshot
+
+# resource name in a Snapshot → the Kind shown in findings
+KINDS = {
+    "pods": "Pod",
+    "nodes": "Node",
+    "namespaces": "Namespace",
+    "events": "Event",
+    "persistentvolumes": "PersistentVolume",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "storageclasses": "StorageClass",
+    "resourcequotas": "ResourceQuota",
+    "limitranges": "LimitRange",
+    "deployments": "Deployment",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+    "replicasets": "ReplicaSet",
+    "jobs": "Job",
+    "cronjobs": "CronJob",
+    "services": "Service",
+    "endpointslices": "EndpointSlice",
+    "endpoints": "Endpoints",
+    "ingresses": "Ingress",
+    "mutatingwebhookconfigurations": "MutatingWebhookConfiguration",
+    "validatingwebhookconfigurations": "ValidatingWebhookConfiguration",
+    "customresourcedefinitions": "CustomResourceDefinition",
+    "apiservices": "APIService",
+    "poddisruptionbudgets": "PodDisruptionBudget",
+    "horizontalpodautoscalers": "HorizontalPodAutoscaler",
+    "leases": "Lease",
+    "helmreleases": "HelmRelease",
+    "secrets": "Secret",
+    "configmaps": "ConfigMap",
+}
+
+
+def meta(obj: dict[str, Any]) -> dict[str, Any]:
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
+def name_of(obj: dict[str, Any]) -> str:
+    return str(meta(obj).get("name") or "")
+
+
+def namespace_of(obj: dict[str, Any]) -> str:
+    return str(meta(obj).get("namespace") or "")
+
+
+def ref(kind: str, obj: dict[str, Any]) -> ObjectRef:
+    """The ObjectRef of a raw object; ``kind`` is the snapshot resource name or a Kind."""
+    return ObjectRef(KINDS.get(kind, kind), namespace_of(obj), name_of(obj))
+
+
+def get(obj: Any, *path: str | int, default: Any = None) -> Any:
+    """obj[path[0]][path[1]]... or ``default`` when any step is missing or of the wrong type."""
+    cur = obj
+    for p in path:
+        if isinstance(p, int):
+            if not isinstance(cur, list) or not -len(cur) <= p < len(cur):
+                return default
+        elif not isinstance(cur, dict) or p not in cur:
+            return default
+        cur = cur[p]
+    return default if cur is None else cur
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """status.conditions by type."""
+    return {
+        str(c.get("type")): c for c in as_list(get(obj, "status", "conditions")) if isinstance(c, dict) and "type" in c
+    }
+
+
+def condition_true(obj: dict[str, Any], kind: str) -> bool | None:
+    """True/False for a condition's status, None when the condition is absent or Unknown."""
+    c = conditions(obj).get(kind)
+    if c is None:
+        return None
+    status = str(c.get("status"))
+    return True if status == "True" else False if status == "False" else None
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def snapshot_time(snap: Snapshot) -> datetime:
+    """When the snapshot was taken (checks measure ages against it, so bundles give stable results)."""
+    t = parse_time(snap.meta.get("collected_at"))
+    return t or datetime.now(UTC)
+
+
+def age_seconds(snap: Snapshot, value: Any) -> float | None:
+    t = parse_time(value)
+    return None if t is None else (snapshot_time(snap) - t).total_seconds()
+
+
+def owner(obj: dict[str, Any], kind: str | None = None) -> dict[str, Any] | None:
+    """The controller owner reference (or the first owner of ``kind``)."""
+    for o in as_list(meta(obj).get("ownerReferences")):
+        if not isinstance(o, dict):
+            continue
+        if kind is None and o.get("controller"):
+            return o
+        if kind is not None and o.get("kind") == kind:
+            return o
+    return None
+
+
+def by_name(snap: Snapshot, kind: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Objects of a kind keyed by (namespace, name); built once per snapshot."""
+    key = "by_name:" + kind
+    if key not in snap.cache:
+        snap.cache[key] = {(namespace_of(o), name_of(o)): o for o in snap.items(kind)}
+    index: dict[tuple[str, str], dict[str, Any]] = snap.cache[key]
+    return index
+
+
+def events_for(snap: Snapshot, kind: str, namespace: str, name: str) -> list[dict[str, Any]]:
+    """Events whose involvedObject (or regarding, events.k8s.io) is this object, oldest first."""
+    if "events_by_object" not in snap.cache:
+        index: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for ev in snap.items("events"):
+            inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+            k = (str(inv.get("kind") or ""), str(inv.get("namespace") or ""), str(inv.get("name") or ""))
+            index.setdefault(k, []).append(ev)
+        for evs in index.values():
+            evs.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+        snap.cache["events_by_object"] = index
+    found: list[dict[str, Any]] = snap.cache["events_by_object"].get((KINDS.get(kind, kind), namespace, name), [])
+    return found
+
+
+def event_line(ev: dict[str, Any]) -> str:
+    """An event the way ``kubectl describe`` prints it: ``Warning  Reason  message``."""
+    count = ev.get("count") or get(ev, "series", "count")
+    times = f" (x{count})" if isinstance(count, int) and count > 1 else ""
+    msg = str(ev.get("message") or ev.get("note") or "")
+    return f"{ev.get('type') or 'Normal'}  {ev.get('reason') or ''}  {msg}{times}".strip()
+
+
+def warning_events(
+    snap: Snapshot, kind: str, obj: dict[str, Any], reasons: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    evs = events_for(snap, kind, namespace_of(obj), name_of(obj))
+    return [e for e in evs if e.get("type") == "Warning" and (not reasons or e.get("reason") in reasons)]
+
+
+def container_statuses(pod: dict[str, Any], init: bool = False) -> Iterator[dict[str, Any]]:
+    key = "initContainerStatuses" if init else "containerStatuses"
+    for cs in as_list(get(pod, "status", key)):
+        if isinstance(cs, dict):
+            yield cs
+
+
+def pod_phase(pod: dict[str, Any]) -> str:
+    return str(get(pod, "status", "phase", default=""))
+
+
+def is_terminal(pod: dict[str, Any]) -> bool:
+    return pod_phase(pod) in ("Succeeded", "Failed") and get(pod, "status", "reason") != "Evicted"
+
+
+def labels(obj: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_dict(meta(obj).get("labels")).items()}
+
+
+def selector_matches(selector: dict[str, Any] | None, lbls: dict[str, str]) -> bool:
+    """A label selector (``matchLabels`` / ``matchExpressions``, or a plain map as Services use)."""
+    if not selector:
+        return False
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        return all(lbls.get(k) == str(v) for k, v in selector.items())
+    if any(lbls.get(k) != str(v) for k, v in as_dict(selector.get("matchLabels")).items()):
+        return False
+    for expr in as_list(selector.get("matchExpressions")):
+        key, op, values = expr.get("key"), expr.get("operator"), [str(v) for v in as_list(expr.get("values"))]
+        has = key in lbls
+        if op == "In" and (not has or lbls[key] not in values):
+            return False
+        if op == "NotIn" and has and lbls[key] in values:
+            return False
+        if op == "Exists" and not has:
+            return False
+        if op == "DoesNotExist" and has:
+            return False
+    return True
+
+
+_QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$")
+_SUFFIX = {
+    "": 1.0,
+    "m": 1e-3,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+    "E": 1e18,
+    "Ki": 2.0**10,
+    "Mi": 2.0**20,
+    "Gi": 2.0**30,
+    "Ti": 2.0**40,
+    "Pi": 2.0**50,
+    "Ei": 2.0**60,
+    "n": 1e-9,
+    "u": 1e-6,
+}
+
+
+def quantity(value: Any) -> float | None:
+    """A Kubernetes resource quantity (``500m``, ``2Gi``, ``1e3``) as a number; None if unreadable."""
+    if isinstance(value, int | float):
+        return float(value)
+    m = _QTY.match(str(value).strip())
+    if not m or m.group(2) not in _SUFFIX:
+        return None
+    try:
+        return float(m.group(1)) * _SUFFIX[m.group(2)]
+    except ValueError:
+        return None
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.1f}TiB"

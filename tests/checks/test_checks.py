@@ -1,0 +1,83 @@
+"""Every registered check has a positive and a negative case under ``cases/<area>/<CODE>.json``.
+
+A case file holds ``positive`` and ``negative`` lists; each item has a ``snapshot`` (the JSON form of a
+Snapshot) and, for positives, ``expect``: the objects (``Kind/namespace/name``) and message fragments the
+check must report. Only the check under test runs on its case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medic.checks.registry import all_checks, catalog_anchors, run_checks
+from medic.model import Snapshot
+
+CASES = Path(__file__).parent / "cases"
+CHECKS = {c.code: c for c in all_checks()}
+
+
+def _case_files() -> dict[str, Path]:
+    return {p.stem: p for p in CASES.rglob("*.json")}
+
+
+def _cases(kind: str) -> list[Any]:
+    params = []
+    for code, path in sorted(_case_files().items()):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for i, case in enumerate(data.get(kind, [])):
+            params.append(pytest.param(code, case, id=f"{code}-{kind}-{i}"))
+    return params
+
+
+def test_every_check_has_a_positive_and_a_negative_case() -> None:
+    files = _case_files()
+    missing = [code for code in CHECKS if code not in files]
+    assert not missing, f"checks without a case file: {missing}"
+    for code, path in files.items():
+        assert code in CHECKS, f"{path} names no registered check"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data.get("positive") and data.get("negative"), f"{path}: needs positive and negative cases"
+
+
+def test_codes_severities_and_messages_are_well_formed() -> None:
+    assert len(CHECKS) == len({c.code for c in all_checks()})
+    for c in CHECKS.values():
+        assert re.fullmatch(r"[A-Z]{2,5}[0-9]{3}", c.code), c.code
+        assert c.title and c.message and c.doc and c.looks_at, c.code
+        assert "\n" not in c.message
+
+
+def test_links_name_existing_catalog_entries() -> None:
+    anchors = catalog_anchors()
+    for c in CHECKS.values():
+        for link in c.links:
+            assert link in anchors, f"{c.code} links to {link}, which is not a built-in catalog entry"
+
+
+@pytest.mark.parametrize(("code", "case"), _cases("positive"))
+def test_positive(code: str, case: dict[str, Any]) -> None:
+    snap = Snapshot.from_dict(case["snapshot"])
+    findings = run_checks(snap, [CHECKS[code]])
+    assert not [f for f in findings if f.code == "MEDIC001"], findings
+    mine = [f for f in findings if f.code == code]
+    assert mine, f"{code} found nothing"
+    for want in case.get("expect", []):
+        hits = [f for f in mine if str(f.object) == want["object"]]
+        assert hits, f"{code}: no finding on {want['object']}: {[str(f.object) for f in mine]}"
+        if "message" in want:
+            assert any(want["message"] in f.message for f in hits), [f.message for f in hits]
+    for f in mine:
+        assert f.severity == CHECKS[code].severity
+
+
+@pytest.mark.parametrize(("code", "case"), _cases("negative"))
+def test_negative(code: str, case: dict[str, Any]) -> None:
+    snap = Snapshot.from_dict(case["snapshot"])
+    findings = run_checks(snap, [CHECKS[code]])
+    assert not [f for f in findings if f.code == "MEDIC001"], findings
+    assert not [f for f in findings if f.code == code], [f.message for f in findings]
