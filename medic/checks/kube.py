@@ -252,3 +252,31 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
         n /= 1024
     return f"{n:.1f}TiB"
+
+
+def pod_ready(pod: dict[str, Any]) -> bool:
+    """The pod's Ready condition is True (all its containers pass their readiness probes)."""
+    return condition_true(pod, "Ready") is True
+
+
+def human_age(seconds: float | None) -> str:
+    """A duration the way kubectl prints ages: ``45s``, ``12m``, ``5h``, ``3d4h``, ``247d``."""
+    if seconds is None:
+        return "?"
+    s = max(0, int(seconds))
+    if s < 120:
+        return f"{s}s"
+    if s < 3 * 3600:
+        return f"{s // 60}m"
+    if s < 48 * 3600:
+        return f"{s // 3600}h"
+    if s < 8 * 86400:
+        days, hours = divmod(s // 3600, 24)
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    return f"{s // 86400}d"
+
+
+def scoped_collection(snap: Snapshot) -> bool:
+    """True when only some namespaces were collected, so an object missing from the snapshot may exist."""
+    ns = snap.meta.get("namespaces")
+    return isinstance(ns, list) and bool(ns) and "*" not in ns
