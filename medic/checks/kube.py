@@ -280,3 +280,143 @@ def scoped_collection(snap: Snapshot) -> bool:
     """True when only some namespaces were collected, so an object missing from the snapshot may exist."""
     ns = snap.meta.get("namespaces")
     return isinstance(ns, list) and bool(ns) and "*" not in ns
+
+
+def pods_by_phase(snap: Snapshot) -> dict[str, list[dict[str, Any]]]:
+    """Pods grouped by ``status.phase`` (``""`` when unknown); built once per snapshot."""
+    key = "pods_by_phase"
+    if key not in snap.cache:
+        index: dict[str, list[dict[str, Any]]] = {}
+        for pod in snap.items("pods"):
+            st = pod.get("status")
+            index.setdefault(str(st.get("phase") or "") if isinstance(st, dict) else "", []).append(pod)
+        snap.cache[key] = index
+    found: dict[str, list[dict[str, Any]]] = snap.cache[key]
+    return found
+
+
+def owned_by(snap: Snapshot, kind: str) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Objects of a kind keyed by their controller: (namespace, owner Kind, owner name); built once."""
+    key = "owned_by:" + kind
+    if key not in snap.cache:
+        index: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for obj in snap.items(kind):
+            o = owner(obj)
+            if o is not None:
+                index.setdefault((namespace_of(obj), str(o.get("kind") or ""), str(o.get("name") or "")), []).append(
+                    obj
+                )
+        snap.cache[key] = index
+    found: dict[tuple[str, str, str], list[dict[str, Any]]] = snap.cache[key]
+    return found
+
+
+def workload_of(snap: Snapshot, obj: dict[str, Any]) -> tuple[str, str] | None:
+    """(Kind, name) of the object's top controller: a ReplicaSet's Deployment, a Job's CronJob, else the
+    controller itself; None for a bare object. Without ReplicaSets in the snapshot, a pod's Deployment is
+    read from the ReplicaSet name (``<deployment>-<pod-template-hash>``)."""
+    o = owner(obj)
+    if o is None:
+        return None
+    kind, name = str(o.get("kind") or ""), str(o.get("name") or "")
+    parent_kind = {"ReplicaSet": "replicasets", "Job": "jobs"}.get(kind)
+    if parent_kind is None:
+        return kind, name
+    parent = by_name(snap, parent_kind).get((namespace_of(obj), name))
+    if parent is not None:
+        top = owner(parent)
+        return (str(top.get("kind") or ""), str(top.get("name") or "")) if top is not None else (kind, name)
+    pod_hash = labels(obj).get("pod-template-hash")
+    if kind == "ReplicaSet" and pod_hash and name.endswith("-" + pod_hash):
+        return "Deployment", name[: -len(pod_hash) - 1]
+    return kind, name
+
+
+def tolerates(tolerations: Any, taint: dict[str, Any]) -> bool:
+    """True when one of the pod's tolerations matches the taint (key, value, effect, operator rules)."""
+    t_key, t_value, t_effect = (
+        str(taint.get("key") or ""),
+        str(taint.get("value") or ""),
+        str(taint.get("effect") or ""),
+    )
+    for tol in as_list(tolerations):
+        if not isinstance(tol, dict):
+            continue
+        effect = str(tol.get("effect") or "")
+        if effect and effect != t_effect:
+            continue
+        key = str(tol.get("key") or "")
+        op = str(tol.get("operator") or "Equal")
+        if not key:
+            if op == "Exists":
+                return True
+            continue
+        if key != t_key:
+            continue
+        if op == "Exists" or str(tol.get("value") or "") == t_value:
+            return True
+    return False
+
+
+def event_age_seconds(snap: Snapshot, ev: dict[str, Any]) -> float | None:
+    """Seconds since the event was last seen (core/v1 or events.k8s.io fields); None when it has no time."""
+    for value in (
+        ev.get("lastTimestamp"),
+        get(ev, "series", "lastObservedTime"),
+        ev.get("eventTime"),
+        ev.get("firstTimestamp"),
+        meta(ev).get("creationTimestamp"),
+    ):
+        age = age_seconds(snap, value)
+        if age is not None:
+            return age
+    return None
+
+
+def event_container(ev: dict[str, Any]) -> str | None:
+    """The container an event is about, from ``involvedObject.fieldPath`` (``spec.containers{api}``)."""
+    path = str(as_dict(ev.get("involvedObject") or ev.get("regarding")).get("fieldPath") or "")
+    start, end = path.find("{"), path.rfind("}")
+    return path[start + 1 : end] if 0 <= start < end else None
+
+
+def log_tail(snap: Snapshot, pod: dict[str, Any], container: str, n: int = 5, previous: bool = False) -> list[str]:
+    """The last ``n`` non-empty log lines collected for a container (its previous run when asked and kept)."""
+    base = f"{namespace_of(pod)}/{name_of(pod)}/{container}"
+    lines = snap.logs.get(base + "/previous") if previous else None
+    lines = lines or snap.logs.get(base) or []
+    return [ln for ln in lines if ln.strip()][-n:]
+
+
+def pod_problem(pod: dict[str, Any]) -> str | None:
+    """One line on what keeps a pod from being ready, in the API's own words; None when it looks fine.
+
+    ``api: CrashLoopBackOff: back-off 5m0s restarting failed container...``, ``Unschedulable: 0/3 nodes
+    are available: ...``, ``Evicted: The node was low on resource: memory...``.
+    """
+    st = as_dict(pod.get("status"))
+    if st.get("reason") == "Evicted":
+        return f"Evicted: {st.get('message') or ''}".strip()
+    sched = conditions(pod).get("PodScheduled")
+    if sched is not None and sched.get("status") == "False":
+        return f"{sched.get('reason') or 'NotScheduled'}: {sched.get('message') or ''}".strip()
+    statuses = [(True, cs) for cs in container_statuses(pod, init=True)]
+    statuses += [(False, cs) for cs in container_statuses(pod)]
+    for init, cs in statuses:
+        label = ("init container " if init else "") + str(cs.get("name") or "?")
+        state = as_dict(cs.get("state"))
+        waiting = as_dict(state.get("waiting"))
+        terminated = as_dict(state.get("terminated"))
+        if waiting and waiting.get("reason") not in ("ContainerCreating", "PodInitializing"):
+            return f"{label}: {waiting.get('reason') or 'Waiting'}: {waiting.get('message') or ''}".strip(": ")
+        if terminated and terminated.get("exitCode") not in (0, None):
+            text = f"{label}: terminated {terminated.get('reason') or ''} exit code {terminated.get('exitCode')}"
+            return " ".join(text.split())
+        if not init and "running" in state and cs.get("ready") is False:
+            return f"{label}: running but not ready"
+    phase = str(st.get("phase") or "")
+    if phase == "Pending":
+        return "Pending: containers not started"
+    if phase not in ("Running", "Succeeded") or meta(pod).get("deletionTimestamp"):
+        return f"phase {phase or 'Unknown'}" + (", Terminating" if meta(pod).get("deletionTimestamp") else "")
+    return None
