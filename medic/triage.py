@@ -41,6 +41,7 @@ SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest i
 LINES_PER_SIGNATURE = 50
 SEARCH_WEIGHT = 2.0
 LINK_WEIGHT = 2.0
+NOTE_SHARE = 1.0  # the search score of the user's notes, next to that of the error lines
 WORDS_BYTES = 1024 * 1024  # words for linking are counted in the first 2 MB of the evidence
 _WORD = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]{2,40}")
 
@@ -98,12 +99,18 @@ STRONG_WORDS = (
     r"expired|unhealthy|back-?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
 )
 _STRONG = re.compile("(?i)" + STRONG_WORDS)
+# A run of CJK characters: a sentence the user wrote about the problem ("after the upgrade the dashboards are
+# gone"), or a message of localised software. Either says in words what the evidence is about.
+NOTE_WORDS = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{ac00}-\x{d7af}]{4}"
+ERROR_MARK, NOTE_MARK = 0, 1
+NOTES = 6  # distinct note lines kept (the first ones: a paste starts or ends with what the user saw)
+_NOTE_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def salience_engine(prefer: str) -> Engine:
-    """One pattern, the error words: reports each line that has one."""
+    """Two patterns: the error words, and runs of CJK text (notes); each reports the lines that have it."""
     if prefer not in _SALIENCE:
-        _SALIENCE[prefer] = make_engine([STRONG_WORDS], None, prefer)
+        _SALIENCE[prefer] = make_engine([STRONG_WORDS, NOTE_WORDS], None, prefer)
     return _SALIENCE[prefer]
 
 
@@ -133,6 +140,7 @@ def triage(
     hits: dict[int, dict[int, bytes]] = {}  # signature index → evidence line number → line bytes
     salient: Counter[str] = Counter()
     salient_first: dict[str, tuple[int, str]] = {}
+    notes: dict[str, tuple[int, str]] = {}  # template → (line number, text) of the user's notes
     looked = 0
     line_base = 0
     total_bytes = 0
@@ -158,13 +166,17 @@ def triage(
         if looked < SALIENT_LINES_SCANNED:
             if marks and newlines is None:
                 newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-            for _, end in marks:
+            for mark, end in marks:
                 if looked >= SALIENT_LINES_SCANNED or newlines is None:
                     break
                 idx, raw = line_at(chunk, newlines, end)
                 if len(raw) < 12:
                     continue
                 text = decode_line(raw)[:500]
+                if mark == NOTE_MARK:
+                    if len(notes) < NOTES and is_note(text):
+                        notes.setdefault(template_of(text)[0], (line_base + idx + 1, text))
+                    continue
                 if not is_salient(text):
                     continue
                 looked += 1
@@ -201,6 +213,12 @@ def triage(
         text = "\n".join(_strip_noise(ln) for _, ln in query_lines)[:800]
         for hit in search(store, text, limit=15):
             search_scores[hit.id] = hit.score
+    # 2b. what the user wrote about the problem, searched on its own (its words are not log words)
+    note_lines = sorted(notes.values())
+    if note_lines:
+        text = "\n".join(_strip_noise(ln) for _, ln in note_lines)[:600]
+        for hit in search(store, text, limit=15):
+            search_scores[hit.id] = search_scores.get(hit.id, 0.0) + NOTE_SHARE * hit.score
 
     # 3. words of the evidence that few entries share (identifiers, component and error names)
     link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words))
@@ -234,7 +252,7 @@ def triage(
         if not m.evidence and s_search:
             m.evidence = [
                 EvidenceHit(line_no=line_no, text=ln[:400], matched="(similar wording)")
-                for line_no, ln in query_lines[:2]
+                for line_no, ln in (query_lines or note_lines)[:2]
             ]
         per_entry[rowid] = m
     bridge(store, per_entry)
@@ -320,11 +338,21 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
 
 
 _COUNTER = re.compile(r"\b\w+=\d+\b")  # "failed=0" in a recap counts, it does not report a failure
+# a command the user typed ("$ kubectl logs ... | grep -E 'error|expired'", "[root@host ~]# du ..."): what they
+# asked, not what the system answered
+_PROMPT = re.compile(r"^\s*(?:\[[^\]\n]{1,60}\]|[\w.@-]+:[^$#\s]*)?\s?[$#%>]\s+\S")
 
 
 def is_salient(line: str) -> bool:
-    """A line that reports a problem: an error word that is not just the name of a zero counter."""
-    return bool(_STRONG.search(_COUNTER.sub(" ", line)))
+    """A line that reports a problem: an error word that is not just the name of a zero counter, in a line
+    that is not a command the user typed."""
+    return bool(_STRONG.search(_COUNTER.sub(" ", line))) and not _PROMPT.match(line)
+
+
+def is_note(line: str) -> bool:
+    """A line the user wrote in words (CJK text makes up a good part of it), not a command."""
+    letters = sum(ch.isalpha() for ch in line)
+    return len(_NOTE_CJK.findall(line)) >= max(6, letters // 4) and not _PROMPT.match(line)
 
 
 def evidence_words(chunk: bytes) -> list[str]:

@@ -20,7 +20,15 @@ from medic.errors import InputError
 from medic.knowledge import embed
 from medic.knowledge.sections import parse_tag_line
 from medic.knowledge.store import Store
-from medic.knowledge.text import cjk_bigrams, expand_glossary, glossary_terms, is_cjk, split_camel, tokens
+from medic.knowledge.text import (
+    cjk_bigrams,
+    expand_glossary,
+    glossary_terms,
+    is_cjk,
+    query_pieces,
+    split_camel,
+    tokens,
+)
 from medic.model import Entry, SearchHit
 
 W_LEX = 0.55
@@ -153,7 +161,7 @@ def parse_query(text: str) -> Query:
     expanded = f"{rest} {glossary_terms(rest)}"
     for tok in tokens(expanded):
         if is_cjk(tok):
-            cjk.append(tok)
+            cjk.extend(query_pieces(tok))
         elif tok.lower() not in STOPWORDS or len(tokens(expanded)) == 1:
             words.append(tok.lower())
     return Query(text=text, words=words, cjk=cjk, tags=tags)

@@ -84,6 +84,33 @@ def is_cjk(token: str) -> bool:
     return bool(_RE_CJK_RUN.fullmatch(token))
 
 
+_RE_SCRIPT_RUN = re.compile(f"[{_KANA}]+|[{_HANGUL}]+|[{_HAN}]+")
+_RE_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+_RE_KATAKANA = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]+")
+LONG_RUN = 4  # a CJK run longer than this is a phrase or a sentence, not a word
+
+
+def query_pieces(run: str) -> list[str]:
+    """The content words of a CJK run for a lexical query.
+
+    A short run (a word: 削除, 再起動) stays whole. A longer one is part of a sentence, which no runbook
+    repeats verbatim: it is cut where the script changes (kanji, katakana, hiragana, hangul), hiragana
+    (Japanese particles and endings) is dropped, and a piece still longer than a word is split into its
+    overlapping character pairs, the usual unit of CJK retrieval."""
+    if len(run) <= LONG_RUN:
+        return [run]
+    out: list[str] = []
+    for m in _RE_SCRIPT_RUN.finditer(run):
+        for piece in _RE_HIRAGANA.split(m.group(0)) if not _RE_KATAKANA.fullmatch(m.group(0)) else [m.group(0)]:
+            if len(piece) < 2:
+                continue
+            if len(piece) <= LONG_RUN or _RE_KATAKANA.fullmatch(piece):
+                out.append(piece)
+            else:
+                out.extend(cjk_bigrams(piece))
+    return list(dict.fromkeys(out)) or [run]
+
+
 # Kubernetes shorthand → the words a person searching in plain language would use. Applied the same
 # way to indexed text and to queries, so "PV", "PersistentVolume" and "persistent volume" all meet.
 GLOSSARY: dict[str, str] = {
