@@ -77,6 +77,14 @@ def _available_pv_classes(snap: Snapshot) -> set[str]:
     return found
 
 
+def claim_events(snap: Snapshot, pvc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The claim's warning events and its binding/provisioning events (``FailedBinding`` is a Normal event)."""
+    evs = events_for(snap, "persistentvolumeclaims", namespace_of(pvc), name_of(pvc))
+    return [
+        e for e in evs if e.get("type") == "Warning" or e.get("reason") in ("FailedBinding", "ExternalProvisioning")
+    ]
+
+
 def _no_class_no_default(snap: Snapshot, pvc: dict[str, Any]) -> bool:
     return claim_class(pvc) is None and snap.has("storageclasses") and not default_classes(snap)
 
@@ -111,9 +119,7 @@ def pvc_provisioning_failed(snap: Snapshot) -> Iterator[Hit]:
         if phase(pvc) != "Pending" or _class_missing(snap, pvc) or _no_class_no_default(snap, pvc):
             continue
         evs = events_for(snap, "persistentvolumeclaims", namespace_of(pvc), name_of(pvc))
-        failed = [
-            e for e in evs if e.get("type") == "Warning" and e.get("reason") in ("ProvisioningFailed", "FailedBinding")
-        ]
+        failed = [e for e in evs if e.get("reason") in ("ProvisioningFailed", "FailedBinding")]
         waiting = [e for e in evs if e.get("reason") == "ExternalProvisioning"]
         succeeded = any(e.get("reason") == "ProvisioningSucceeded" for e in evs)
         if failed:
@@ -166,7 +172,7 @@ def pvc_lost(snap: Snapshot) -> Iterator[Hit]:
         yield Hit(
             ref("persistentvolumeclaims", pvc),
             {"volume": volume, "state": state},
-            [*[event_line(e) for e in warning_events(snap, "persistentvolumeclaims", pvc)[-3:]], pvc_line(snap, pvc)],
+            [*[event_line(e) for e in claim_events(snap, pvc)[-3:]], pvc_line(snap, pvc)],
         )
 
 
@@ -191,7 +197,7 @@ def pvc_missing_class(snap: Snapshot) -> Iterator[Hit]:
     for pvc in snap.items("persistentvolumeclaims"):
         if phase(pvc) not in ("Pending", "") or not _class_missing(snap, pvc):
             continue
-        evs = warning_events(snap, "persistentvolumeclaims", pvc)
+        evs = claim_events(snap, pvc)
         yield Hit(
             ref("persistentvolumeclaims", pvc),
             {"storage_class": claim_class(pvc)},
@@ -228,7 +234,7 @@ def pvc_no_default_class(snap: Snapshot) -> Iterator[Hit]:
             continue
         if get(pvc, "spec", "volumeName"):
             continue  # pre-bound to a named PV: no class needed
-        evs = warning_events(snap, "persistentvolumeclaims", pvc)
+        evs = claim_events(snap, pvc)
         yield Hit(
             ref("persistentvolumeclaims", pvc),
             {"classes": "classes: " + names},
