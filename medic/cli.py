@@ -302,6 +302,177 @@ def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
         out.print(f"{escape(display_source(i.path))}  [dim]{i.fmt} {i.lang} {i.entries} entries[/]")
 
 
+def _namespaces(namespace: list[str] | None, all_namespaces: bool) -> list[str] | None:
+    if namespace and all_namespaces:
+        raise MedicError("give either -n/--namespace or -A/--all-namespaces, not both")
+    return None if all_namespaces or not namespace else namespace
+
+
+@app.command("collect")
+def collect_cmd(
+    context: Annotated[str | None, typer.Option("--context", help="kubeconfig context (default: current).")] = None,
+    kubeconfig: Annotated[
+        str | None, typer.Option("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config).")
+    ] = None,
+    namespace: Annotated[
+        list[str] | None, typer.Option("-n", "--namespace", help="Only this namespace (repeatable).")
+    ] = None,
+    all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="Every namespace (default).")] = False,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Bundle file to write.")] = Path("bundle.tar.gz"),
+    logs: Annotated[int, typer.Option("--logs", help="Last N log lines of unhealthy pods' containers.")] = 100,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per API request.")] = 30.0,
+) -> None:
+    """Collect a read-only snapshot of a live cluster into an offline bundle (secrets redacted)."""
+    from medic.evidence.bundle import write_bundle
+    from medic.evidence.kube import CollectOptions, collect  # type: ignore[import-not-found,unused-ignore]
+
+    if logs < 0:
+        raise MedicError("--logs must be 0 or more")
+    options = CollectOptions(
+        context=context,
+        kubeconfig=kubeconfig,
+        namespaces=_namespaces(namespace, all_namespaces),
+        log_lines=logs,
+        timeout=timeout,
+    )
+    with Progress(
+        TextColumn("[bold]collecting"),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} objects"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        counts: dict[str, int] = {}
+
+        def progress(kind: str, n: int) -> None:
+            counts[kind] = n
+            bar.update(task, description=kind, completed=sum(counts.values()))
+
+        snap = collect(options, progress=progress)
+    write_bundle(snap, output)
+    total = sum(len(v) for v in snap.objects.values())
+    skipped = snap.meta.get("skipped") or []
+    err.print(
+        f"wrote {output}: {total:,} objects of {len(snap.objects)} kinds, {len(snap.logs)} container logs"
+        + (f"; skipped {', '.join(str(s.get('kind')) for s in skipped)}" if skipped else "")
+    )
+
+
+@app.command("diagnose")
+def diagnose_cmd(
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="Diagnose an offline bundle (from `medic collect`).")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Diagnose the demo bundle shipped with Medic.")] = False,
+    context: Annotated[str | None, typer.Option("--context", help="Live cluster: kubeconfig context.")] = None,
+    kubeconfig: Annotated[str | None, typer.Option("--kubeconfig", help="Live cluster: kubeconfig file.")] = None,
+    namespace: Annotated[
+        list[str] | None, typer.Option("-n", "--namespace", help="Only findings in this namespace (repeatable).")
+    ] = None,
+    all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="Every namespace (default).")] = False,
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="terminal, json, markdown, html, junit or sarif.")
+    ] = "terminal",
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error|warning.")
+    ] = None,
+    checks: Annotated[
+        str | None, typer.Option("--checks", help="Only these check codes or prefixes, comma-separated (POD,PVC201).")
+    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each finding's evidence and all its links.")] = False,
+) -> None:
+    """Run the checks on a live cluster (read-only) or a bundle; link every finding to its runbook entries."""
+    from medic.diagnose import diagnose
+    from medic.evidence.bundle import read_bundle
+    from medic.model import Severity
+    from medic.report import FORMATS, render
+    from medic.report.terminal import print_report
+
+    if output not in FORMATS:
+        raise MedicError(f"--output must be one of {', '.join(FORMATS)} (got {output!r})")
+    if fail_on not in (None, "error", "warning"):
+        raise MedicError(f"--fail-on must be error or warning (got {fail_on!r})")
+    if bundle is not None and demo:
+        raise MedicError("give either --bundle or --demo")
+    if (bundle is not None or demo) and (context or kubeconfig):
+        raise MedicError("--context/--kubeconfig are for a live cluster; a bundle already holds its cluster")
+    namespaces = _namespaces(namespace, all_namespaces)
+    if demo:
+        snap = read_bundle(demo_bundle_path())
+    elif bundle is not None:
+        snap = read_bundle(bundle)
+    else:
+        from medic.evidence.kube import CollectOptions, collect  # type: ignore[import-not-found,unused-ignore]
+
+        snap = collect(CollectOptions(context=context, kubeconfig=kubeconfig, namespaces=namespaces))
+    codes = [c for c in (checks or "").split(",") if c.strip()]
+    from medic.checks.registry import select
+
+    if codes and not select(codes):
+        raise MedicError(f"--checks {checks}: no check has such a code (see `medic checks`)")
+    store = _open_store()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("checking", total=None)
+
+        def progress(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        result = diagnose(snap, store, codes=codes, namespaces=namespaces, progress=progress)
+    if output == "terminal":
+        print_report(out, result, explain=explain)
+    else:
+        sys.stdout.write(render(result, output) + "\n")
+    worst = result.worst()
+    if fail_on and worst is not None and worst.rank >= Severity(fail_on).rank:
+        raise typer.Exit(1)
+
+
+def demo_bundle_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("medic") / "samples" / "demo"))
+
+
+@app.command("checks")
+def checks_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    doc: Annotated[bool, typer.Option("--markdown", help="Print the check reference as Markdown.")] = False,
+) -> None:
+    """List every check: code, severity, title, what it looks at and the runbook entries it links to."""
+    from medic.checks.docs import checks_markdown
+    from medic.checks.registry import all_checks
+    from medic.diagnose import linked_titles
+
+    registered = all_checks()
+    if doc:
+        sys.stdout.write(checks_markdown(registered))
+        return
+    store = _open_store()
+    if as_json:
+        rows = [{**c.to_dict(), "entries": linked_titles(store, c)} for c in registered]
+        sys.stdout.write(json.dumps({"checks": rows}, ensure_ascii=False, indent=2) + "\n")
+        return
+    style = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for c in registered:
+        out.print(
+            f"[{style[c.severity.value]}]{c.code}[/] {c.severity.value:<7} {escape(c.title)}"
+            f"  [dim]({', '.join(c.looks_at)})[/]"
+        )
+        for t in linked_titles(store, c):
+            out.print(f"    [green]→[/] {escape(t)}")
+    out.print(f"[dim]{len(registered)} checks · details: medic checks --markdown, docs/checks.md[/]")
+
+
 def main() -> None:
     """Entry point: one line and a non-zero exit for user mistakes, tracebacks only for bugs.
 

@@ -28,6 +28,7 @@ AREAS = (
     "network",
     "hygiene",
     "logs",
+    "log_signatures",
     "hosts",
 )
 

@@ -15,10 +15,28 @@ from typing import Any
 import pytest
 
 from medic.checks.registry import all_checks, catalog_anchors, run_checks
-from medic.model import Snapshot
+from medic.diagnose import diagnose
+from medic.knowledge.ingest import ensure_builtin
+from medic.knowledge.store import Store
+from medic.model import Finding, Snapshot
 
 CASES = Path(__file__).parent / "cases"
 CHECKS = {c.code: c for c in all_checks()}
+
+
+@pytest.fixture(scope="module")
+def builtin_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(tmp_path_factory.mktemp("kb") / "kb.db")
+    ensure_builtin(store)
+    return store
+
+
+def _run(code: str, case: dict[str, Any], knowledge: bool, request: pytest.FixtureRequest) -> list[Finding]:
+    """Only the check under test; through diagnose with the built-in catalog for knowledge-backed checks."""
+    snap = Snapshot.from_dict(case["snapshot"])
+    if knowledge:
+        return diagnose(snap, request.getfixturevalue("builtin_store"), codes=[code]).findings
+    return run_checks(snap, [CHECKS[code]])
 
 
 def _case_files() -> dict[str, Path]:
@@ -30,7 +48,7 @@ def _cases(kind: str) -> list[Any]:
     for code, path in sorted(_case_files().items()):
         data = json.loads(path.read_text(encoding="utf-8"))
         for i, case in enumerate(data.get(kind, [])):
-            params.append(pytest.param(code, case, id=f"{code}-{kind}-{i}"))
+            params.append(pytest.param(code, case, bool(data.get("knowledge")), id=f"{code}-{kind}-{i}"))
     return params
 
 
@@ -59,10 +77,9 @@ def test_links_name_existing_catalog_entries() -> None:
             assert link in anchors, f"{c.code} links to {link}, which is not a built-in catalog entry"
 
 
-@pytest.mark.parametrize(("code", "case"), _cases("positive"))
-def test_positive(code: str, case: dict[str, Any]) -> None:
-    snap = Snapshot.from_dict(case["snapshot"])
-    findings = run_checks(snap, [CHECKS[code]])
+@pytest.mark.parametrize(("code", "case", "knowledge"), _cases("positive"))
+def test_positive(code: str, case: dict[str, Any], knowledge: bool, request: pytest.FixtureRequest) -> None:
+    findings = _run(code, case, knowledge, request)
     assert not [f for f in findings if f.code == "MEDIC001"], findings
     mine = [f for f in findings if f.code == code]
     assert mine, f"{code} found nothing"
@@ -75,9 +92,8 @@ def test_positive(code: str, case: dict[str, Any]) -> None:
         assert f.severity == CHECKS[code].severity
 
 
-@pytest.mark.parametrize(("code", "case"), _cases("negative"))
-def test_negative(code: str, case: dict[str, Any]) -> None:
-    snap = Snapshot.from_dict(case["snapshot"])
-    findings = run_checks(snap, [CHECKS[code]])
+@pytest.mark.parametrize(("code", "case", "knowledge"), _cases("negative"))
+def test_negative(code: str, case: dict[str, Any], knowledge: bool, request: pytest.FixtureRequest) -> None:
+    findings = _run(code, case, knowledge, request)
     assert not [f for f in findings if f.code == "MEDIC001"], findings
     assert not [f for f in findings if f.code == code], [f.message for f in findings]

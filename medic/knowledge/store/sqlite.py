@@ -419,6 +419,11 @@ class Store:
                 out[rowid] = entry_from_json(data)
         return out
 
+    def source_entries(self, source: str) -> list[Entry]:
+        """Every entry of one source, in document order."""
+        rows = self.db.execute("SELECT data FROM entries WHERE source = ? ORDER BY rowid", (source,)).fetchall()
+        return [entry_from_json(data) for (data,) in rows]
+
     def all_entries(self, searchable_only: bool = False) -> Iterator[Entry]:
         sql = "SELECT data FROM entries" + (" WHERE searchable = 1" if searchable_only else "") + " ORDER BY rowid"
         for (data,) in self.db.execute(sql):

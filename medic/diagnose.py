@@ -1,0 +1,193 @@
+"""Diagnose = checks on a Snapshot + triage of what the findings carry → findings linked to runbook entries.
+
+Each finding is linked to the entries that explain it, in this order of trust:
+
+1. the user's own runbook entries that its evidence matches confidently (triage), or that carry the
+   check's code as a tag (``!POD101`` in a runbook links that section to the check);
+2. the built-in catalog entries the check declares;
+3. other built-in entries the evidence matches confidently.
+
+Findings with the same code and the same evidence shape (names, numbers and hashes aside) are triaged
+once: 1,500 crash-looping pods of one bad rollout cost one triage, not 1,500.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from medic.checks.registry import Check, catalog_anchors, run_checks, select
+from medic.knowledge.signatures import template_of
+from medic.knowledge.store import Store
+from medic.model import Entry, Finding, FindingLink, Severity, Snapshot
+from medic.triage import CONFIDENT, confidence, signature_set, triage
+
+MAX_LINKS = 4
+LOG_LINES_SCANNED = 2000  # per container log: the last lines are the ones that matter
+
+
+@dataclass
+class DiagnoseResult:
+    findings: list[Finding]
+    checks: list[Check]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out = {str(s): 0 for s in Severity}
+        for f in self.findings:
+            out[str(f.severity)] += 1
+        return out
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def diagnose(
+    snap: Snapshot,
+    store: Store | None,
+    codes: Iterable[str] | None = None,
+    namespaces: list[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DiagnoseResult:
+    """Run the selected checks and link each finding to runbook entries (when a store is given)."""
+    checks = select(codes)
+    if store is not None and any(c.code == "LOG802" for c in checks):
+        snap.cache["log_matches"] = log_signature_matches(store, snap)
+    findings = run_checks(snap, checks)
+    if namespaces:
+        wanted = set(namespaces)
+        findings = [f for f in findings if f.object.namespace in wanted]
+    findings.sort(key=lambda f: (-f.severity.rank, f.object.namespace, f.code, f.object.kind, f.object.name))
+    if store is not None:
+        link_findings(store, findings, {c.code: c for c in checks}, progress)
+    return DiagnoseResult(findings=findings, checks=checks, meta=dict(snap.meta))
+
+
+def _group_key(f: Finding) -> tuple[str, ...]:
+    return (f.code, *(template_of(line)[0] for line in f.evidence[:6]))
+
+
+def _link(entry: Entry, conf: float, via: str) -> FindingLink:
+    return FindingLink(
+        id=entry.id,
+        title=entry.title,
+        source=entry.source,
+        line=entry.line_start,
+        builtin=entry.builtin,
+        confidence=round(conf, 3),
+        via=via,
+    )
+
+
+def check_entries(store: Store, check: Check) -> list[Entry]:
+    """The built-in entries a check declares, then the user's entries tagged with its code."""
+    out: list[Entry] = []
+    by_source: dict[str, dict[str, Entry]] = {}
+    for link in check.links:
+        file, _, anchor = link.partition("#")
+        source = "builtin:" + file
+        if source not in by_source:
+            by_source[source] = {e.anchor: e for e in store.source_entries(source) if e.level == 1}
+        if anchor in by_source[source]:
+            out.append(by_source[source][anchor])
+    tagged = store.tagged([check.code.lower()])
+    if tagged:
+        out.extend(store.entries_by_rowid(tagged).values())
+    return out
+
+
+def link_findings(
+    store: Store,
+    findings: list[Finding],
+    checks: dict[str, Check],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(_group_key(f), []).append(f)
+    declared: dict[str, list[Entry]] = {}
+    for n, (key, members) in enumerate(groups.items(), 1):
+        if progress is not None:
+            progress("linking", n, len(groups))
+        first = members[0]
+        check = checks.get(first.code)
+        if check is not None and first.code not in declared:
+            declared[first.code] = check_entries(store, check)
+        text = "\n".join([first.message, *first.evidence])
+        matches = triage(store, io.BytesIO(text.encode("utf-8")), top=6).matches
+        user = [_link(m.entry, m.confidence, "triage") for m in matches if not m.entry.builtin]
+        tagged = [_link(e, 1.0, "tag") for e in declared.get(first.code, []) if not e.builtin]
+        builtin_declared = [_link(e, 1.0, "check") for e in declared.get(first.code, []) if e.builtin]
+        builtin_triage = [_link(m.entry, m.confidence, "triage") for m in matches if m.entry.builtin]
+        links: list[FindingLink] = []
+        seen: set[str] = set()
+        for link in [*user, *tagged, *builtin_declared, *builtin_triage]:
+            if link.id not in seen and link.confidence >= CONFIDENT:
+                seen.add(link.id)
+                links.append(link)
+        for f in members:
+            f.entries = links[:MAX_LINKS]
+        del key
+
+
+def log_signature_matches(store: Store, snap: Snapshot) -> dict[str, list[dict[str, Any]]]:
+    """Container logs whose lines match runbook signatures: log key → [{entry, confidence, lines}].
+
+    Signatures only (one multi-pattern scan per log): logs are noisy, and a confident signature is the
+    only thing worth a finding of its own.
+    """
+    sigset = signature_set(store)
+    if sigset.engine is None or not snap.logs:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, lines in snap.logs.items():
+        tail = lines[-LOG_LINES_SCANNED:]
+        data = ("\n".join(tail) + "\n").encode("utf-8", "replace")
+        starts = [0]
+        for line in tail:
+            starts.append(starts[-1] + len(line.encode("utf-8", "replace")) + 1)
+        hits: dict[int, set[int]] = {}
+
+        def on_match(pattern: int, end: int, hits: dict[int, set[int]] = hits, starts: list[int] = starts) -> None:
+            lo, hi = 0, len(starts) - 1
+            while lo < hi:  # the line whose span holds ``end``
+                mid = (lo + hi) // 2
+                if starts[mid + 1] <= end - 1:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            hits.setdefault(pattern, set()).add(lo)
+
+        sigset.engine.scan(data, on_match)
+        per_entry: dict[int, tuple[float, set[int]]] = {}
+        for pattern, line_idx in hits.items():
+            sig = sigset.sigs[pattern]
+            score, seen = per_entry.get(sig.entry_rowid, (0.0, set()))
+            per_entry[sig.entry_rowid] = (score + sig.weight, seen | line_idx)
+        confident = {r: v for r, v in per_entry.items() if confidence(v[0]) >= CONFIDENT}
+        if not confident:
+            continue
+        entries = store.entries_by_rowid(confident)
+        found = []
+        for rowid, (score, idx) in sorted(confident.items(), key=lambda kv: -kv[1][0]):
+            if rowid in entries:
+                found.append(
+                    {
+                        "entry": entries[rowid],
+                        "confidence": confidence(score),
+                        "lines": [tail[i] for i in sorted(idx)[:5]],
+                    }
+                )
+        out[key] = found[:3]
+    return out
+
+
+def linked_titles(store: Store, check: Check) -> list[str]:
+    """Titles of the entries a check links to (for ``medic checks``)."""
+    anchors = catalog_anchors()
+    titles = [anchors[link][0] for link in check.links if link in anchors]
+    tagged = store.tagged([check.code.lower()])
+    titles += [e.title for e in store.entries_by_rowid(tagged).values()]
+    return titles
