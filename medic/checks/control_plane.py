@@ -178,8 +178,9 @@ def _cert_evidence(cert: dict[str, Any]) -> list[str]:
 def certificate_expiring(snap: Snapshot) -> Iterator[Hit]:
     """A certificate stored in a Secret (``tls.crt``, or a CA in ``ca.crt``) expires within 30 days of
     the snapshot (for short-lived certificates, within the last third of their lifetime, when their
-    issuer should already have renewed them). Once it expires, clients fail with ``x509: certificate has expired or is not yet valid``
-    (browsers, the Vantiq IDE, webhooks called by the API server, registries).
+    issuer should already have renewed them). Once it expires, clients fail with ``x509: certificate
+    has expired or is not yet valid`` (browsers, the Vantiq IDE, webhooks called by the API server,
+    registries).
 
     Looks at the certificate facts the collector parsed from each secret (never the key); a certificate
     copied into many secrets is reported once. Renew it before the date: for cert-manager, see why the
