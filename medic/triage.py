@@ -280,11 +280,14 @@ def triage(
 BRIDGE_MIN = 0.4  # a built-in match must be at least this confident to lend its score
 BRIDGE_SIM = 0.42  # cosine between the two entries' vectors below which nothing is lent
 BRIDGE_SURE = 0.6  # above this the vectors alone decide; below, the keyword search must agree
+BRIDGE_CANDIDATES = 5  # nearest user entries looked at
+BRIDGE_AGREED = 0.25  # how much surer the keyword search's agreement makes a bridge
+BRIDGE_MARGIN = 0.06  # another built-in entry this much closer to the target owns it
 _KEYWORDS = re.compile(r"^Keywords:\s*(.+)$", re.M)
 
 
-def closest_user_entries(store: Store, rowid: int, k: int = 3) -> list[tuple[int, float]]:
-    """User entries nearest to an entry by sentence vectors (any language): (rowid, cosine)."""
+def closest_entries(store: Store, rowid: int, builtin: bool, k: int = 3) -> list[tuple[int, float]]:
+    """Entries nearest to an entry by sentence vectors (any language), user or built-in ones: (rowid, cosine)."""
     rowids, index = store.vectors()
     best: dict[int, float] = {}
     for vec in store.vectors_of(rowid):
@@ -294,8 +297,68 @@ def closest_user_entries(store: Store, rowid: int, k: int = 3) -> list[tuple[int
             if r != rowid:
                 best[r] = max(best.get(r, -1.0), sim)
     meta = store.entry_meta(best)
-    user = [(r, s) for r, s in best.items() if not meta.get(r, ("", 1, ""))[1]]
-    return sorted(user, key=lambda t: -t[1])[:k]
+    kept = [(r, s) for r, s in best.items() if bool(meta.get(r, ("", 1, ""))[1]) == builtin]
+    return sorted(kept, key=lambda t: -t[1])[:k]
+
+
+def closest_user_entries(store: Store, rowid: int, k: int = 3) -> list[tuple[int, float]]:
+    """User entries nearest to an entry by sentence vectors (any language): (rowid, cosine)."""
+    return closest_entries(store, rowid, builtin=False, k=k)
+
+
+def is_contents(store: Store, entry: Entry) -> bool:
+    """A table of contents: most lines of the body name other sections of the same runbook."""
+    lines = [ln.strip().lstrip("-*+0123456789. ").strip() for ln in entry.body.split("\n") if ln.strip()]
+    if len(lines) < 3:
+        return False
+    titles = {e.title.strip().rstrip("。.").lower() for e in store.source_entries(entry.source) if e.id != entry.id}
+    named = sum(ln.rstrip("。.").lower() in titles for ln in lines)
+    return named >= 3 and named * 2 >= len(lines)
+
+
+def bridge_target(store: Store, builtin_rowid: int, builtin: Entry) -> tuple[Entry, float] | None:
+    """The user entry on the same problem as a built-in entry, and how sure that is (0..1).
+
+    Candidates are the user entries nearest by sentence vectors. The keyword search with the built-in
+    title and its ja/zh/ko keywords names the one the words agree on; a candidate the vectors alone put
+    far ahead needs no such agreement. Tables of contents, which name every problem, are never targets."""
+    near = [(r, sim) for r, sim in closest_user_entries(store, builtin_rowid, k=BRIDGE_CANDIDATES) if sim >= BRIDGE_SIM]
+    if not near:
+        return None
+    entries = store.entries_by_rowid(r for r, _ in near)
+    agreed = keyword_counterpart(store, builtin)
+    for rowid, sim in near:
+        entry = entries.get(rowid)
+        if entry is None or is_contents(store, entry):
+            continue
+        if entry.id == agreed or (sim >= BRIDGE_SURE and rowid == near[0][0]):
+            if taken_by_other(store, rowid, builtin_rowid, sim):
+                return None
+            sure = min(1.0, (sim - 0.35) / 0.2 + (BRIDGE_AGREED if entry.id == agreed else 0.0))
+            return entry, sure
+    return None
+
+
+def keyword_counterpart(store: Store, builtin: Entry) -> str | None:
+    """Id of the user entry the keyword search with the built-in title and its ja/zh/ko keywords finds first."""
+    keywords = _KEYWORDS.search(builtin.body)
+    text = builtin.title + (" " + keywords.group(1) if keywords else "")
+    for hit in search(store, text, limit=3, include_builtin=False):
+        if not is_contents(store, store.get(hit.id)):
+            return hit.id
+    return None
+
+
+def taken_by_other(store: Store, target: int, builtin_rowid: int, sim: float) -> bool:
+    """Whether another built-in entry is clearly closer to the target and names it by keywords too: the target
+    is that entry's counterpart (a Japanese "reuse a Released PV" page is not the counterpart of "PVC Pending
+    with ProvisioningFailed", however close the two are)."""
+    closest = closest_entries(store, target, builtin=True, k=1)
+    if not closest or closest[0][0] == builtin_rowid or closest[0][1] < sim + BRIDGE_MARGIN:
+        return False
+    other = store.entries_by_rowid([closest[0][0]]).get(closest[0][0])
+    target_entry = store.entries_by_rowid([target]).get(target)
+    return other is not None and target_entry is not None and keyword_counterpart(store, other) == target_entry.id
 
 
 def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
@@ -303,9 +366,8 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
 
     The catalog's English entries have rich signatures; a team's runbook in Japanese or Korean may
     describe the same failure with no error text at all. For a confident built-in match, the user entry
-    closest to it (sentence vectors across languages, confirmed by a keyword search with the built-in
-    title and its ja/zh/ko keywords unless the vectors are very close) receives part of its score, and
-    its evidence says where the match came from."""
+    on the same problem (see ``bridge_target``) receives part of its score, and its evidence says where
+    the match came from."""
     if not embed.available():
         return
     builtins = sorted(
@@ -313,20 +375,17 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
     )[:top]
     rowid_of = {m.entry.id: r for r, m in matches.items()}
     for b in builtins:
-        near = closest_user_entries(store, rowid_of[b.entry.id])
-        if not near or near[0][1] < BRIDGE_SIM:
+        found = bridge_target(store, rowid_of[b.entry.id], b.entry)
+        if found is None:
             continue
-        target, sim = near[0]
-        target_entry = matches[target].entry if target in matches else store.entries_by_rowid([target]).get(target)
-        if target_entry is None:
-            continue
-        if sim < BRIDGE_SURE:
-            keywords = _KEYWORDS.search(b.entry.body)
-            text = b.entry.title + (" " + keywords.group(1) if keywords else "")
-            hits = search(store, text, limit=1, include_builtin=False)
-            if not hits or hits[0].id != target_entry.id:
+        target_entry, sure = found
+        target = rowid_of.get(target_entry.id)
+        if target is None:
+            target = next(iter(store.entries_with_rowids([target_entry.id])), None)
+            if target is None:
                 continue
-        lent = b.score * min(1.0, (sim - 0.35) / 0.2)
+            rowid_of[target_entry.id] = target
+        lent = b.score * sure
         m = matches.setdefault(target, TriageMatch(entry=target_entry, score=0.0, confidence=0.0))
         if lent > m.score:
             m.score = lent
