@@ -282,6 +282,7 @@ BRIDGE_SIM = 0.42  # cosine between the two entries' vectors below which nothing
 BRIDGE_SURE = 0.6  # above this the vectors alone decide; below, the keyword search must agree
 BRIDGE_CANDIDATES = 5  # nearest user entries looked at
 BRIDGE_AGREED = 0.25  # how much surer the keyword search's agreement makes a bridge
+BRIDGE_BOTH = 0.5  # share of the weaker of (own score, lent score) added to the stronger
 BRIDGE_MARGIN = 0.06  # another built-in entry this much closer to the target owns it
 _KEYWORDS = re.compile(r"^Keywords:\s*(.+)$", re.M)
 
@@ -374,6 +375,7 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
         (m for m in matches.values() if m.entry.builtin and m.confidence >= BRIDGE_MIN), key=lambda m: -m.score
     )[:top]
     rowid_of = {m.entry.id: r for r, m in matches.items()}
+    lent: dict[int, tuple[float, TriageMatch]] = {}  # target rowid → (best score lent, by which built-in match)
     for b in builtins:
         found = bridge_target(store, rowid_of[b.entry.id], b.entry)
         if found is None:
@@ -385,15 +387,19 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
             if target is None:
                 continue
             rowid_of[target_entry.id] = target
-        lent = b.score * sure
-        m = matches.setdefault(target, TriageMatch(entry=target_entry, score=0.0, confidence=0.0))
-        if lent > m.score:
-            m.score = lent
-            m.confidence = confidence(lent)
-            m.evidence = m.evidence or [
-                EvidenceHit(line_no=h.line_no, text=h.text, matched=f"(via built-in entry: {b.entry.title})")
-                for h in b.evidence[:3]
-            ]
+        matches.setdefault(target, TriageMatch(entry=target_entry, score=0.0, confidence=0.0))
+        if b.score * sure > lent.get(target, (0.0, b))[0]:
+            lent[target] = (b.score * sure, b)
+    for target, (score, b) in lent.items():
+        m = matches[target]
+        # the entry's own evidence and the built-in entry's are two routes to the same answer: when both
+        # lead there, the answer is surer than either alone
+        m.score = max(m.score, score) + BRIDGE_BOTH * min(m.score, score)
+        m.confidence = confidence(m.score)
+        m.evidence = m.evidence or [
+            EvidenceHit(line_no=h.line_no, text=h.text, matched=f"(via built-in entry: {b.entry.title})")
+            for h in b.evidence[:3]
+        ]
 
 
 _COUNTER = re.compile(r"\b\w+=\d+\b")  # "failed=0" in a recap counts, it does not report a failure
