@@ -14,6 +14,7 @@ once: 1,500 crash-looping pods of one bad rollout cost one triage, not 1,500.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,8 +66,21 @@ def diagnose(
     return DiagnoseResult(findings=findings, checks=checks, meta=dict(snap.meta))
 
 
+# generated name suffixes: ReplicaSet/pod hashes (Kubernetes' consonant-and-digit alphabet), ordinals
+_GENERATED = re.compile(r"(?:-[bcdfghjklmnpqrstvwxz2-9]{6,10})?-[bcdfghjklmnpqrstvwxz2-9]{5}$|-[0-9]+$")
+
+
 def _group_key(f: Finding) -> tuple[str, ...]:
-    return (f.code, *(template_of(line)[0] for line in f.evidence[:6]))
+    """Findings of one code whose evidence reads the same once the object's own names are set aside."""
+    name = f.object.name
+    base = _GENERATED.sub("", name)
+    names = sorted({n for n in (name, base, f.object.namespace) if len(n) >= 3}, key=len, reverse=True)
+    lines = []
+    for line in f.evidence[:6]:
+        for n in names:
+            line = line.replace(n, "<name>")
+        lines.append(template_of(line)[0])
+    return (f.code, *lines)
 
 
 def _link(entry: Entry, conf: float, via: str) -> FindingLink:
