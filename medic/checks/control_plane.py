@@ -73,10 +73,11 @@ def pod_trouble(pod: dict[str, Any]) -> tuple[str, str, list[str]] | None:
         waiting = as_dict(get(cs, "state", "waiting"))
         last = as_dict(get(cs, "lastState", "terminated"))
         if waiting.get("reason"):
-            detail = str(waiting.get("reason"))
+            detail = f"{cs.get('restartCount', 0)} restarts"
             if last:
-                detail += f", last exit {last.get('reason') or ''} {last.get('exitCode', '')}".rstrip()
-            detail += f", {cs.get('restartCount', 0)} restarts"
+                detail = (
+                    f"last exit {last.get('reason') or ''} {last.get('exitCode', '')}, ".replace(" ,", ",") + detail
+                )
             evidence = [str(waiting.get("message") or ""), str(last.get("message") or "")]
             return str(waiting.get("reason")), detail, evidence
     if phase and phase != "Running":
