@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from medic.model import CodeKind, Entry
+from medic.model import CodeKind, Entry, Role
 
 # Words that make a line a symptom: errors, failures, alert texts and the states runbooks react to.
 SIGNAL = re.compile(
@@ -69,7 +69,9 @@ _VARIABLES: list[tuple[str, re.Pattern[str], str]] = [
     # placeholders a runbook writer left for the reader: {$PodName}, <namespace>, xxxx, ボリューム名
     (
         "ph",
-        re.compile(r"\{\$[^}\n]{1,40}\}|<[^<>\n]{1,40}>|\b(?:x{3,}|X{3,})\b|[\u30a0-\u30ff\u4e00-\u9fff]{1,8}名"),
+        re.compile(
+            r"\{\$[^}\n]{1,40}\}|<(?!none>)[^<>\n]{1,40}>|\b(?:x{3,}|X{3,})\b|[\u30a0-\u30ff\u4e00-\u9fff]{1,8}名"
+        ),
         r"\S+",
     ),
     ("ts", re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"), r"\S+"),
@@ -96,6 +98,7 @@ _PLACEHOLDER = re.compile(r"<(\w+)>")
 
 
 FULL, STATUS, FRAGMENT = 0, 1, 2
+SYMPTOM_LETTERS = 12  # a line shown as the symptom needs no error word, but this many letters
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,13 @@ def is_header(line: str) -> bool:
 
 def _candidate_lines(entry: Entry) -> Iterator[tuple[str, int, bool]]:
     """(text, runbook line number, from prose) of lines that may be symptoms."""
+    for line, line_no, prose, _ in _candidates(entry):
+        yield line, line_no, prose
+
+
+def _candidates(entry: Entry) -> Iterator[tuple[str, int, bool, bool]]:
+    """(text, runbook line number, from prose, shown under a symptom heading) of lines that may be symptoms."""
+    symptom = entry.role is Role.SYMPTOM
     for block in entry.code_blocks:
         if block.kind is not CodeKind.OUTPUT and not (block.kind is CodeKind.OTHER and block.lang in ("text", "log")):
             continue
@@ -289,16 +299,24 @@ def _candidate_lines(entry: Entry) -> Iterator[tuple[str, int, bool]]:
                 if event.group(1) == "Normal":
                     continue
                 line = event.group(5)
-            yield line, block.line + offset, False
+            yield line, block.line + offset, False, symptom
     for m in [*_INLINE_CODE.finditer(entry.body), *_QUOTED.finditer(entry.body)]:
         text = next(g for g in m.groups() if g)
-        yield text, entry.line_start, True
+        yield text, entry.line_start, True, False
+
+
+def is_plain_symptom(line: str) -> bool:
+    """A line without error words that can still be a symptom when a runbook shows it as one: not a table
+    row (a row's meaning is its state column, names vary) and not a summary of counters (``unreachable=0``)."""
+    if len(re.split(r"\s{2,}|\t", line.strip())) >= 3:
+        return False
+    return not SIGNAL.search(line)
 
 
 def mine(entry: Entry, owner_id: str | None = None) -> list[Signature]:
     """Signatures of one entry's text (attributed to ``owner_id``, the entry triage returns)."""
     out: dict[str, Signature] = {}
-    for line, line_no, prose in _candidate_lines(entry):
+    for line, line_no, prose, symptom in _candidates(entry):
         if len(line) > 600:
             line = line[:600]
         quoted = [
@@ -309,7 +327,10 @@ def mine(entry: Entry, owner_id: str | None = None) -> list[Signature]:
         if quoted and len(re.split(r"\s{2,}|\t", line.strip())) >= 3:
             line = quoted[0]  # a table row whose ERROR column holds the message: the message is the symptom
         status = bool(STATUS_WORDS.search(line)) and len(re.split(r"\s{2,}|\t", line.strip())) >= 3
-        if not SIGNAL.search(_KEY_COUNT.sub(" ", line)) and not status:
+        # under a symptom heading the runbook says the line is the symptom, error words or not
+        # ("dbtype=sqlite3" in a log, "Endpoints: <none>" in a describe)
+        signal = bool(SIGNAL.search(_KEY_COUNT.sub(" ", line)))
+        if not signal and not status and not (symptom and is_plain_symptom(line)):
             continue
         row = status_row_regex(line) if status else None
         variants: list[tuple[str, str, int]] = []
@@ -326,7 +347,8 @@ def mine(entry: Entry, owner_id: str | None = None) -> list[Signature]:
             letters = literal_letters(template)
             words = re.findall(r"[A-Za-z][A-Za-z'-]{2,}", _PLACEHOLDER.sub(" ", template))
             cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", template))
-            if kind != STATUS and (letters < 14 or len(words) < (3 if prose else 2)) and cjk < 6:
+            least = 14 if signal else SYMPTOM_LETTERS
+            if kind != STATUS and (letters < least or len(words) < (3 if prose else 2)) and cjk < 6:
                 continue
             if kind == STATUS and letters < 6:
                 continue
