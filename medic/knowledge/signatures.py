@@ -50,9 +50,10 @@ _LEADING = [
     re.compile(r"^\s*[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s*"),
     re.compile(r"^\s*\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s*"),
     re.compile(r"^\s*(?:level=)?(?:INFO|WARN(?:ING)?|ERROR|FATAL|DEBUG|TRACE|E!|W!|I!)(?=[\s:]|$):?\s*"),
-    # alert prefixes of monitoring systems: "Problem: ...", "Problem name: ...", "Resolved: ..."
+    # alert prefixes of monitoring systems: "Problem: ...", "Problem name: ...", "Resolved: ...", maybe after
+    # the host name column of an event list ("hive2.prod  Problem: ...")
     re.compile(
-        r"^\s*(?:Subject:\s*)?(?:Problem(?: name)?|PROBLEM|Resolved|RESOLVED|OK|Trigger|Alert(?:name)?|"
+        r"^\s*(?:[\w.-]+\s+)?(?:Subject:\s*)?(?:Problem(?: name)?|PROBLEM|Resolved|RESOLVED|OK|Trigger|Alert(?:name)?|"
         r"\[FIRING:\d+\])\s*:?\s+(?=\S)"
     ),
     # logger names, thread names and other bracketed prefixes: "[org.jboss.jca...] (Pool -- 65) "
