@@ -32,17 +32,35 @@ from medic.model import ObjectRef, Severity, Snapshot
 Pod = dict[str, Any]
 
 
+def _selector_keys(snap: Snapshot) -> set[str]:
+    """Label keys any Service selects on (plus the cluster DNS label): the only ones worth indexing."""
+    keys = {"k8s-app"}
+    for svc in snap.items("services"):
+        keys.update(str(k) for k in as_dict(get(svc, "spec", "selector")))
+    return keys
+
+
 def _pod_index(snap: Snapshot) -> dict[str, dict[tuple[str, str], list[Pod]]]:
-    """Live (non-terminal) pods by namespace, then by each (label, value) they carry; built once."""
+    """Live (non-terminal, not deleting) pods by namespace, then by each (label, value) they carry for the
+    label keys Services select on; built once."""
     key = "net:pod_index"
     if key not in snap.cache:
+        keys = _selector_keys(snap)
         index: dict[str, dict[tuple[str, str], list[Pod]]] = {}
         for pod in snap.items("pods"):
-            if is_terminal(pod) or meta(pod).get("deletionTimestamp"):
+            m = pod.get("metadata")
+            if not isinstance(m, dict) or m.get("deletionTimestamp"):
                 continue
-            by_label = index.setdefault(namespace_of(pod), {})
-            for pair in labels(pod).items():
-                by_label.setdefault(pair, []).append(pod)
+            lbls = m.get("labels")
+            if not isinstance(lbls, dict) or not lbls or is_terminal(pod):
+                continue
+            by_label = index.setdefault(str(m.get("namespace") or ""), {})
+            for k in keys.intersection(lbls) if len(lbls) > len(keys) else [k for k in lbls if k in keys]:
+                pair = (k, str(lbls[k]))
+                if pair in by_label:
+                    by_label[pair].append(pod)
+                else:
+                    by_label[pair] = [pod]
         snap.cache[key] = index
     found: dict[str, dict[tuple[str, str], list[Pod]]] = snap.cache[key]
     return found
@@ -56,7 +74,9 @@ def selected_pods(snap: Snapshot, namespace: str, selector: dict[str, Any]) -> l
     if not candidates:
         return []
     smallest = min(candidates, key=len)
-    return [p for p in smallest if all(labels(p).get(k) == v for k, v in pairs)]
+    if len(pairs) == 1:
+        return smallest
+    return [p for p in smallest if all(str(as_dict(meta(p).get("labels")).get(k)) == v for k, v in pairs)]
 
 
 def _label_values(snap: Snapshot, namespace: str) -> dict[str, set[str]]:

@@ -28,7 +28,8 @@ PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure")
 
 
 def _condition_hit(snap: Snapshot, node: dict[str, Any], cond: dict[str, Any], **params: Any) -> Hit:
-    since = human_age(age_seconds(snap, cond.get("lastTransitionTime")))
+    age = age_seconds(snap, cond.get("lastTransitionTime"))
+    since = f" for {human_age(age)}" if age is not None else ""
     msg = str(cond.get("message") or "")
     evidence = [msg, *[event_line(e) for e in warning_events(snap, "nodes", node)[-3:]]]
     return Hit(
@@ -42,7 +43,7 @@ def _condition_hit(snap: Snapshot, node: dict[str, Any], cond: dict[str, Any], *
     "NODE301",
     Severity.ERROR,
     "Node NotReady",
-    "node is NotReady for {since}: {reason}: {detail}",
+    "node is NotReady{since}: {reason}: {detail}",
     looks_at=("nodes", "events"),
     links=(
         "kubernetes-nodes-control-plane.md#node-flapping-notready-pleg-is-not-healthy",
@@ -98,7 +99,7 @@ def node_status_unknown(snap: Snapshot) -> Iterator[Hit]:
     "NODE303",
     Severity.WARNING,
     "Node under memory, disk or PID pressure",
-    "node reports {condition} for {since}: {detail}",
+    "node reports {condition}{since}: {detail}",
     looks_at=("nodes", "events"),
     links=(
         "kubernetes-nodes-control-plane.md#pods-evicted-the-node-was-low-on-resource-ephemeral-storage-diskpressure",
@@ -127,7 +128,7 @@ def node_pressure(snap: Snapshot) -> Iterator[Hit]:
     "NODE304",
     Severity.ERROR,
     "Node network unavailable",
-    "node reports NetworkUnavailable for {since}: {reason}: {detail}",
+    "node reports NetworkUnavailable{since}: {reason}: {detail}",
     looks_at=("nodes", "events"),
     links=("kubernetes-network.md#failedcreatepodsandbox-cni-failed-to-set-up-the-pod-network",),
 )
