@@ -420,3 +420,16 @@ def pod_problem(pod: dict[str, Any]) -> str | None:
     if phase not in ("Running", "Succeeded") or meta(pod).get("deletionTimestamp"):
         return f"phase {phase or 'Unknown'}" + (", Terminating" if meta(pod).get("deletionTimestamp") else "")
     return None
+
+
+def listed_completely(snap: Snapshot, kind: str, namespace: str = "") -> bool:
+    """True when an object of ``kind`` (in ``namespace``, for namespaced kinds) missing from the snapshot is
+    really missing: the kind was collected, no listing of it (there) was skipped (403, timeout...), and the
+    namespace was within the collected scope. Checks that report something *absent* need this."""
+    if not snap.has(kind):
+        return False
+    for s in snap.meta.get("skipped") or ():
+        if isinstance(s, dict) and s.get("kind") == kind and s.get("namespace", "") in ("", None, namespace):
+            return False
+    scope = snap.meta.get("namespaces")
+    return not (namespace and isinstance(scope, list) and scope and "*" not in scope and namespace not in scope)
