@@ -15,6 +15,7 @@ from medic.checks.kube import (
     get,
     human_age,
     labels,
+    listed_completely,
     meta,
     name_of,
     namespace_of,
@@ -268,7 +269,7 @@ def etcd_members(snap: Snapshot) -> Iterator[Hit]:
     or remove the member (``etcdctl member remove <id>``) and join a replacement control-plane node.
     """
     etcd = [p for c, p in control_plane_pods(snap) if c == "etcd"]
-    if not etcd:
+    if not etcd or not listed_completely(snap, "pods", "kube-system"):
         return
     cp_nodes = sorted(name_of(n) for n in snap.items("nodes") if _is_control_plane_node(n))
     expected = max(len(cp_nodes), len(etcd))

@@ -14,6 +14,7 @@ from medic.checks.kube import (
     conditions,
     get,
     human_age,
+    listed_completely,
     meta,
     name_of,
     namespace_of,
@@ -116,18 +117,19 @@ def _operator_deployments(snap: Snapshot, group: str) -> list[dict[str, Any]]:
 
 def _crd_orphan_reason(snap: Snapshot, crd: dict[str, Any], group: str) -> str | None:
     """Why this CRD's operator looks gone, or None. Absence is only trusted for fully collected kinds."""
-    full = not scoped_collection(snap)
     conv = _conversion_service(crd)
-    if conv and full and snap.has("services") and conv not in by_name(snap, "services"):
+    if conv and listed_completely(snap, "services", conv[0]) and conv not in by_name(snap, "services"):
         return f"its conversion webhook service {conv[0]}/{conv[1]} does not exist"
     ann = as_dict(meta(crd).get("annotations"))
     release, release_ns = ann.get("meta.helm.sh/release-name"), ann.get("meta.helm.sh/release-namespace")
-    if release and release_ns and full:
-        if snap.has("namespaces") and ("", str(release_ns)) not in by_name(snap, "namespaces"):
+    if release and release_ns:
+        ns = str(release_ns)
+        if listed_completely(snap, "namespaces", ns) and ("", ns) not in by_name(snap, "namespaces"):
             return f"the namespace {release_ns} of Helm release {release} that installed it is gone"
-        if snap.has("helmreleases") and (str(release_ns), str(release)) not in by_name(snap, "helmreleases"):
+        if listed_completely(snap, "helmreleases", ns) and (ns, str(release)) not in by_name(snap, "helmreleases"):
             return f"Helm release {release_ns}/{release} that installed it is gone"
-    if group in KNOWN_OPERATORS and full and snap.has("deployments") and not _operator_deployments(snap, group):
+    everywhere = listed_completely(snap, "deployments") and not scoped_collection(snap)
+    if group in KNOWN_OPERATORS and everywhere and not _operator_deployments(snap, group):
         return f"no {KNOWN_OPERATORS[group][0]} deployment runs in the cluster"
     return None
 

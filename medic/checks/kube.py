@@ -300,12 +300,16 @@ def owned_by(snap: Snapshot, kind: str) -> dict[tuple[str, str, str], list[dict[
     key = "owned_by:" + kind
     if key not in snap.cache:
         index: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for obj in snap.items(kind):
-            o = owner(obj)
-            if o is not None:
-                index.setdefault((namespace_of(obj), str(o.get("kind") or ""), str(o.get("name") or "")), []).append(
-                    obj
-                )
+        for obj in snap.items(kind):  # owner() inlined: this runs over every pod of a large cluster
+            md = obj.get("metadata")
+            refs = md.get("ownerReferences") if isinstance(md, dict) else None
+            if not isinstance(refs, list):
+                continue
+            for o in refs:
+                if isinstance(o, dict) and o.get("controller"):
+                    k = (str(md.get("namespace") or ""), str(o.get("kind") or ""), str(o.get("name") or ""))
+                    index.setdefault(k, []).append(obj)
+                    break
         snap.cache[key] = index
     found: dict[tuple[str, str, str], list[dict[str, Any]]] = snap.cache[key]
     return found
@@ -423,13 +427,18 @@ def pod_problem(pod: dict[str, Any]) -> str | None:
 
 
 def listed_completely(snap: Snapshot, kind: str, namespace: str = "") -> bool:
-    """True when an object of ``kind`` (in ``namespace``, for namespaced kinds) missing from the snapshot is
+    """True when an object of ``kind`` (in ``namespace``; anywhere when it is "") missing from the snapshot is
     really missing: the kind was collected, no listing of it (there) was skipped (403, timeout...), and the
-    namespace was within the collected scope. Checks that report something *absent* need this."""
+    namespace was within the collected scope. Checks that report something *absent* need this. For a
+    namespaced kind asked about "anywhere", also check ``scoped_collection``."""
     if not snap.has(kind):
         return False
     for s in snap.meta.get("skipped") or ():
-        if isinstance(s, dict) and s.get("kind") == kind and s.get("namespace", "") in ("", None, namespace):
-            return False
+        if (
+            isinstance(s, dict)
+            and s.get("kind") == kind
+            and (not namespace or s.get("namespace") in (None, "", namespace))
+        ):
+            return False  # asked about the whole cluster, any skipped namespace counts
     scope = snap.meta.get("namespaces")
     return not (namespace and isinstance(scope, list) and scope and "*" not in scope and namespace not in scope)

@@ -17,13 +17,13 @@ from medic.checks.kube import (
     get,
     is_terminal,
     labels,
+    listed_completely,
     meta,
     name_of,
     namespace_of,
     owner,
     pod_ready,
     ref,
-    scoped_collection,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -162,12 +162,15 @@ def service_no_endpoints_detail(snap: Snapshot, svc: dict[str, Any]) -> tuple[st
     has one, or nothing can be said. Shared by the Service and the webhook checks."""
     index = _endpoint_index(snap)
     selector = _selector(svc)
+    ns = namespace_of(svc)
     if index is None or not selector:
+        return None
+    if not (listed_completely(snap, "endpointslices", ns) or listed_completely(snap, "endpoints", ns)):
         return None
     ready, total = index.get((namespace_of(svc), name_of(svc)), (0, 0))
     if ready:
         return None
-    if not snap.has("pods"):
+    if not listed_completely(snap, "pods", ns):
         return NOT_READY, f"{total} endpoint address(es), none ready", []
     pods = selected_pods(snap, namespace_of(svc), selector)
     if not pods:
@@ -233,11 +236,11 @@ def service_selects_nothing(snap: Snapshot) -> Iterator[Hit]:
     shows what the pods carry for the same label key). Fix the selector or the pod template labels, scale
     the workload up, or delete the Service if nothing should serve it.
     """
-    if not snap.has("pods"):
-        return
     for svc in snap.items("services"):
         selector = _selector(svc)
-        if not selector or selected_pods(snap, namespace_of(svc), selector):
+        if not selector or not listed_completely(snap, "pods", namespace_of(svc)):
+            continue
+        if selected_pods(snap, namespace_of(svc), selector):
             continue
         hint = ""
         values = _label_values(snap, namespace_of(svc))
@@ -289,11 +292,11 @@ def ingress_backend_missing(snap: Snapshot) -> Iterator[Hit]:
     ``serviceName``/``servicePort`` shape) against the collected Services and their ports. Fix the
     backend's service name or port, or deploy the missing Service (often from a renamed Helm release).
     """
-    if not snap.has("services"):
-        return
     services = by_name(snap, "services")
     for ing in snap.items("ingresses"):
         ns = namespace_of(ing)
+        if not listed_completely(snap, "services", ns):
+            continue
         seen: set[tuple[str, str]] = set()
         for host, path, name, port in _ingress_backends(ing):
             svc = services.get((ns, name))
@@ -345,10 +348,10 @@ def ingress_tls_secret_missing(snap: Snapshot) -> Iterator[Hit]:
     secret (``kubectl create secret tls <name> --cert=... --key=...``) in the Ingress's namespace; when
     cert-manager should issue it (issuer annotations), look at why its Certificate is not Ready.
     """
-    if not snap.has("secrets") or scoped_collection(snap):
-        return
     secrets = by_name(snap, "secrets")
     for ing in snap.items("ingresses"):
+        if not listed_completely(snap, "secrets", namespace_of(ing)):
+            continue
         ann = as_dict(meta(ing).get("annotations"))
         issuer = ann.get("cert-manager.io/cluster-issuer") or ann.get("cert-manager.io/issuer")
         for tls in as_list(get(ing, "spec", "tls")):
@@ -412,7 +415,7 @@ def _rules(wh: dict[str, Any]) -> str:
 def _webhook_problem(snap: Snapshot, namespace: str, name: str) -> tuple[str, str, list[str]] | None:
     """("missing" | "no-endpoints", detail, evidence) for a webhook's backing Service, None when fine or
     unknown."""
-    if not snap.has("services") or (scoped_collection(snap) and namespace not in snap.meta.get("namespaces", [])):
+    if not listed_completely(snap, "services", namespace):
         return None
     svc = by_name(snap, "services").get((namespace, name))
     if svc is None:

@@ -12,6 +12,7 @@ from medic.checks.kube import (
     as_list,
     event_line,
     get,
+    listed_completely,
     name_of,
     namespace_of,
     quantity,
@@ -157,7 +158,7 @@ def quota_without_limitrange(snap: Snapshot) -> Iterator[Hit]:
             refused.setdefault(_involved(ev).namespace, []).append(ev)
     for q in snap.items("resourcequotas"):
         scopes = [str(s) for s in as_list(get(q, "spec", "scopes"))]
-        if "BestEffort" in scopes:
+        if "BestEffort" in scopes or not listed_completely(snap, "limitranges", namespace_of(q)):
             continue
         hard = as_dict(get(q, "spec", "hard")) or as_dict(get(q, "status", "hard"))
         tracked = sorted(r for r in hard if r in COMPUTE)

@@ -16,6 +16,7 @@ from medic.checks.kube import (
     get,
     human_age,
     human_bytes,
+    listed_completely,
     meta,
     name_of,
     namespace_of,
@@ -59,7 +60,7 @@ def default_classes(snap: Snapshot) -> list[dict[str, Any]]:
 def _class_missing(snap: Snapshot, pvc: dict[str, Any]) -> bool:
     """The claim names a StorageClass that was collected as absent and no PV of that class can bind it."""
     sc = claim_class(pvc)
-    if not sc or not snap.has("storageclasses") or ("", sc) in by_name(snap, "storageclasses"):
+    if not sc or not listed_completely(snap, "storageclasses") or ("", sc) in by_name(snap, "storageclasses"):
         return False
     return sc not in _available_pv_classes(snap)
 
@@ -86,7 +87,7 @@ def claim_events(snap: Snapshot, pvc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _no_class_no_default(snap: Snapshot, pvc: dict[str, Any]) -> bool:
-    return claim_class(pvc) is None and snap.has("storageclasses") and not default_classes(snap)
+    return claim_class(pvc) is None and listed_completely(snap, "storageclasses") and not default_classes(snap)
 
 
 def _requested(pvc: dict[str, Any]) -> float | None:
@@ -163,7 +164,7 @@ def pvc_lost(snap: Snapshot) -> Iterator[Hit]:
         if phase(pvc) != "Lost":
             continue
         volume = str(get(pvc, "spec", "volumeName", default="")) or "?"
-        if not snap.has("persistentvolumes"):
+        if not listed_completely(snap, "persistentvolumes"):
             state = "was lost"
         elif ("", volume) in pvs:
             state = f"exists but is {phase(pvs['', volume]) or 'unbound'} (its claimRef no longer names this claim)"
@@ -192,7 +193,7 @@ def pvc_missing_class(snap: Snapshot) -> Iterator[Hit]:
     typo, a class from another cloud or cluster, or a class deleted with its provisioner. Recreate the
     claim with an existing class (``kubectl get storageclass``), or create the class it expects.
     """
-    if not snap.has("storageclasses"):
+    if not listed_completely(snap, "storageclasses"):
         return
     for pvc in snap.items("persistentvolumeclaims"):
         if phase(pvc) not in ("Pending", "") or not _class_missing(snap, pvc):
@@ -226,7 +227,7 @@ def pvc_no_default_class(snap: Snapshot) -> Iterator[Hit]:
     is-default-class":"true"}}}'``); recent Kubernetes versions then assign it to the waiting claims, older
     ones need the claims recreated. Or set a class in the claim (or its template).
     """
-    if not snap.has("storageclasses") or default_classes(snap):
+    if not listed_completely(snap, "storageclasses") or default_classes(snap):
         return
     names = ", ".join(sorted(name_of(sc) for sc in snap.items("storageclasses"))[:5]) or "none exist"
     for pvc in snap.items("persistentvolumeclaims"):
@@ -261,7 +262,7 @@ def pvc_bound_class_deleted(snap: Snapshot) -> Iterator[Hit]:
     name and provisioner (a class's parameters cannot be edited, only recreated), or move the workload to
     a class that exists.
     """
-    if not snap.has("storageclasses") or not snap.has("persistentvolumes"):
+    if not listed_completely(snap, "storageclasses") or not snap.has("persistentvolumes"):
         return
     classes = by_name(snap, "storageclasses")
     pvs = by_name(snap, "persistentvolumes")
