@@ -303,7 +303,7 @@ def owned_by(snap: Snapshot, kind: str) -> dict[tuple[str, str, str], list[dict[
         for obj in snap.items(kind):  # owner() inlined: this runs over every pod of a large cluster
             md = obj.get("metadata")
             refs = md.get("ownerReferences") if isinstance(md, dict) else None
-            if not isinstance(refs, list):
+            if not isinstance(md, dict) or not isinstance(refs, list):
                 continue
             for o in refs:
                 if isinstance(o, dict) and o.get("controller"):
