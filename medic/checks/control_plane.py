@@ -19,6 +19,7 @@ from medic.checks.kube import (
     meta,
     name_of,
     namespace_of,
+    owner,
     parse_time,
     pod_phase,
     pod_ready,
@@ -41,9 +42,13 @@ def component_of(pod: dict[str, Any]) -> str:
     comp = labels(pod).get("component", "")
     if comp in COMPONENTS:
         return comp
+    # without kubeadm labels, only a static (mirror) pod named <component>-<node> counts: a job such as
+    # etcd-defrag-28312345-x7k2p in kube-system is not a member
+    ann = as_dict(meta(pod).get("annotations"))
+    static = "kubernetes.io/config.mirror" in ann or (owner(pod, "Node") is not None)
     name = name_of(pod)
     for c in COMPONENTS:
-        if name.startswith(c + "-") and not name.startswith(c + "-operator"):
+        if static and name.startswith(c + "-"):
             return c
     return ""
 
