@@ -38,6 +38,8 @@ COMPUTE = {
     "memory": ("defaultRequest", "memory"),
 }
 NEARLY_FULL = 0.9
+# controllers whose FailedCreate events the workload check (WKL507) reports when the kind was collected
+CONTROLLERS = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "Job": "jobs"}
 
 
 def _quota_events(snap: Snapshot) -> list[dict[str, Any]]:
@@ -79,13 +81,19 @@ def quota_refused(snap: Snapshot) -> Iterator[Hit]:
     or ``failed quota ... must specify`` (the quota tracks a resource the pod does not declare).
 
     Looks at events whose message is a quota refusal, one finding per object, from its latest refusal;
-    an object that created pods successfully after its last refusal is not reported. For ``exceeded``,
+    an object that created pods successfully after its last refusal is not reported, nor are ReplicaSets,
+    StatefulSets, DaemonSets and Jobs when those were collected (WKL507 reports them with their state).
+    What remains is claims (CDI scratch and target claims) and other objects. For ``exceeded``,
     compare requested/used/limited: raise the quota, lower the requests or remove what is idle. For
     ``must specify``, set requests/limits in the pod template or add a LimitRange with defaults (QTA252).
     """
     last: dict[ObjectRef, dict[str, Any]] = {}
     for ev in _quota_events(snap):
-        last[_involved(ev)] = ev
+        obj = _involved(ev)
+        plural = CONTROLLERS.get(obj.kind)
+        if plural and snap.has(plural):
+            continue  # WKL507 reports controllers that cannot create their pods, with their state
+        last[obj] = ev
     if not last:
         return
     created: dict[ObjectRef, str] = {}
