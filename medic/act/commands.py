@@ -1,0 +1,243 @@
+"""``medic plan``, ``medic run`` and ``medic audit``: thin commands over :mod:`medic.act`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from medic.act.audit import AuditLog, RunSummary, audit_path
+from medic.act.params import parse_assignments, render
+from medic.act.plan import Plan, build_plan, render_command
+from medic.act.run import Runner, RunOptions
+from medic.errors import InputError, MedicError
+
+_out = Console(highlight=False, soft_wrap=True)
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="A parameter value, NAME=VALUE (repeatable); NAME as listed by `medic plan`."),
+]
+
+
+def _db_path() -> Path:
+    from medic import cli
+    from medic.config import resolve_db_path
+
+    return resolve_db_path(cli.State.db)
+
+
+def _open_audit() -> AuditLog:
+    return AuditLog(audit_path(_db_path()))
+
+
+def _plan(entry_id: str, sets: list[str] | None) -> Plan:
+    from medic import cli
+
+    store = cli._open_store()
+    try:
+        plan = build_plan(store, store.get(entry_id))
+    finally:
+        store.close()
+    unknown = plan.bind(parse_assignments(sets or []))
+    if unknown:
+        known = ", ".join(p.name for p in plan.parameters) or "none"
+        raise InputError(f"--set {', '.join(unknown)}: not a parameter of this plan (its parameters: {known})")
+    return plan
+
+
+def _print_plan(plan: Plan) -> None:
+    values = plan.values
+    _out.rule(f"[bold]{escape(plan.title)}")
+    _out.print(f"[dim]{escape(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
+    if plan.parameters:
+        _out.print("[bold]parameters[/]")
+        for p in plan.parameters:
+            shown = "<redacted>" if p.secret and p.value else p.value
+            value = f"= {escape(shown)}" if shown is not None else "[red]missing[/]"
+            _out.print(f"  {escape(p.name)} {value}  [dim](written {escape(', '.join(p.forms))})[/]")
+    style = {"read-only": "green", "mutating": "yellow", "manual": "magenta"}
+    for label, steps in (("steps", plan.steps), ("rollback", plan.rollback)):
+        if not steps:
+            continue
+        _out.print(f"[bold]{label}[/]")
+        for s in steps:
+            title = render(s.title, values, for_shell=False)[0]
+            _out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {escape(title)}")
+            if s.manual:
+                _out.print(f"     [dim]manual: {escape(s.manual_reason)}[/]")
+            for c in s.commands:
+                r = render_command(c, values)
+                _out.print(f"     [cyan]$ {escape(r.display)}[/]  [dim]{c.kind}: {escape(c.reason)}[/]")
+            for cfg in s.config:
+                for line in render(cfg, values, for_shell=False)[0].split("\n"):
+                    _out.print(f"     [dim]| {escape(line)}[/]")
+            if s.expected:
+                _out.print(f"     [dim]expected: {escape(' / '.join(s.expected[:3])[:200])}[/]")
+    for note in plan.notes:
+        _out.print(f"[dim]note: {escape(note)}[/]")
+    if plan.missing:
+        sets = " ".join(f"--set {m}=..." for m in plan.missing)
+        _out.print(f"[red]missing:[/] {escape(', '.join(plan.missing))}  ({escape(sets)})")
+
+
+def _tty_ask(prompt: str, choices: tuple[str, ...]) -> str:
+    try:
+        return input(f"{prompt} [{'/'.join(choices)}] ")
+    except EOFError:
+        return "abort"
+
+
+def _emit(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _emit_output(line: str) -> None:
+    sys.stdout.write("    │ " + line if line.endswith("\n") else "    │ " + line + "\n")
+    sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan``, ``run`` and ``audit`` to the medic command line."""
+
+    @app.command("plan")
+    def plan_cmd(
+        entry_id: Annotated[str, typer.Argument(help="Entry id (or a unique prefix) from `medic search`.")],
+        sets: SetOption = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Show an entry as a plan: steps (read-only, mutating, manual), parameters and rollback."""
+        plan = _plan(entry_id, sets)
+        if as_json:
+            sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            return
+        _print_plan(plan)
+
+    @app.command("run")
+    def run_cmd(
+        entry_id: Annotated[
+            str | None, typer.Argument(help="Entry id (or prefix); not needed with --resume.", show_default=False)
+        ] = None,
+        sets: SetOption = None,
+        execute: Annotated[bool, typer.Option("--execute", help="Run the commands (default: dry run).")] = False,
+        yes: Annotated[bool, typer.Option("--yes", help="Confirm read-only steps without asking.")] = False,
+        allow_mutating: Annotated[
+            bool, typer.Option("--allow-mutating", help="With --yes, confirm mutating steps too (unattended).")
+        ] = False,
+        resume: Annotated[
+            str | None, typer.Option("--resume", help="Continue an interrupted or paused run.", show_default=False)
+        ] = None,
+        rollback: Annotated[bool, typer.Option("--rollback", help="Run the plan's rollback steps only.")] = False,
+        timeout: Annotated[float, typer.Option("--timeout", help="Seconds each command may run.")] = 600.0,
+    ) -> None:
+        """Run a plan: a dry run unless --execute; every step confirmed, audited, with rollback on failure."""
+        if timeout <= 0:
+            raise MedicError("--timeout must be more than 0")
+        if allow_mutating and not yes:
+            raise MedicError("--allow-mutating goes with --yes (it confirms mutating steps without a person)")
+        audit = _open_audit()
+        done: dict[tuple[str, int], str] = {}
+        run_id: str | None = None
+        if resume:
+            run_id = audit.find_run(resume)
+            state = audit.state(run_id)
+            if state.mode != "execute":
+                raise MedicError(f"run {run_id} was a dry run: nothing to resume")
+            if state.status in ("completed", "aborted", "rolled-back"):
+                raise MedicError(f"run {run_id} is {state.status}: nothing to resume")
+            if entry_id and not state.entry_id.startswith(entry_id):
+                raise MedicError(f"run {run_id} is a run of entry {state.entry_id}, not {entry_id}")
+            entry_id = state.entry_id
+            rollback = state.rollback_only
+            kept = [f"{k}={v}" for k, v in state.parameters.items() if k not in state.secret_names]
+            sets = kept + list(sets or [])
+            execute = True
+            done = state.done
+        if not entry_id:
+            raise MedicError("give an entry id (from `medic search`), or --resume RUN_ID")
+        plan = _plan(entry_id, sets)
+        if resume and run_id and audit.state(run_id).digest != plan.digest():
+            raise MedicError(f"the steps of entry {entry_id} changed since run {run_id} started; start a new run")
+        if rollback and not plan.rollback:
+            raise MedicError("this plan has no rollback steps")
+        person = sys.stdin.isatty()
+        runner = Runner(
+            plan,
+            audit,
+            RunOptions(
+                execute=execute, yes=yes, allow_mutating=allow_mutating, timeout=timeout, rollback_only=rollback
+            ),
+            ask=_tty_ask if person else None,
+            emit=_emit,
+            emit_output=_emit_output,
+        )
+        result = runner.run(resume=run_id, done=done)
+        audit.close()
+        if result.message:
+            _emit(result.message)
+        _emit(f"run {result.run_id}: {result.status}")
+        if result.status in ("failed", "rollback-failed", "rolled-back", "interrupted"):
+            raise typer.Exit(1)
+        if result.status in ("paused", "stopped", "aborted"):
+            raise typer.Exit(3)
+
+    @app.command("audit")
+    def audit_cmd(
+        run_id: Annotated[str | None, typer.Argument(help="One run in detail.", show_default=False)] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        limit: Annotated[int, typer.Option("--limit", help="Number of runs.")] = 50,
+    ) -> None:
+        """List the runs recorded in the audit log (who, where, when, what ran, exit codes)."""
+        audit = _open_audit()
+        if run_id:
+            rid = audit.find_run(run_id)
+            summary = audit.summary(rid)
+            events = audit.events(rid)
+            if as_json:
+                data = {
+                    **summary.to_dict(),
+                    "events": [
+                        {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(at)), "type": k, **body}
+                        for at, k, body in events
+                    ],
+                }
+                sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                return
+            _print_summary(summary)
+            for at, kind, body in events:
+                stamp = time.strftime("%H:%M:%S", time.localtime(at))
+                if kind == "command":
+                    _out.print(
+                        f"  {stamp} {body['phase']} step {body['step']}: [cyan]{escape(body['command'])}[/] "
+                        f"→ exit {body['exit_code']} in {body['duration']:.2f} s  [dim]{body['output_digest'][:23]}[/]"
+                    )
+                    for line in [*body.get("output_head", []), *body.get("output_tail", [])][:6]:
+                        _out.print(f"      [dim]{escape(line)}[/]")
+                elif kind == "step_finished":
+                    _out.print(f"  {stamp} {body['phase']} step {body['step']}: {body['status']}")
+                elif kind in ("run_finished", "run_resumed"):
+                    _out.print(f"  {stamp} {kind.replace('_', ' ')} {escape(str(body.get('status', '')))}")
+            return
+        runs = audit.runs(limit)
+        if as_json:
+            sys.stdout.write(json.dumps({"runs": [r.to_dict() for r in runs]}, ensure_ascii=False, indent=2) + "\n")
+            return
+        if not runs:
+            _out.print("no runs recorded")
+        for r in runs:
+            _print_summary(r)
+
+
+def _print_summary(r: RunSummary) -> None:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+    _out.print(
+        f"[bold]{r.run_id}[/] {when} {escape(r.who)}@{escape(r.host)} {r.mode} [bold]{r.status}[/] "
+        f"{r.commands} command(s), {r.failed} failed — {escape(r.title)} [dim]({r.entry_id})[/]"
+    )
