@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import string
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -101,22 +102,23 @@ def _userinfo(m: re.Match[str]) -> str:
     return m.group(0) if m.group(3) == REDACTED else f"{m.group(1)}{m.group(2)}:{REDACTED}@"
 
 
+# A PEM private key, whole or with its end cut off (``Proc-Type``/``DEK-Info`` headers included).
+_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+    r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:,-]*)",
+    re.DOTALL,
+)
+_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "+/=\\\r\n")
+REDACTED_KEY = "<redacted private key>"
+
 _RULES: list[_Rule] = [
-    (
-        "private_key",
-        re.compile(
-            r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:,-]*)",
-            re.DOTALL,
-        ),
-        lambda m: "<redacted private key>",
-    ),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), _whole),
     ("bearer", re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/-]{8,}=*)"), _keep_group(2)),
     ("basic", re.compile(r"(?i)\b(basic\s+)([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"), _basic),
     (
         "connection_string",
-        re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([^\s:/?#@\"'<>]+):([^\s/?#@\"'<>]+|<redacted>)@"),
+        re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{0,30}://)([^\s:/?#@\"'<>]+):([^\s/?#@\"'<>]+|<redacted>)@"),
         _userinfo,
     ),
     (
@@ -150,11 +152,49 @@ _RULES: list[_Rule] = [
 ]
 
 
+def _private_keys(text: str, counts: Counter[str]) -> str:
+    """PEM private keys, whole or cut at either end, replaced by ``<redacted private key>``."""
+
+    def block(_m: re.Match[str]) -> str:
+        counts["private_key"] += 1
+        return REDACTED_KEY
+
+    return _key_tails(_KEY_BLOCK.sub(block, text), counts)
+
+
+def _key_tails(text: str, counts: Counter[str]) -> str:
+    """The end of a key whose beginning was cut off (the last lines of a log): its whole lines before go too.
+
+    Walks back from each END marker over base64 and line breaks (linear; such a regex would be quadratic),
+    then forward to the first line break, so a line that is not all key is kept.
+    """
+    out: list[str] = []
+    pos = 0
+    for m in _KEY_END.finditer(text):
+        start = m.start()
+        while start > pos and text[start - 1] in _KEY_CHARS:
+            start -= 1
+        if start > 0:  # stopped on other text: the key starts after the next line break
+            breaks = [i + 1 for i in (text.find("\n", start, m.start()),) if i >= 0]
+            breaks += [i + 2 for i in (text.find("\\n", start, m.start()),) if i >= 0]
+            start = min(breaks) if breaks else m.start()
+        out.append(text[pos:start])
+        out.append(REDACTED_KEY)
+        counts["private_key"] += 1
+        pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def redact_text_counts(text: str) -> tuple[str, Counter[str]]:
     """``text`` with every credential replaced by ``<redacted>``, and how many of each kind were replaced."""
     counts: Counter[str] = Counter()
     if not text or not _PREFILTER.search(text):
         return text, counts
+    if "PRIVATE KEY" in text:
+        text = _private_keys(text, counts)
     for what, pattern, repl in _RULES:
 
         def counted(m: re.Match[str], repl: Callable[[re.Match[str]], str] = repl, what: str = what) -> str:
