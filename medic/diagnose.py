@@ -130,11 +130,22 @@ def link_findings(
         if check is not None and first.code not in declared:
             declared[first.code] = check_entries(store, check)
         text = "\n".join([first.message, *first.evidence])
-        matches = triage(store, io.BytesIO(text.encode("utf-8")), top=6).matches
+        matches = triage(store, io.BytesIO(text.encode("utf-8")), top=20, include_weak=True).matches
+        score = {m.entry.id: m.confidence for m in matches}
+        mine = declared.get(first.code, [])
         user = [_link(m.entry, m.confidence, "triage") for m in matches if not m.entry.builtin]
-        tagged = [_link(e, 1.0, "tag") for e in declared.get(first.code, []) if not e.builtin]
-        builtin_declared = [_link(e, 1.0, "check") for e in declared.get(first.code, []) if e.builtin]
-        builtin_triage = [_link(m.entry, m.confidence, "triage") for m in matches if m.entry.builtin]
+        tagged = [_link(e, 1.0, "tag") for e in mine if not e.builtin]
+        # the check's own entries, those the evidence agrees with first
+        order = {e.id: i for i, e in enumerate(mine)}
+        builtin_declared = sorted(
+            (_link(e, max(score.get(e.id, 0.0), CONFIDENT), "check") for e in mine if e.builtin),
+            key=lambda link: (-score.get(link.id, 0.0), order[link.id]),
+        )
+        # other built-in entries only when the evidence fits them better than any the check declares
+        bar = max((score.get(e.id, 0.0) for e in mine), default=0.0)
+        builtin_triage = [
+            _link(m.entry, m.confidence, "triage") for m in matches if m.entry.builtin and m.confidence > bar
+        ]
         links: list[FindingLink] = []
         seen: set[str] = set()
         for link in [*user, *tagged, *builtin_declared, *builtin_triage]:
