@@ -56,7 +56,7 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     configuration; 126/127: the command cannot run or is missing; 137: killed, see POD102; 139: segfault).
     Evidence: the waiting message and the pod's warning events (``BackOff``).
     """
-    for pod in snap.items("pods"):
+    for pod in _troubled(snap):
         for cs in container_statuses(pod):
             waiting = get(cs, "state", "waiting", default={})
             if waiting.get("reason") != "CrashLoopBackOff":
@@ -89,17 +89,17 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
 def oom_killed(snap: Snapshot) -> Iterator[Hit]:
     """The container's current or last termination reason is ``OOMKilled``: it used more memory than its
     limit (or the node ran out). Raise the limit or find the leak; the message shows the limit it had."""
-    for pod in snap.items("pods"):
-        limits = {
-            str(c.get("name")): get(c, "resources", "limits", "memory", default="none")
-            for c in get(pod, "spec", "containers", default=[])
-            if isinstance(c, dict)
-        }
+    for pod in _troubled(snap):  # an OOM kill leaves a restart or a not-ready container
         for cs in container_statuses(pod):
             reason, code = _last_exit(cs)
             if reason != "OOMKilled":
                 continue
             name = str(cs.get("name", "?"))
+            limits = {
+                str(c.get("name")): get(c, "resources", "limits", "memory", default="none")
+                for c in get(pod, "spec", "containers", default=[])
+                if isinstance(c, dict)
+            }
             yield Hit(
                 ref("pods", pod),
                 {
@@ -132,8 +132,9 @@ CREATING_REASONS = ("ContainerCreating", "PodInitializing")
 
 
 def _troubled(snap: Snapshot) -> list[dict[str, Any]]:
-    """Pods that may have something to report: not Running/Succeeded, being deleted, or with a container
-    that is not ready or restarted often. Built once per snapshot so each pod check skips healthy pods fast."""
+    """Pods that may have something to report: not Running/Succeeded, being deleted, with a container that
+    has restarted, or (Running) with a container that is not ready. Built in one pass per snapshot, so each
+    pod check skips the healthy majority of a large cluster."""
     key = "pods:troubled"
     if key not in snap.cache:
         found: list[dict[str, Any]] = []
@@ -144,13 +145,12 @@ def _troubled(snap: Snapshot) -> list[dict[str, Any]]:
                 found.append(pod)
                 continue
             phase = st.get("phase")
-            if phase == "Succeeded":
-                continue
-            if phase != "Running":
+            if phase != "Running" and phase != "Succeeded":
                 found.append(pod)
                 continue
+            running = phase == "Running"
             for cs in st.get("containerStatuses") or ():
-                if not cs.get("ready") or (cs.get("restartCount") or 0) >= RESTART_THRESHOLD:
+                if cs.get("restartCount") or (running and not cs.get("ready")):
                     found.append(pod)
                     break
         snap.cache[key] = found
@@ -421,6 +421,23 @@ def _pod_events(snap: Snapshot, reason: str) -> dict[tuple[str, str], list[dict[
     return found
 
 
+def _pods_named(snap: Snapshot, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The pods with these (namespace, name) keys: from the shared index when another check built it, else
+    one cheap pass that keeps only those pods (events name few pods; indexing 150,000 costs more)."""
+    if not keys:
+        return {}
+    if "by_name:pods" in snap.cache:
+        return by_name(snap, "pods")
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for pod in snap.items("pods"):
+        md = pod.get("metadata")
+        if isinstance(md, dict):
+            key = (str(md.get("namespace") or ""), str(md.get("name") or ""))
+            if key in keys:
+                found[key] = pod
+    return found
+
+
 def _probe_error(ev: dict[str, Any]) -> str:
     msg = str(ev.get("message") or "")
     return _short(msg.split(":", 1)[1] if ":" in msg else msg)
@@ -457,11 +474,13 @@ def readiness_failing(snap: Snapshot) -> Iterator[Hit]:
     What to do: compare the probe's port and path with what the application serves, give a slow start a
     ``startupProbe`` or a longer ``initialDelaySeconds``, raise ``timeoutSeconds`` for a slow endpoint.
     """
-    pods = by_name(snap, "pods")
-    for key, evs in _pod_events(snap, "Unhealthy").items():
-        failures = _probe_failures(snap, evs, "Readiness")
-        pod = pods.get(key) if failures else None
-        if pod is None or pod_phase(pod) != "Running":
+    unhealthy = _pod_events(snap, "Unhealthy")
+    if not unhealthy:
+        return
+    for pod in _troubled(snap):  # a container that is not ready makes its pod troubled
+        evs = unhealthy.get((namespace_of(pod), name_of(pod)))
+        failures = _probe_failures(snap, evs, "Readiness") if evs else []
+        if not failures or pod_phase(pod) != "Running":
             continue
         for cs in container_statuses(pod):
             name = str(cs.get("name") or "?")
@@ -500,13 +519,17 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     What to do: add a ``startupProbe`` (or raise ``initialDelaySeconds`` / ``failureThreshold``) for a slow
     start; keep the liveness endpoint cheap and independent of downstream services.
     """
-    pods = by_name(snap, "pods")
     unhealthy = _pod_events(snap, "Unhealthy")
     killing = _pod_events(snap, "Killing")
+    found: dict[tuple[str, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
     for key in dict.fromkeys([*unhealthy, *killing]):
         failures = _probe_failures(snap, unhealthy.get(key, []), "Liveness", "Startup")
         kills = [e for e in _recent(snap, killing.get(key, [])) if _KILLED_BY_PROBE.search(str(e.get("message")))]
-        pod = pods.get(key) if failures or kills else None
+        if failures or kills:
+            found[key] = (failures, kills)
+    pods = _pods_named(snap, set(found))
+    for key, (failures, kills) in found.items():
+        pod = pods.get(key)
         if pod is None or pod_phase(pod) not in ("Running", "Pending"):
             continue
         by_container: dict[str, list[dict[str, Any]]] = {}

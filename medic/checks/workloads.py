@@ -17,6 +17,7 @@ from medic.checks.kube import (
     event_line,
     get,
     human_age,
+    listed_completely,
     log_tail,
     meta,
     name_of,
@@ -60,10 +61,37 @@ def _pods_by_workload(snap: Snapshot) -> dict[tuple[str, str, str], list[dict[st
     return found
 
 
+def _deployment_pods(snap: Snapshot, dep: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Deployment's pods: through its ReplicaSets when they were collected (two index lookups), else by
+    the ReplicaSet names the pods carry (one pass over all pods, once)."""
+    ns, name = namespace_of(dep), name_of(dep)
+    if not snap.has("replicasets"):
+        return _pods_by_workload(snap).get((ns, "Deployment", name), [])
+    pods_by_owner = owned_by(snap, "pods")
+    found: list[dict[str, Any]] = []
+    for rs in owned_by(snap, "replicasets").get((ns, "Deployment", name), []):
+        found += pods_by_owner.get((ns, "ReplicaSet", name_of(rs)), [])
+    return found
+
+
+def _plainly_healthy(pod: dict[str, Any]) -> bool:
+    """Running, not being deleted, every container ready: the quick test that spares most pods the full
+    reading of ``pod_problem``."""
+    st, md = pod.get("status"), pod.get("metadata")
+    if (
+        not isinstance(st, dict)
+        or st.get("phase") != "Running"
+        or (isinstance(md, dict) and md.get("deletionTimestamp"))
+    ):
+        return False
+    statuses = st.get("containerStatuses")
+    return isinstance(statuses, list) and all(isinstance(cs, dict) and cs.get("ready") for cs in statuses)
+
+
 def _pod_lines(pods: list[dict[str, Any]], limit: int = 4) -> list[str]:
     """What keeps the first few of these pods from being ready, in the API's words, one line each."""
     lines: list[str] = []
-    for pod in sorted(pods, key=name_of):
+    for pod in sorted((p for p in pods if not _plainly_healthy(p)), key=name_of):
         problem = pod_problem(pod)
         if problem:
             lines.append(f"pod {name_of(pod)}: {problem}")
@@ -115,7 +143,6 @@ def deployment_not_ready(snap: Snapshot) -> Iterator[Hit]:
     What to do: ``kubectl describe deployment`` and the pods' findings (POD1xx, SCH1xx); a
     ``ReplicaFailure`` condition means the pods could not even be created (WKL507).
     """
-    pods = _pods_by_workload(snap)
     for dep in snap.items("deployments"):
         desired = _replicas(dep)
         st = as_dict(dep.get("status"))
@@ -129,7 +156,7 @@ def deployment_not_ready(snap: Snapshot) -> Iterator[Hit]:
         if progressing.get("status") == "True" and progressing.get("reason") in ROLLOUT_REASONS:
             continue
         evidence = [_cond_line(conds.get("Available")), _cond_line(conds.get("ReplicaFailure"))]
-        evidence += _pod_lines(pods.get((namespace_of(dep), "Deployment", name_of(dep)), []))
+        evidence += _pod_lines(_deployment_pods(snap, dep))
         yield Hit(
             ref("deployments", dep),
             {
@@ -164,9 +191,6 @@ def rollout_stuck(snap: Snapshot) -> Iterator[Hit]:
 
     What to do: fix what the pods say and the rollout resumes, or ``kubectl rollout undo deployment/<name>``.
     """
-    rs_index = by_name(snap, "replicasets")
-    pods_by_owner = owned_by(snap, "pods")
-    workload_pods = _pods_by_workload(snap)
     for dep in snap.items("deployments"):
         progressing = conditions(dep).get("Progressing") or {}
         if progressing.get("status") != "False" or progressing.get("reason") != "ProgressDeadlineExceeded":
@@ -175,11 +199,13 @@ def rollout_stuck(snap: Snapshot) -> Iterator[Hit]:
         m = _RS_IN_MESSAGE.search(message)
         evidence = [message]
         if m:
-            rs = rs_index.get((ns, m.group(1)))
+            rs = by_name(snap, "replicasets").get((ns, m.group(1)))
             evidence.append(_cond_line(conditions(rs).get("ReplicaFailure")) if rs else "")
-            pods = pods_by_owner.get((ns, "ReplicaSet", m.group(1)), [])
+            pods = [
+                p for p in _deployment_pods(snap, dep) if get(p, "metadata", "ownerReferences", 0, "name") == m.group(1)
+            ]
         else:
-            pods = workload_pods.get((ns, "Deployment", name_of(dep)), [])
+            pods = _deployment_pods(snap, dep)
         evidence += _pod_lines(pods)
         yield Hit(
             ref("deployments", dep),
@@ -255,18 +281,16 @@ def statefulset_service_missing(snap: Snapshot) -> Iterator[Hit]:
     The governing Service, normally headless (``clusterIP: None``), gives each pod its DNS name
     (``<pod>.<service>.<namespace>.svc``); clustered software (Kafka, ZooKeeper, MongoDB, Elasticsearch,
     RabbitMQ) finds its peers by those names, so members start but never form a cluster. Reported only
-    when Services were collected.
+    when the namespace's Services were listed completely (collected, none skipped).
 
     What to do: create the headless Service with the StatefulSet's pod selector, or fix ``serviceName``
     (it cannot be changed in place: recreate the StatefulSet with ``--cascade=orphan``).
     """
-    if not snap.has("services"):
-        return
     services = by_name(snap, "services")
     for sts in snap.items("statefulsets"):
         service = str(get(sts, "spec", "serviceName", default=""))
         ns = namespace_of(sts)
-        if service and (ns, service) not in services:
+        if service and (ns, service) not in services and listed_completely(snap, "services", ns):
             yield Hit(ref("statefulsets", sts), {"service": service, "namespace": ns})
 
 
@@ -297,12 +321,12 @@ def statefulset_storage_class(snap: Snapshot) -> Iterator[Hit]:
     Each replica's claim ``<template>-<statefulset>-<ordinal>`` then stays Pending and its pod
     unschedulable (``pod has unbound immediate PersistentVolumeClaims``). When every current replica's
     claim is already Bound (the class was removed later) nothing is reported: only scaling up would fail.
-    Reported only when StorageClasses were collected.
+    Reported only when StorageClasses were listed completely.
 
     What to do: create the StorageClass or fix the template; ``volumeClaimTemplates`` cannot be edited, so
     recreate the StatefulSet with ``kubectl delete sts <name> --cascade=orphan`` and apply the fixed one.
     """
-    if not snap.has("storageclasses"):
+    if not listed_completely(snap, "storageclasses"):
         return
     classes = by_name(snap, "storageclasses")
     claims = by_name(snap, "persistentvolumeclaims")
@@ -333,12 +357,13 @@ def statefulset_storage_class(snap: Snapshot) -> Iterator[Hit]:
             tname = name_of(tpl)
             names = [f"{tname}-{name}-{i}" for i in range(replicas)]
             states = {n: get(claims.get((ns, n)), "status", "phase", default="missing") for n in names}
-            if snap.has("persistentvolumeclaims") and names and all(s == "Bound" for s in states.values()):
+            claims_listed = listed_completely(snap, "persistentvolumeclaims", ns)
+            if claims_listed and names and all(s == "Bound" for s in states.values()):
                 continue
             waiting = [n for n, s in states.items() if s != "Bound"]
             effect = (
                 f"claims {', '.join(waiting[:3])}{' ...' if len(waiting) > 3 else ''} cannot be provisioned"
-                if waiting and snap.has("persistentvolumeclaims")
+                if waiting and claims_listed
                 else "new replicas cannot get their volumes"
             )
             yield Hit(ref("statefulsets", sts), {"template": tname, "problem": problem, "effect": effect})
@@ -374,7 +399,7 @@ def daemonset_not_ready(snap: Snapshot) -> Iterator[Hit]:
             continue
         pods = pods_by_owner.get((namespace_of(ds), "DaemonSet", name_of(ds)), [])
         lines = []
-        for pod in sorted(pods, key=name_of):
+        for pod in sorted((p for p in pods if not _plainly_healthy(p)), key=name_of):
             problem = pod_problem(pod)
             if problem:
                 lines.append(f"pod {name_of(pod)} on {get(pod, 'spec', 'nodeName', default='?')}: {problem}")
