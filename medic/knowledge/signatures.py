@@ -95,7 +95,7 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # where the message proper starts inside a longer line: after the last exception/severity marker
 _CORE_START = re.compile(r"(?:\w*Exception|\w*Error|FATAL|ERROR|E!|error|fatal)\s*:\s+(?=\S)")
 _SHORT_QUOTED = re.compile(r"\"([^\"\s]{1,80})\"|'([^'\s]{1,80})'")
-_PLACEHOLDER = re.compile(r"<(\w+)>")
+_PLACEHOLDER = re.compile(r"<(?!none>)(\w+)>")  # kubectl's literal <none> is text
 
 
 FULL, STATUS, FRAGMENT = 0, 1, 2
