@@ -750,15 +750,18 @@ class _Collector:
             part.skipped.append(
                 self._skip("namespaces", "timeout", f"no answer within {self.options.timeout:g}s", name)
             )
+            part.ok = False
             return part
         except _Unreachable as e:
             part.skipped.append(self._skip("namespaces", "error", str(e), name))
+            part.ok = False
             return part
         self._check_auth(status)
         if status == 404:
             raise ClusterError(f"namespace {name!r} not found in context {self.context or '(current)'}")
         if status != 200:
             part.skipped.append(self._skip("namespaces", status, _status_message(body), name))
+            part.ok = False
             return part
         obj = orjson.loads(body)
         if isinstance(obj, dict):
@@ -788,6 +791,7 @@ class _Collector:
             return "skip", status
         text, counts = redact_text_counts(body.decode("utf-8", "replace"))
         lines = [line[:MAX_LOG_LINE] for line in text.splitlines()[-max(self.options.log_lines, 1) :]]
+        self.progress("logs", 1)
         return "ok", (lines, counts)
 
     # -- the run

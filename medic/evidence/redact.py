@@ -43,7 +43,7 @@ _SPACE = r"(?:\s|\\[nrt])"  # white space, also as a JSON escape (the prefilter 
 # of the rules (each rule needs one of these).
 _PREFILTER = re2.compile(
     r"(?i)private key|eyj[a-z0-9_-]{8,}\.|bearer" + _SPACE + r"+[a-z0-9._~+/-]{8}|basic" + _SPACE + r"+[a-z0-9+/]{6}"
-    r"|://[^\s:/?#@\"'<>]+:[^\s/?#@\"'<>]+@|accountkey\s*=|sharedaccesskey\s*=|sig="
+    r"|://[^\s:/?#@\"'<>]*:[^\s/?#@\"'<>]+@|accountkey\s*=|sharedaccesskey\s*=|sig="
     r"|(?:akia|asia)[a-z0-9]{16}|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|aiza|sk_live_|sk-[a-z0-9_-]{32}"
     r"|" + _SENSITIVE_WORD + r"(?:\\?[\"']?\s*[:=]\s*(?:\\?[\"'])?[^\s{\[]|" + _SPACE + r")"
 )
@@ -118,7 +118,7 @@ _RULES: list[_Rule] = [
     ("basic", re.compile(r"(?i)\b(basic\s+)([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"), _basic),
     (
         "connection_string",
-        re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{0,30}://)([^\s:/?#@\"'<>]+):([^\s/?#@\"'<>]+|<redacted>)@"),
+        re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{0,30}://)([^\s:/?#@\"'<>]*):([^\s/?#@\"'<>]+|<redacted>)@"),
         _userinfo,
     ),
     (

@@ -133,6 +133,7 @@ def _status(code: int, reason: str, message: str, kind: str = "") -> dict[str, A
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall between them
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
