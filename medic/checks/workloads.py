@@ -254,7 +254,8 @@ def statefulset_not_ready(snap: Snapshot) -> Iterator[Hit]:
         first = "its pods were not collected"
         if have_pods:
             first = "no pod is missing or reports a problem"
-            for i in range(desired):
+            start = _int(get(sts, "spec", "ordinals", "start"))
+            for i in range(start, start + desired):
                 pod = present.get(i)
                 if pod is None:
                     first = f"pod {name}-{i} does not exist"
@@ -355,7 +356,8 @@ def statefulset_storage_class(snap: Snapshot) -> Iterator[Hit]:
             else:
                 problem = f"asks for StorageClass {sc}, which does not exist"
             tname = name_of(tpl)
-            names = [f"{tname}-{name}-{i}" for i in range(replicas)]
+            start = _int(get(sts, "spec", "ordinals", "start"))
+            names = [f"{tname}-{name}-{i}" for i in range(start, start + replicas)]
             states = {n: get(claims.get((ns, n)), "status", "phase", default="missing") for n in names}
             claims_listed = listed_completely(snap, "persistentvolumeclaims", ns)
             if claims_listed and names and all(s == "Bound" for s in states.values()):
@@ -726,8 +728,11 @@ def pdb_blocks(snap: Snapshot) -> Iterator[Hit]:
                 else f"minAvailable {spec.get('minAvailable', desired)}"
             )
             cause = f"{rule} leaves no pod to spare out of {expected}"
-        else:
+        elif healthy <= desired:
             cause = f"only {healthy} of {expected} pods are healthy, and it must keep {desired}"
+        else:  # the numbers allow one: the disruption controller could not work it out (SyncFailed...)
+            why = str((conditions(pdb).get("DisruptionAllowed") or {}).get("reason") or "status not updated")
+            cause = f"{healthy} of {expected} pods are healthy and it must keep {desired}, yet none is allowed ({why})"
         allowed = conditions(pdb).get("DisruptionAllowed")
         evidence = [_cond_line(allowed)]
         evidence += [event_line(e) for e in _recent_warnings(snap, "poddisruptionbudgets", pdb)[-3:]]
