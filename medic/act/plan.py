@@ -368,6 +368,20 @@ def _add_commands(step: Step, block: Block) -> None:
 
 def steps_from_blocks(blocks: list[Block], prose_is_step: bool) -> list[Step]:
     """The steps of one group of blocks (a section and what it owns), in order."""
+    # a numbered line inside a paragraph ("3." cannot interrupt a Markdown paragraph) still starts a step
+    split: list[Block] = []
+    for b in blocks:
+        if b.code or "\n" not in b.text:
+            split.append(b)
+            continue
+        chunk: list[str] = []
+        for line in b.text.split("\n"):
+            if chunk and _NUMBERED.match(line):
+                split.append(Block(text="\n".join(chunk), line=b.line))
+                chunk = []
+            chunk.append(line)
+        split.append(Block(text="\n".join(chunk), line=b.line))
+    blocks = split
     numbered = any(not b.code and _NUMBERED.match(b.text) and not b.text[:1].isspace() for b in blocks)
     b_ = _Builder(prose_is_step)
     intro: list[str] = []

@@ -1,0 +1,81 @@
+"""Stand-in ``kubectl``, ``docker`` and ``drbdadm`` executables that record their argv, and a catalog store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from medic.knowledge.store import Store
+
+TOOLS = ("kubectl", "docker", "drbdadm", "xfs_repair", "git")
+_STAND_IN = """#!{python}
+import json, os, sys, time
+name = os.path.basename(sys.argv[0])
+with open(os.environ["MEDIC_TEST_ARGV_LOG"], "a", encoding="utf-8") as log:
+    log.write(json.dumps([name, *sys.argv[1:]]) + "\\n")
+args = " ".join(sys.argv[1:])
+fail = os.environ.get("MEDIC_TEST_FAIL", "")
+if fail and fail in name + " " + args:
+    print("error: stand-in failure for " + args, flush=True)
+    sys.exit(3)
+hang = os.environ.get("MEDIC_TEST_HANG", "")
+if hang and hang in name + " " + args:
+    time.sleep(30)
+print(name + " ok: " + args, flush=True)
+"""
+
+
+@dataclass
+class Tools:
+    """A folder of stand-in executables put first on PATH, and the log of every call."""
+
+    bin: Path
+    log: Path
+    env: dict[str, str]
+
+    def calls(self) -> list[list[str]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture()
+def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tools:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in TOOLS:
+        exe = bin_dir / name
+        exe.write_text(_STAND_IN.format(python=sys.executable), encoding="utf-8")
+        exe.chmod(0o755)
+    log = tmp_path / "argv.log"
+    path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    monkeypatch.setenv("PATH", path)
+    monkeypatch.setenv("MEDIC_TEST_ARGV_LOG", str(log))
+    monkeypatch.delenv("MEDIC_TEST_FAIL", raising=False)
+    monkeypatch.delenv("MEDIC_TEST_HANG", raising=False)
+    env = {**os.environ, "PATH": path, "MEDIC_TEST_ARGV_LOG": str(log)}
+    return Tools(bin=bin_dir, log=log, env=env)
+
+
+@pytest.fixture()
+def catalog_db(builtin_store: Store, tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the built-in knowledge base (so each test has its own audit log beside it)."""
+    builtin_store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp_path / "data" / "medic.db"
+    target.parent.mkdir()
+    shutil.copy(builtin_store.path, target)
+    yield target
+
+
+def entry_by_title(store: Store, title: str) -> str:
+    for e in store.all_entries(searchable_only=True):
+        if e.title == title:
+            return e.id
+    raise AssertionError(f"no entry titled {title!r}")
