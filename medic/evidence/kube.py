@@ -70,8 +70,8 @@ class CollectOptions:
     context: str | None = None
     kubeconfig: str | None = None
     namespaces: list[str] | None = None
-    log_lines: int = 100
-    page_size: int = 500
+    log_lines: int = 100  # 0: no logs
+    page_size: int = 500  # 0: no pagination
     timeout: float = 30.0
     workers: int = 8
     max_log_containers: int = 300  # logs of at most this many containers (the most broken first)
@@ -617,8 +617,9 @@ class _Collector:
         try:
             status, body = self.api.get("/api")
             self._check_auth(status)
-            if status == 200:
-                served.update(str(v) for v in orjson.loads(body).get("versions") or [])
+            if status != 200:
+                return
+            served.update(str(v) for v in orjson.loads(body).get("versions") or [])
             status, body = self.api.get("/apis")
             self._check_auth(status)
             if status != 200:
@@ -671,14 +672,15 @@ class _Collector:
         """List into ``part``; returns the final status (200 on success, 404 to try the next version)."""
         base = self._base(version)
         path = f"{base}/namespaces/{namespace}/{res.name}" if namespace and res.namespaced else f"{base}/{res.name}"
-        limit = min(self.options.page_size, res.page_limit or self.options.page_size)
+        size = self.options.page_size
+        limit = res.page_limit if size <= 0 else min(size, res.page_limit or size)  # page_size <= 0: no pages
         items: list[dict[str, Any]] = []
         helm: list[dict[str, Any]] = []
         counts: Counter[str] = Counter()
         cont = ""
         restarted = False
         while True:
-            query = [("limit", str(max(limit, 1)))]
+            query = [("limit", str(limit))] if limit else []
             if cont:
                 query.append(("continue", cont))
             try:
@@ -695,6 +697,7 @@ class _Collector:
                 return "error"
             self._check_auth(status)
             if status == 410 and cont and not restarted:  # the continue token expired: start again, once
+                self.progress(part.kind, -len(items))
                 items, helm, counts, cont, restarted = [], [], Counter(), "", True
                 continue
             if status == 404 and not items:
@@ -775,7 +778,7 @@ class _Collector:
     # -- logs
     def fetch_log(self, namespace: str, pod: str, container: str, previous: bool) -> tuple[str, Any]:
         """("ok", (lines, counts)) or ("skip", status) for one container's last lines."""
-        query = [("container", container), ("tailLines", str(max(self.options.log_lines, 1)))]
+        query = [("container", container), ("tailLines", str(self.options.log_lines))]
         if previous:
             query.append(("previous", "true"))
         try:
@@ -790,7 +793,7 @@ class _Collector:
         if status != 200:
             return "skip", status
         text, counts = redact_text_counts(body.decode("utf-8", "replace"))
-        lines = [line[:MAX_LOG_LINE] for line in text.splitlines()[-max(self.options.log_lines, 1) :]]
+        lines = [line[:MAX_LOG_LINE] for line in text.splitlines()[-self.options.log_lines :]]
         self.progress("logs", 1)
         return "ok", (lines, counts)
 
@@ -836,7 +839,7 @@ class _Collector:
                         if result.requested == "pods":
                             pods.extend(result.items)
                             pods_left -= 1
-                            if pods_left == 0:
+                            if pods_left == 0 and self.options.log_lines > 0:
                                 for key, args in self._log_requests(pods, parts):
                                     pending[pool.submit(self.fetch_log, *args)] = ("log", key)
             except BaseException:

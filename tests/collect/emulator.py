@@ -7,8 +7,9 @@ are ``Status`` objects with the real messages' shape. Bearer token auth (401 oth
 
 Behaviour a test wants is set on the ``Cluster``: ``status`` (resource → forced status such as 403),
 ``delay`` (resource → seconds before answering), ``expire_continue`` (resources whose first continue
-token is answered with 410 Gone). Every request is recorded as (method, path, query) in ``requests``;
-any method but GET is recorded and refused with 405.
+token is answered with 410 Gone), ``discovery_status`` (forced status of ``/api`` and ``/apis``).
+Every request is recorded as (method, path, query) in ``requests``; any method but GET is recorded and
+refused with 405.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class Cluster:
     status: dict[str, int] = field(default_factory=dict)
     delay: dict[str, float] = field(default_factory=dict)
     expire_continue: set[str] = field(default_factory=set)
+    discovery_status: int = 200  # 403: /api and /apis are forbidden (anonymous-like users)
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     resource_version: int = 48213
 
@@ -188,6 +190,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.headers.get("Authorization") != f"Bearer {cluster.token}":
             self._json(401, _status(401, "Unauthorized", "Unauthorized"))
+            return
+        if parts in (["api"], ["apis"]) and cluster.discovery_status != 200:
+            code = cluster.discovery_status
+            self._json(code, _status(code, "Forbidden", f'forbidden: cannot get path "{url.path}"'))
             return
         if parts == ["api"]:
             self._json(

@@ -365,3 +365,43 @@ def test_large_helm_value_and_unusual_secret_shapes(make_live: Callable[..., Liv
     assert "certificate" not in secrets["der-tls"] and secrets["der-tls"]["keys"] == ["tls.crt", "tls.key"]
     broken = next(r for r in snap.items("helmreleases") if r["metadata"]["name"] == "broken")
     assert broken["status"] == "pending-upgrade" and broken["revision"] == 4 and broken["chart"] == ""
+
+
+def test_without_discovery_every_version_is_tried(make_live: Callable[..., Live]) -> None:
+    """/api and /apis forbidden: each kind's versions are tried in order, 404 moving to the next."""
+
+    def no_discovery(c: Cluster) -> None:
+        c.discovery_status = 403
+        c.drop_group("discovery.k8s.io")
+        c.served["batch/v1"].discard("cronjobs")
+        c.served["batch/v1beta1"] = {"cronjobs"}
+
+    live = make_live(prepare=no_discovery)
+    snap = collect(live.options())
+    assert len(snap.items("pods")) == 34 and snap.items("cronjobs")
+    assert snap.items("endpoints") and not snap.has("endpointslices")
+    paths = live.cluster.paths()
+    assert "/apis/discovery.k8s.io/v1/endpointslices" in paths
+    assert "/apis/discovery.k8s.io/v1beta1/endpointslices" in paths
+    assert [s["kind"] for s in snap.meta["skipped"]] == ["endpointslices"]
+
+
+def test_no_logs_and_no_pagination_when_asked(live: Live) -> None:
+    snap = collect(live.options(log_lines=0, page_size=0))
+    assert snap.logs == {}
+    assert not any(p.endswith("/log") for p in live.cluster.paths())
+    pod_lists = [q for _m, p, q in live.cluster.requests if p == "/api/v1/pods"]
+    assert pod_lists == [{}]
+    assert len(snap.items("pods")) == 34
+    # kinds whose objects can be large keep their own page size
+    assert [q["limit"] for _m, p, q in live.cluster.requests if p == "/api/v1/secrets"] == [["100"]]
+
+
+def test_log_limit_takes_the_most_broken_first(live: Live) -> None:
+    snap = collect(live.options(max_log_containers=1))
+    assert set(snap.logs) == {
+        "shop/orders-api-6d9f7c8b5-x2lqp/api",
+        "shop/orders-api-6d9f7c8b5-x2lqp/api/previous",
+    }
+    (entry,) = skipped(snap, "logs")
+    assert entry["status"] == "limit" and "1 of 3 unhealthy containers" in entry["reason"]
