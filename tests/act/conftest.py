@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.store import Store
 
 TOOLS = ("kubectl", "docker", "drbdadm", "xfs_repair", "git")
@@ -64,14 +65,33 @@ def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tools:
     return Tools(bin=bin_dir, log=log, env=env)
 
 
+@pytest.fixture(scope="session")
+def act_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[Store]:
+    """Built-in catalog + the five seeds, indexed without sentence vectors (plans do not need them: fast)."""
+    before = os.environ.get("MEDIC_SEMANTIC")
+    os.environ["MEDIC_SEMANTIC"] = "0"
+    try:
+        store = Store(tmp_path_factory.mktemp("act") / "medic.db")
+        ensure_builtin(store)
+        report = index_paths(store, [str(seeds_dir)])
+        assert report.ok, report.failed
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        if before is None:
+            del os.environ["MEDIC_SEMANTIC"]
+        else:
+            os.environ["MEDIC_SEMANTIC"] = before
+    yield store
+    store.close()
+
+
 @pytest.fixture()
-def catalog_db(builtin_store: Store, tmp_path: Path) -> Iterator[Path]:
-    """A private copy of the built-in knowledge base (so each test has its own audit log beside it)."""
-    builtin_store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+def catalog_db(act_store: Store, tmp_path: Path) -> Path:
+    """A private copy of that knowledge base (so each test has its own audit log beside it)."""
     target = tmp_path / "data" / "medic.db"
     target.parent.mkdir()
-    shutil.copy(builtin_store.path, target)
-    yield target
+    shutil.copy(act_store.path, target)
+    return target
 
 
 def entry_by_title(store: Store, title: str) -> str:
