@@ -444,13 +444,34 @@ def steps_from_blocks(blocks: list[Block], prose_is_step: bool) -> list[Step]:
                 target = b_.new(intro[-1] if intro else "", intro[:-1])
             target.config.append(block.text)
     if not numbered and b_.pending:
+        lines = [ln for p in b_.pending for ln in p.split("\n") if ln.strip()]
+        inline = [ln for ln in lines if _inline_commands(ln)]
         if b_.steps:
             b_.steps[-1].text.extend(b_.pending)
+        elif inline:
+            # prose only, commands written inline: each line holding a command is a step of its own
+            context: list[str] = []
+            for ln in lines:
+                if _inline_commands(ln):
+                    b_.new(ln.strip(), context)
+                    context = []
+                else:
+                    context.append(ln.strip())
         elif prose_is_step:
             b_.new(b_.pending[0].split("\n", 1)[0], [*b_.pending[0].split("\n")[1:], *b_.pending[1:]])
     for step in b_.steps:
         _finish(step)
     return [s for s in b_.steps if s.title or s.commands or s.config or s.text]
+
+
+def _inline_commands(line: str) -> list[str]:
+    """Commands written in backticks inside prose (`` `kubectl get sc` ``, `` `./gradlew ...` ``)."""
+    out = []
+    for span in _INLINE.findall(line):
+        span = span.strip()
+        if (is_command_line(span) and len(span.split()) >= 2) or span.startswith("./"):
+            out.append(span)
+    return out
 
 
 def _finish(step: Step) -> None:
@@ -462,13 +483,11 @@ def _finish(step: Step) -> None:
             step.expected.append(m.group(1))
     if not step.commands:
         for line in prose:
-            for span in _INLINE.findall(line):
-                span = span.strip()
-                if (is_command_line(span) and len(span.split()) >= 2) or span.startswith("./"):
-                    v = _classify(span)
-                    step.commands.append(Command(span, v.kind, v.reason))
-                    if v.kind is Kind.MANUAL and not step.manual_reason:
-                        step.manual_reason = v.reason
+            for span in _inline_commands(line):
+                v = _classify(span)
+                step.commands.append(Command(span, v.kind, v.reason))
+                if v.kind is Kind.MANUAL and not step.manual_reason:
+                    step.manual_reason = v.reason
     if _MANUAL.match(step.title):
         step.manual_reason = step.manual_reason or "marked manual in the runbook"
     if step.config and not step.manual_reason:

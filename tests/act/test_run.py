@@ -67,15 +67,20 @@ def test_dry_run_runs_nothing(act_store: Store, audit: AuditLog, tools: Tools, t
     assert audit.summary(result.run_id).mode == "dry-run"
 
 
-def test_unattended_run_exact_argv_and_order(
-    act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path
-) -> None:
+def test_unattended_run_exact_argv_and_order(act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
     plan = plan_of(act_store, DRAIN, node="ip-10-0-128-170.internal")
     result = runner(plan, audit, tmp_path, yes=True, allow_mutating=True).run()
     assert result.status == "completed"
     assert tools.calls() == [
         ["kubectl", "cordon", "ip-10-0-128-170.internal"],
-        ["kubectl", "drain", "ip-10-0-128-170.internal", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=10m"],
+        [
+            "kubectl",
+            "drain",
+            "ip-10-0-128-170.internal",
+            "--ignore-daemonsets",
+            "--delete-emptydir-data",
+            "--timeout=10m",
+        ],
         ["kubectl", "get", "pods", "-A", "-o", "wide", "--field-selector", "spec.nodeName=ip-10-0-128-170.internal"],
     ]
 
@@ -154,7 +159,9 @@ def test_skip_no_abort(act_store: Store, audit: AuditLog, tools: Tools, tmp_path
     ask = Script("y", "skip", "yes", "abort")
     result = runner(plan, audit, tmp_path, ask=ask).run()
     assert result.status == "aborted"
-    assert tools.calls() == [["kubectl", "drain", "n1", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=10m"]]
+    assert tools.calls() == [
+        ["kubectl", "drain", "n1", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=10m"]
+    ]
     tools.log.unlink()
     result = runner(plan, audit, tmp_path, ask=Script("no")).run()
     assert result.status == "stopped" and tools.calls() == []
@@ -174,9 +181,7 @@ def test_resume_continues_after_the_last_done_step(
     assert [c[1] for c in tools.calls()] == ["cordon", "drain", "get"]
 
 
-def test_manual_steps_pause_for_the_operator(
-    act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path
-) -> None:
+def test_manual_steps_pause_for_the_operator(act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
     plan = plan_of(
         act_store,
         PV,
@@ -237,7 +242,11 @@ def test_audit_is_append_only_and_redacted(act_store: Store, audit: AuditLog, to
             Block(text="1. Log in", line=1),
             Block(text="kubectl create secret generic s --from-literal=key=<storage-key>", line=2, code=True),
             Block(text="2. Talk", line=3),
-            Block(text="kubectl get pods --token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghij", line=4, code=True),
+            Block(
+                text="kubectl get pods --token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghij",
+                line=4,
+                code=True,
+            ),
         ],
         prose_is_step=True,
     )
