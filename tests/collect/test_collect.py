@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,7 @@ def test_everything_collected_with_pagination_and_only_get(big: tuple[Live, Snap
     assert meta["counts"]["pods"] == 1204 and meta["counts"]["helmreleases"] == 3
     for kind in ("nodes", "events", "persistentvolumes", "storageclasses", "ingresses", "leases", "apiservices"):
         assert snap.has(kind), kind
+    assert gc.isenabled()
     # managedFields are gone everywhere
     assert b"managedFields" not in orjson.dumps(snap.objects)
 
@@ -289,6 +291,7 @@ def test_rejected_credentials(make_live: Callable[..., Live]) -> None:
     live.cluster.token = "rotated"
     with pytest.raises(ClusterError, match=r"rejected the credentials of context emulator \(401 Unauthorized\)"):
         collect(live.options())
+    assert gc.isenabled()  # the collector pauses the cyclic GC while parsing, and always resumes it
 
 
 def test_missing_kubeconfig_and_context(live: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
