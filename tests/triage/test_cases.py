@@ -27,8 +27,8 @@ def run(store: Store, path: Path, **kw: Any) -> list[Any]:
 
 
 # Measured accuracy, raised as triage improves and never lowered: a drop fails the suite.
-MIN_SEEDED = 36
-MIN_BUILTIN = 36
+MIN_SEEDED = 37
+MIN_BUILTIN = 37
 
 
 def first_is_seed_section(store: Store, case: dict[str, Any]) -> bool:
