@@ -44,12 +44,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import orjson
 import urllib3
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
+from urllib3.connectionpool import ConnectionPool
+from urllib3.response import BaseHTTPResponse
 
 from medic.errors import MedicError
 from medic.evidence.redact import may_hold_secrets, redact_object_counts, redact_text_counts
@@ -212,15 +215,18 @@ def load_configuration(options: CollectOptions) -> tuple[Any, str]:
                 raise ClusterError(f"kubeconfig not found: {setting} (give --kubeconfig or set KUBECONFIG)")
         else:
             joined = os.pathsep.join(files)
-            contexts, current = kconfig.list_kube_config_contexts(joined)
-            names = [str(c.get("name")) for c in contexts or [] if isinstance(c, dict)]
-            if options.context is not None and options.context not in names:
-                raise ClusterError(
-                    f"context {options.context!r} not found in {setting} (contexts: {', '.join(names) or 'none'})"
-                )
-            context = options.context or str((current or {}).get("name") or "")
+            merged = kconfig.kube_config.KubeConfigMerger(joined).config  # all files, as kubectl merges them
+            value = merged.value if merged is not None else {}
+            entries = [getattr(c, "value", c) for c in value.get("contexts") or []]  # ConfigNodes
+            names = [str(c.get("name")) for c in entries if isinstance(c, dict)]
+            available = f"(contexts: {', '.join(names) or 'none'})"
+            context = options.context or str(value.get("current-context") or "")
+            if not context:
+                raise ClusterError(f"no current context in {setting}: choose one with --context {available}")
+            if context not in names:
+                raise ClusterError(f"context {context!r} not found in {setting} {available}")
             kconfig.load_kube_config(
-                config_file=joined, context=options.context, client_configuration=configuration, persist_config=False
+                config_file=joined, context=context, client_configuration=configuration, persist_config=False
             )
     except ClusterError:
         raise
@@ -232,11 +238,27 @@ def load_configuration(options: CollectOptions) -> tuple[Any, str]:
         if type(e).__module__.split(".")[0] == "yaml":  # PyYAML (untyped here): the file is not YAML
             raise ClusterError(f"cannot parse kubeconfig {setting}: {_one_line(str(e))}") from None
         raise
-    # No retries: a timeout is a timeout, a refused connection is reported at once (and urllib3 does not
-    # print its "Retrying" warnings).
-    configuration.retries = urllib3.Retry(total=0, redirect=0)
+    configuration.retries = _Retry(total=1, connect=0, read=1, status=0, redirect=0, other=0)
     configuration.connection_pool_maxsize = max(options.workers, 1) + 2
     return configuration, context
+
+
+class _Retry(urllib3.Retry):
+    """One retry for a connection the server closed under us (a stale keep-alive, as client-go retries a
+    GET on a reset); none for a timeout (a timeout is a timeout) or a refused connection (said at once)."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, urllib3.exceptions.TimeoutError):  # read/connect timeouts, refused connections
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -271,6 +293,8 @@ def _connection_reason(error: BaseException) -> str:
         return "TLS error: " + _one_line(text, 200)
     if "reset" in low:
         return "connection reset"
+    if "remotedisconnected" in low or "aborted" in low or "closed connection" in low:
+        return "connection closed by the server without an answer"
     return _one_line(text, 200)
 
 

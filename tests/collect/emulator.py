@@ -7,7 +7,8 @@ are ``Status`` objects with the real messages' shape. Bearer token auth (401 oth
 
 Behaviour a test wants is set on the ``Cluster``: ``status`` (resource → forced status such as 403),
 ``delay`` (resource → seconds before answering), ``expire_continue`` (resources whose first continue
-token is answered with 410 Gone), ``discovery_status`` (forced status of ``/api`` and ``/apis``).
+token is answered with 410 Gone), ``drop_once`` (resources whose first request gets its connection closed
+without an answer), ``discovery_status`` (forced status of ``/api`` and ``/apis``).
 Every request is recorded as (method, path, query) in ``requests``; any method but GET is recorded and
 refused with 405.
 """
@@ -101,6 +102,7 @@ class Cluster:
     status: dict[str, int] = field(default_factory=dict)
     delay: dict[str, float] = field(default_factory=dict)
     expire_continue: set[str] = field(default_factory=set)
+    drop_once: set[str] = field(default_factory=set)  # close the connection instead of answering, once
     discovery_status: int = 200  # 403: /api and /apis are forbidden (anonymous-like users)
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     resource_version: int = 48213
@@ -265,6 +267,10 @@ class _Handler(BaseHTTPRequestHandler):
         cluster = self.server.cluster
         if resource not in cluster.served.get(gv, set()):
             self._not_found(self.path)
+            return
+        if resource in cluster.drop_once:  # what a client sees when a kept-alive connection went stale
+            cluster.drop_once.discard(resource)
+            self.close_connection = True
             return
         if resource in cluster.delay:
             time.sleep(cluster.delay[resource])

@@ -304,9 +304,19 @@ def test_missing_kubeconfig_and_context(live: Live, tmp_path: Path, monkeypatch:
     with pytest.raises(ClusterError, match=r"^context 'staging' not found in .* \(contexts: emulator, prod\)$"):
         collect(live.options(context="staging"))
     # KUBECONFIG is honoured, and a named context is used
-    monkeypatch.setenv("KUBECONFIG", str(live.kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'absent'}:{live.kubeconfig}")  # a list, as kubectl reads it
     snap = collect(CollectOptions(context="emulator", timeout=3.0))
     assert snap.meta["context"] == "emulator" and snap.has("pods")
+    no_current = tmp_path / "no-current"
+    config = orjson.loads(live.kubeconfig.read_bytes())
+    del config["current-context"]
+    no_current.write_bytes(orjson.dumps(config))
+    with pytest.raises(
+        ClusterError,
+        match=r"^no current context in .*no-current: choose one with --context \(contexts: emulator, prod\)$",
+    ):
+        collect(CollectOptions(kubeconfig=str(no_current)))
+    assert collect(CollectOptions(kubeconfig=str(no_current), context="emulator")).has("pods")
     broken = tmp_path / "broken"
     broken.write_text("clusters: [unclosed\n")
     with pytest.raises(ClusterError, match=r"^cannot parse kubeconfig"):
@@ -408,3 +418,10 @@ def test_log_limit_takes_the_most_broken_first(live: Live) -> None:
     }
     (entry,) = skipped(snap, "logs")
     assert entry["status"] == "limit" and "1 of 3 unhealthy containers" in entry["reason"]
+
+
+def test_connection_closed_without_answer_is_retried_once(make_live: Callable[..., Live]) -> None:
+    live = make_live(prepare=lambda c: c.drop_once.add("nodes"))
+    snap = collect(live.options())
+    assert len(snap.items("nodes")) == 2 and snap.meta["skipped"] == []
+    assert live.cluster.paths().count("/api/v1/nodes") == 2
