@@ -198,8 +198,22 @@ def render_command(command: Command, values: dict[str, str]) -> Rendered:
 # -- reading sections back from their source -------------------------------------------------------
 
 
+_PARSED: dict[tuple[str, str], ParsedDocument] = {}
+
+
+def _parse_cached(key: tuple[str, str], text: str, fmt: str) -> ParsedDocument:
+    from medic.knowledge.ingest import parse_text
+
+    if key not in _PARSED:
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[key] = parse_text(text, fmt)
+    return _PARSED[key]
+
+
 def _load_document(store: Store, source: str) -> ParsedDocument | None:
-    from medic.knowledge.ingest import BUILTIN_PREFIX, builtin_files, parse_text
+    """The parsed source of an entry: a catalog file, or an indexed file still as it was indexed."""
+    from medic.knowledge.ingest import BUILTIN_PREFIX, builtin_files
     from medic.knowledge.reader import decode_runbook, detect_format, read_runbook
 
     if source.startswith(BUILTIN_PREFIX):
@@ -207,7 +221,8 @@ def _load_document(store: Store, source: str) -> ParsedDocument | None:
         for fname, data in builtin_files():
             if fname == name:
                 text = decode_runbook(Path(fname), data)
-                return parse_text(text, detect_format(Path(fname), text))
+                digest = hashlib.sha256(data).hexdigest()
+                return _parse_cached((source, digest), text, detect_format(Path(fname), text))
         return None
     info = store.source(source)
     try:
@@ -216,7 +231,7 @@ def _load_document(store: Store, source: str) -> ParsedDocument | None:
         return None
     if info is None or info.sha256.split(":", 1)[0] != rb.sha256:
         return None
-    return parse_text(rb.text, rb.fmt)
+    return _parse_cached((source, rb.sha256), rb.text, rb.fmt)
 
 
 def _section_index(doc: ParsedDocument, entry: Entry) -> int | None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,20 +14,22 @@ from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.store import Store
 
 TOOLS = ("kubectl", "docker", "drbdadm", "xfs_repair", "git")
-_STAND_IN = """#!{python}
-import json, os, sys, time
-name = os.path.basename(sys.argv[0])
-with open(os.environ["MEDIC_TEST_ARGV_LOG"], "a", encoding="utf-8") as log:
-    log.write(json.dumps([name, *sys.argv[1:]]) + "\\n")
-args = " ".join(sys.argv[1:])
-fail = os.environ.get("MEDIC_TEST_FAIL", "")
-if fail and fail in name + " " + args:
-    print("error: stand-in failure for " + args, flush=True)
-    sys.exit(3)
-hang = os.environ.get("MEDIC_TEST_HANG", "")
-if hang and hang in name + " " + args:
-    time.sleep(30)
-print(name + " ok: " + args, flush=True)
+# POSIX sh (starts in a millisecond): one record per call, arguments separated by \037, records by \036
+_STAND_IN = r"""#!/bin/sh
+name=$(basename "$0")
+{
+  printf '%s' "$name"
+  for a in "$@"; do printf '\037%s' "$a"; done
+  printf '\036'
+} >> "$MEDIC_TEST_ARGV_LOG"
+line="$name $*"
+if [ -n "$MEDIC_TEST_FAIL" ]; then
+  case "$line" in *"$MEDIC_TEST_FAIL"*) echo "error: stand-in failure for $*"; exit 3 ;; esac
+fi
+if [ -n "$MEDIC_TEST_HANG" ]; then
+  case "$line" in *"$MEDIC_TEST_HANG"*) sleep 30 ;; esac
+fi
+echo "$name ok: $*"
 """
 
 
@@ -44,7 +44,8 @@ class Tools:
     def calls(self) -> list[list[str]]:
         if not self.log.exists():
             return []
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records = self.log.read_text(encoding="utf-8").split("\x1e")
+        return [r.split("\x1f") for r in records if r]
 
 
 @pytest.fixture()
@@ -53,7 +54,7 @@ def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tools:
     bin_dir.mkdir()
     for name in TOOLS:
         exe = bin_dir / name
-        exe.write_text(_STAND_IN.format(python=sys.executable), encoding="utf-8")
+        exe.write_text(_STAND_IN, encoding="utf-8")
         exe.chmod(0o755)
     log = tmp_path / "argv.log"
     path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"

@@ -32,7 +32,7 @@ READ_ONLY = [
 ]
 MUTATING = [
     "kubectl scale sts -n x vantiq --replicas=0",
-    "kubectl patch pv p -p '{\"spec\":{\"claimRef\":null}}'",
+    'kubectl patch pv p -p \'{"spec":{"claimRef":null}}\'',
     "kubectl apply -f pvc.yaml",
     "kubectl delete pod web-0",
     "kubectl drain n1 --ignore-daemonsets --delete-emptydir-data",

@@ -11,7 +11,7 @@ import pytest
 
 from medic.act.audit import AuditLog
 from medic.act.plan import Plan, build_plan
-from medic.act.run import RunOptions, Runner
+from medic.act.run import Runner, RunOptions
 from medic.knowledge.store import Store
 from tests.act.conftest import Tools, entry_by_title
 
