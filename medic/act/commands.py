@@ -167,6 +167,8 @@ def register(app: typer.Typer) -> None:
             raise MedicError(f"the steps of entry {entry_id} changed since run {run_id} started; start a new run")
         if rollback and not plan.rollback:
             raise MedicError("this plan has no rollback steps")
+        if not rollback and not plan.steps:
+            raise MedicError(f"{plan.title!r} has no steps to run (see `medic plan {plan.entry_id}`)")
         person = sys.stdin.isatty()
         runner = Runner(
             plan,

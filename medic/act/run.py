@@ -280,7 +280,7 @@ class Runner:
         rendered = render_command(cmd, self.values)
         if rendered.missing:
             raise InputError("missing parameters: " + ", ".join(rendered.missing))
-        self.emit(f"$ {rendered.display}")
+        self.emit(f"» {rendered.display}")
         started = time.monotonic()
         builtin = self._builtin(rendered.argv)
         if builtin is not None:
@@ -344,7 +344,9 @@ class Runner:
                 stderr=subprocess.STDOUT,
                 cwd=str(self.cwd),
                 env=self.env,
-                process_group=0,
+                # unattended: a process group of its own, so a timeout ends the whole pipeline; with a person
+                # at the terminal the command stays in the foreground group so sudo can ask for a password
+                process_group=None if self.ask is not None else 0,
             )
         except FileNotFoundError:
             capture.add(f"{argv[0]}: command not found\n")
@@ -379,11 +381,14 @@ class Runner:
             self.emit(f"timed out after {self.options.timeout:g} s")
         return CommandResult(display, code, time.monotonic() - started, timed_out, capture)
 
-    @staticmethod
-    def _kill(proc: subprocess.Popen[bytes]) -> None:
+    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
+        own_group = self.ask is None
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
-                os.killpg(proc.pid, sig)
+                if own_group:
+                    os.killpg(proc.pid, sig)
+                else:
+                    proc.send_signal(sig)
             except (ProcessLookupError, PermissionError):
                 return
             try:

@@ -27,7 +27,7 @@ if [ -n "$MEDIC_TEST_FAIL" ]; then
   case "$line" in *"$MEDIC_TEST_FAIL"*) echo "error: stand-in failure for $*"; exit 3 ;; esac
 fi
 if [ -n "$MEDIC_TEST_HANG" ]; then
-  case "$line" in *"$MEDIC_TEST_HANG"*) sleep 30 ;; esac
+  case "$line" in *"$MEDIC_TEST_HANG"*) exec sleep 30 ;; esac
 fi
 echo "$name ok: $*"
 """

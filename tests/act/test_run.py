@@ -214,6 +214,15 @@ def test_timeout_kills_the_command(
     assert result.ran[0].timed_out and result.ran[0].duration < 10
 
 
+def test_timeout_with_a_person_at_the_terminal(
+    act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIC_TEST_HANG", "kubectl cordon")
+    plan = plan_of(act_store, DRAIN, node="n1")
+    result = runner(plan, audit, tmp_path, ask=Script("yes", "no"), timeout=1.0).run()
+    assert result.status == "failed" and result.ran[0].timed_out and result.ran[0].duration < 10
+
+
 def test_cd_and_export_change_the_session(audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
     from medic.act.plan import steps_from_blocks
     from medic.knowledge.document import Block
