@@ -166,9 +166,13 @@ def triage(
         if looked < SALIENT_LINES_SCANNED:
             if marks and newlines is None:
                 newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            if len(notes) >= NOTES:  # a log in a CJK language marks every line: no per-line work once enough
+                marks = [(mark, end) for mark, end in marks if mark != NOTE_MARK]
             for mark, end in marks:
                 if looked >= SALIENT_LINES_SCANNED or newlines is None:
                     break
+                if mark == NOTE_MARK and len(notes) >= NOTES:
+                    continue
                 idx, raw = line_at(chunk, newlines, end)
                 if len(raw) < 12:
                     continue
