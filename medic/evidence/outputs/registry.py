@@ -1,0 +1,109 @@
+"""Find the command outputs in pasted text, parse them, and build the partial Snapshot they describe."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from medic.evidence.outputs.base import Block, OutputParser, prompt_command
+from medic.model import Snapshot
+
+# modules that define parsers (each exposes PARSERS: list[OutputParser]); order matters only when two
+# parsers could claim the same first line: the more specific comes first
+MODULES = (
+    "kubectl_describe",
+    "kubectl_json",
+    "kubectl_events",
+    "kubectl_top",
+    "kubectl_get",
+    "helm_list",
+    "etcdctl",
+    "drbd",
+    "docker",
+    "systemctl",
+    "ansible",
+    "konvoy",
+    "df",
+    "du",
+    "zabbix",
+)
+MAX_LINE = 4096  # longer lines are never the start of a parsed block
+
+
+def parsers() -> list[OutputParser]:
+    found: list[OutputParser] = []
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"medic.evidence.outputs.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"medic.evidence.outputs.{name}":
+                raise
+            continue
+        found.extend(getattr(module, "PARSERS", []))
+    return found
+
+
+@dataclass
+class ParseResult:
+    blocks: list[Block] = field(default_factory=list)
+    plain: list[tuple[int, str]] = field(default_factory=list)  # (line number, text) no parser claimed
+
+    def snapshot(self) -> Snapshot:
+        """The partial snapshot the blocks describe (``meta.partial``: absence proves nothing)."""
+        snap = Snapshot(meta={"partial": True, "source": "pasted output"})
+        by_kind = {p.kind: p for p in parsers()}
+        for b in self.blocks:
+            parser = by_kind.get(b.kind)
+            if parser is not None and b.facts is not None:
+                try:
+                    parser.apply(b.facts, snap)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                    continue  # facts that do not fit a snapshot stay facts
+        return snap
+
+
+def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> ParseResult:
+    """Split text into recognised blocks and plain lines. Never raises on odd input."""
+    text = [ln.rstrip("\r\n") for ln in lines]
+    available = parsers()
+    if kinds is not None:
+        wanted = set(kinds)
+        available = [p for p in available if p.kind in wanted]
+    result = ParseResult()
+    command: str | None = None
+    i = 0
+    while i < len(text):
+        line = text[i]
+        cmd = prompt_command(line)
+        if cmd is not None:
+            command = cmd
+            result.plain.append((i + 1, line))
+            i += 1
+            continue
+        claimed = False
+        if line.strip() and len(line) <= MAX_LINE:
+            for p in available:
+                if not p.starts(line, command):
+                    continue
+                try:
+                    end = p.block_end(text, i)
+                    facts = p.parse(text[i:end]) if end > i else None
+                except Exception:  # a parser bug on odd input must not lose the evidence
+                    facts = None
+                if facts is None or end <= i:
+                    continue
+                result.blocks.append(Block(p.kind, i + 1, end, facts, command))
+                i = end
+                claimed = True
+                break
+        if not claimed:
+            result.plain.append((i + 1, line))
+            i += 1
+        if claimed or line.strip():
+            command = None  # a prompt's command applies to the output right after it
+    return result
+
+
+def parse_text(text: str) -> ParseResult:
+    return parse_lines(text.splitlines())
