@@ -214,7 +214,7 @@ def triage_cmd(
 ) -> None:
     """Find the runbook entries that explain an error, a log, an alert or command output."""
     from medic.evidence.text import open_evidence
-    from medic.triage import triage
+    from medic.pasted import triage_pasted
 
     if top < 1:
         raise MedicError("--top must be at least 1")
@@ -239,7 +239,7 @@ def triage_cmd(
         ) as bar,
     ):
         task = bar.add_task("", total=size)
-        result = triage(
+        pasted = triage_pasted(
             store,
             stream,
             top=top,
@@ -247,11 +247,18 @@ def triage_cmd(
             engine=engine,
             progress=lambda done: bar.update(task, completed=min(done, size or done)),
         )
+    result = pasted.triage
     if as_json:
-        sys.stdout.write(
-            json.dumps({"matches": [m.to_dict() for m in result.matches]}, ensure_ascii=False, indent=2) + "\n"
-        )
+        doc = {
+            "matches": [m.to_dict() for m in result.matches],
+            "findings": [f.to_dict() for f in pasted.findings],
+            "outputs": [{k: v for k, v in b.to_dict().items() if k != "facts"} for b in pasted.parsed.blocks],
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
+    if pasted.parsed.blocks:
+        kinds = ", ".join(f"{b.kind} (lines {b.start_line}-{b.end_line})" for b in pasted.parsed.blocks[:6])
+        out.print(f"[dim]command output recognised: {escape(kinds)}; {len(pasted.findings)} finding(s)[/]")
     if not result.matches:
         out.print(
             f"no confident match in {result.lines} lines ({result.signatures} signatures checked)"
@@ -278,6 +285,40 @@ def triage_cmd(
             for f in m.fixes[:6]:
                 out.print(f"     {escape(f[:160])}")
         out.print(f"   [dim]whole entry: medic show {e.id}[/]")
+
+
+@app.command("parse")
+def parse_cmd(
+    evidence: Annotated[
+        str | None, typer.Argument(help="Pasted output (file, .gz), or - for standard input.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the command outputs Medic recognises in pasted text, and the facts it reads from them."""
+    from medic.evidence.outputs.registry import parse_lines
+    from medic.evidence.text import open_evidence
+    from medic.pasted import PARSE_HEAD
+
+    if evidence is None and sys.stdin.isatty():
+        raise MedicError("give a file to parse, or pipe the output: `drbdadm status | medic parse -`")
+    with open_evidence(evidence) as stream:
+        data = stream.read(PARSE_HEAD)
+    text = data.replace(b"\x00", b"").decode("utf-8", errors="replace")
+    result = parse_lines(text.splitlines())
+    if as_json:
+        doc = {"blocks": [b.to_dict() for b in result.blocks], "plain_lines": len(result.plain)}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if not result.blocks:
+        out.print(f"no command output recognised ({len(result.plain)} plain lines)")
+        return
+    for b in result.blocks:
+        out.print(
+            f"[bold]{b.kind}[/]  lines {b.start_line}-{b.end_line}"
+            + (f"  [dim]$ {escape(b.command)}[/]" if b.command else "")
+        )
+        out.print("  " + escape(json.dumps(b.facts, ensure_ascii=False, default=str))[:1500])
+    out.print(f"[dim]{len(result.blocks)} block(s), {len(result.plain)} plain line(s)[/]")
 
 
 @app.command("sources")

@@ -1,0 +1,129 @@
+"""Triage of pasted text that holds command output: outputs → facts → findings → matches, one path.
+
+The head of the evidence (pasted output is small; a 2 GB log is still streamed whole by triage) is split
+into recognised command outputs; their facts make a partial Snapshot, the checks run on it, and each
+finding's runbook entries join triage's matches with the finding as evidence: a pasted `kubectl get pv`
+with a Released volume names the PV-reuse entry even when no line of it is an error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from medic.diagnose import diagnose
+from medic.evidence.outputs.base import Block
+from medic.evidence.outputs.registry import ParseResult, parse_lines
+from medic.knowledge.store import Store
+from medic.model import Finding
+from medic.triage import (
+    CONFIDENT,
+    USER_FIRST_RATIO,
+    WEAK,
+    EvidenceHit,
+    TriageMatch,
+    TriageResult,
+    confidence,
+    summarize,
+    triage,
+)
+
+PARSE_HEAD = 8 * 1024 * 1024  # bytes of the evidence looked at for command output
+FINDING_SCORE = -2.2 * math.log(1 - 0.8)  # a check's own entry, when the check fires: confidence 0.8
+
+
+class HeadThenRest:
+    """A read-only stream that replays the bytes already read, then the rest of the original stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = head
+        self.pos = 0
+        self.rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self.pos < len(self.head):
+            take = len(self.head) - self.pos if n < 0 else min(n, len(self.head) - self.pos)
+            out = self.head[self.pos : self.pos + take]
+            self.pos += take
+            if n < 0:
+                out += self.rest.read()
+            return out
+        return self.rest.read(n)
+
+
+@dataclass
+class PastedResult:
+    triage: TriageResult
+    parsed: ParseResult
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _block_of(blocks: list[Block], f: Finding) -> Block | None:
+    """The block a finding's object came from (first block whose facts name it), else the first block."""
+    for b in blocks:
+        if f.object.name and f.object.name in str(b.facts):
+            return b
+    return blocks[0] if blocks else None
+
+
+def triage_pasted(
+    store: Store,
+    stream: BinaryIO,
+    top: int = 5,
+    include_weak: bool = False,
+    engine: str = "hyperscan",
+    progress: Callable[[int], None] | None = None,
+) -> PastedResult:
+    head = stream.read(PARSE_HEAD)
+    text = head.replace(b"\x00", b"").decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if len(head) == PARSE_HEAD and lines and not text.endswith("\n"):
+        lines.pop()  # cut mid-line
+    parsed = parse_lines(lines)
+    findings: list[Finding] = []
+    if parsed.blocks:
+        findings = diagnose(parsed.snapshot(), store).findings
+    result = triage(
+        store,
+        HeadThenRest(head, stream),  # type: ignore[arg-type]
+        top=max(top, 10),
+        include_weak=True,
+        engine=engine,
+        progress=progress,
+    )
+    matches = {m.entry.id: m for m in result.matches}
+    for f in findings:
+        block = _block_of(parsed.blocks, f)
+        hit = EvidenceHit(
+            line_no=block.start_line if block else 0,
+            text=f"{f.code} {f.object}: {f.message}"[:400],
+            matched=f"check {f.code}"
+            + (f" on {block.kind} output, lines {block.start_line}-{block.end_line}" if block else ""),
+        )
+        for rank, link in enumerate(f.entries[:2]):
+            score = FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0) / (1 + rank)
+            m = matches.get(link.id)
+            if m is None:
+                entry = store.get(link.id)
+                m = TriageMatch(entry=entry, score=0.0, confidence=0.0)
+                matches[link.id] = m
+            m.score += score
+            m.confidence = confidence(m.score)
+            m.evidence.insert(0, hit)
+    floor = WEAK if include_weak else CONFIDENT
+    # as in triage: the user's own runbooks that explain the evidence about as well come first
+    best_builtin = max((m.score for m in matches.values() if m.entry.builtin), default=0.0)
+
+    def preferred(m: TriageMatch) -> bool:
+        return not m.entry.builtin and m.confidence >= CONFIDENT and m.score >= USER_FIRST_RATIO * best_builtin
+
+    ranked = sorted(matches.values(), key=lambda m: (not preferred(m), -m.score, m.entry.id))
+    chosen = [m for m in ranked if m.confidence >= floor][:top]
+    for m in chosen:
+        if not m.tests and not m.fixes:
+            m.tests, m.fixes = summarize(store, m.entry)
+        m.evidence = m.evidence[:8]
+    result.matches = chosen
+    return PastedResult(triage=result, parsed=parsed, findings=findings)
