@@ -221,6 +221,10 @@ def interactive(argv: list[str]) -> str:
         verb, tail = _verb(argv, _VERB_TOOLS["kubectl"][1])
         if verb == "edit":
             return "kubectl edit opens an editor"
+        if verb in ("logs", "log") and any(w in ("-f", "--follow") or w.startswith("--follow=true") for w in tail):
+            return f"{prog} logs -f follows the log until it is stopped"
+        if verb == "get" and any(w in ("-w", "--watch", "--watch-only") for w in tail):
+            return f"{prog} get -w watches until it is stopped"
         if verb in ("exec", "attach", "run", "debug") and any(w in ("-it", "-ti", "-i", "--stdin") for w in tail):
             after = tail[tail.index("--") + 1 :] if "--" in tail else []
             if not after or (after[0] in _SHELLS and "-c" not in after):
@@ -243,6 +247,10 @@ def interactive(argv: list[str]) -> str:
         return "a shell"
     if prog in ("logout", "exit"):
         return "ends a login session"
+    if prog in ("tail", "journalctl") and any(w in ("-f", "-F", "--follow") for w in rest):
+        return f"{prog} -f follows until it is stopped"
+    if prog == "stern":
+        return "stern follows logs until it is stopped"
     if prog in ("watch", "top", "htop", "less", "more"):
         return f"{prog} runs until it is stopped"
     return ""

@@ -26,7 +26,6 @@ from pathlib import Path
 
 from medic.act.classify import Kind, Verdict, classify, classify_sql
 from medic.act.params import Parameter, find_placeholders, render
-from medic.errors import KnowledgeError
 from medic.knowledge.codeblocks import classify as classify_block
 from medic.knowledge.codeblocks import is_command_line
 from medic.knowledge.document import Block, ParsedDocument
@@ -287,8 +286,7 @@ class _Sections:
             if sec.line in skip_lines or (numbered_children_only and not _CHILD_STEP.match(sec.title)):
                 skip_until_level = sec.level
                 continue
-            title = sec.title if _CHILD_STEP.match(sec.title) else f"{sec.title}"
-            out.append(Block(text=title, line=sec.line))
+            out.append(Block(text=sec.title, line=sec.line))
             out.extend(sec.blocks)
         return out
 
@@ -589,11 +587,7 @@ def build_plan(store: Store, entry: Entry) -> Plan:
 
 
 def plan_for(store: Store, entry_id: str) -> Plan:
-    try:
-        entry = store.get(entry_id)
-    except KnowledgeError:
-        raise
-    return build_plan(store, entry)
+    return build_plan(store, store.get(entry_id))
 
 
 __all__ = ["Command", "Kind", "Plan", "Rendered", "Step", "Verdict", "build_plan", "plan_for", "render_command"]

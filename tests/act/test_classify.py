@@ -65,6 +65,10 @@ MANUAL = [
     "kubectl exec -it influxdb-0 -n shared -- /bin/sh",
     "mysql -u grafana -p",
     "logout",
+    "kubectl logs -n ns vantiq-0 -c load-model -f",
+    "kubectl get pods -w",
+    "tail -f /var/log/messages",
+    "stern -n shared telegraf-* -s 1s",
 ]
 
 
