@@ -138,17 +138,21 @@ class Runner:
         if not self.options.execute:
             self._dry_run()
             return self._finish("dry-run")
-        phase, steps = ("rollback", self.plan.rollback) if self.options.rollback_only else ("steps", self.plan.steps)
+        # a resumed run that had started its rollback goes on with the rollback
+        in_rollback = self.options.rollback_only or any(phase == "rollback" for phase, _n in done)
+        phase, steps = ("rollback", self.plan.rollback) if in_rollback else ("steps", self.plan.steps)
         try:
             self._steps(phase, steps, done)
         except _Stop as stop:
             if stop.status == "failed" and phase == "steps":
                 return self._offer_rollback(stop.message)
+            if stop.status == "failed" and not self.options.rollback_only:
+                return self._finish("rollback-failed", stop.message)
             return self._finish(stop.status, stop.message)
         except KeyboardInterrupt:
             self._finish("interrupted", "interrupted by the operator")
             raise
-        return self._finish("completed")
+        return self._finish("rolled-back" if in_rollback and not self.options.rollback_only else "completed")
 
     def _finish(self, status: str, message: str = "") -> RunResult:
         self.audit.append(self.run_id, "run_finished", {"status": status, "message": self.redact(message)})

@@ -181,6 +181,23 @@ def test_resume_continues_after_the_last_done_step(
     assert [c[1] for c in tools.calls()] == ["cordon", "drain", "get"]
 
 
+def test_resume_goes_on_with_a_started_rollback(
+    act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIC_TEST_FAIL", "drbdadm primary")
+    plan = plan_of(act_store, DRBD, resource="r0", service="ldap")
+    # step 1, step 2 fails, rollback yes, rollback step 1 "no": stopped inside the rollback
+    first = runner(plan, audit, tmp_path, ask=Script("yes", "yes", "yes", "no")).run()
+    assert first.status == "stopped"
+    state = audit.state(first.run_id)
+    assert state.done[("rollback", 1)] == "declined"
+    monkeypatch.delenv("MEDIC_TEST_FAIL")
+    again = runner(plan, audit, tmp_path, ask=Script("yes")).run(resume=first.run_id, done=state.done)
+    assert again.status == "rolled-back"
+    assert tools.calls()[-2:] == [["drbdadm", "secondary", "r0"], ["docker", "service", "scale", "ldap=1"]]
+    assert [c[0] for c in tools.calls()] == ["docker", "drbdadm", "drbdadm", "docker"]
+
+
 def test_manual_steps_pause_for_the_operator(act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
     plan = plan_of(
         act_store,
