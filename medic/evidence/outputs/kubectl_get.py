@@ -1,0 +1,819 @@
+"""``kubectl get <kind>`` tables (any kind, ``-o wide``, ``-A``, ``--no-headers``, ``kubectl get pods,svc``)
+→ rows, and API-shaped objects built from them so the checks run on pasted tables.
+
+Also holds the small helpers the other Kubernetes parsers share: kubectl durations (``3d18h``), times
+relative to the snapshot, resource aliases and access-mode abbreviations.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from medic.evidence.outputs.base import OutputParser, split_columns
+from medic.model import Snapshot
+
+# --- shared helpers -----------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?$")
+
+
+def duration_seconds(text: str) -> float | None:
+    """A kubectl age (``45s``, ``3m10s``, ``5d21h``, ``2y37d``) in seconds; None when unreadable."""
+    t = text.strip()
+    m = _DURATION.match(t)
+    if not t or not m or not any(m.groups()):
+        return None
+    y, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return float((((y * 365 + d) * 24 + h) * 60 + mi) * 60 + s)
+
+
+def reference_time(snap: Snapshot) -> datetime:
+    """The moment relative ages are counted from: the snapshot's collection time, set to now once."""
+    value = snap.meta.get("collected_at")
+    if isinstance(value, str):
+        try:
+            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return t if t.tzinfo else t.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    now = datetime.now(UTC).replace(microsecond=0)
+    snap.meta["collected_at"] = iso(now)
+    return now
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ago(snap: Snapshot, age: str | None) -> str | None:
+    """The RFC 3339 time ``age`` (a kubectl duration) before the snapshot, or None."""
+    secs = duration_seconds(age or "")
+    return None if secs is None else iso(reference_time(snap) - timedelta(seconds=secs))
+
+
+# resource names (and kubectl's short names) → the plural lower-case name used in a Snapshot
+ALIASES = {
+    "po": "pods",
+    "pod": "pods",
+    "pods": "pods",
+    "no": "nodes",
+    "node": "nodes",
+    "nodes": "nodes",
+    "ns": "namespaces",
+    "namespace": "namespaces",
+    "namespaces": "namespaces",
+    "pv": "persistentvolumes",
+    "persistentvolume": "persistentvolumes",
+    "persistentvolumes": "persistentvolumes",
+    "pvc": "persistentvolumeclaims",
+    "persistentvolumeclaim": "persistentvolumeclaims",
+    "persistentvolumeclaims": "persistentvolumeclaims",
+    "sc": "storageclasses",
+    "storageclass": "storageclasses",
+    "storageclasses": "storageclasses",
+    "deploy": "deployments",
+    "deployment": "deployments",
+    "deployments": "deployments",
+    "sts": "statefulsets",
+    "statefulset": "statefulsets",
+    "statefulsets": "statefulsets",
+    "ds": "daemonsets",
+    "daemonset": "daemonsets",
+    "daemonsets": "daemonsets",
+    "rs": "replicasets",
+    "replicaset": "replicasets",
+    "replicasets": "replicasets",
+    "job": "jobs",
+    "jobs": "jobs",
+    "cj": "cronjobs",
+    "cronjob": "cronjobs",
+    "cronjobs": "cronjobs",
+    "svc": "services",
+    "service": "services",
+    "services": "services",
+    "ev": "events",
+    "event": "events",
+    "events": "events",
+    "ing": "ingresses",
+    "ingress": "ingresses",
+    "ingresses": "ingresses",
+    "hpa": "horizontalpodautoscalers",
+    "horizontalpodautoscaler": "horizontalpodautoscalers",
+    "horizontalpodautoscalers": "horizontalpodautoscalers",
+    "ep": "endpoints",
+    "endpoints": "endpoints",
+    "cm": "configmaps",
+    "configmap": "configmaps",
+    "configmaps": "configmaps",
+    "secret": "secrets",
+    "secrets": "secrets",
+}
+KIND_OF = {
+    "pods": "Pod",
+    "nodes": "Node",
+    "namespaces": "Namespace",
+    "persistentvolumes": "PersistentVolume",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "storageclasses": "StorageClass",
+    "deployments": "Deployment",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+    "replicasets": "ReplicaSet",
+    "jobs": "Job",
+    "cronjobs": "CronJob",
+    "services": "Service",
+    "ingresses": "Ingress",
+    "horizontalpodautoscalers": "HorizontalPodAutoscaler",
+    "endpoints": "Endpoints",
+    "configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "events": "Event",
+}
+CLUSTER_SCOPED = {"nodes", "namespaces", "persistentvolumes", "storageclasses"}
+MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany", "RWOP": "ReadWriteOncePod"}
+
+
+def resource_name(word: str) -> str | None:
+    """``po`` / ``deployment.apps`` / ``Pod`` → ``pods``; None when unknown."""
+    w = word.strip().lower().split(".", 1)[0]
+    return ALIASES.get(w)
+
+
+def kubectl_args(command: str | None) -> list[str]:
+    """The words of a ``kubectl`` (or ``oc``/``k``) command line, after the program; [] when it is not one."""
+    if not command:
+        return []
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    for i, w in enumerate(words):
+        base = w.rsplit("/", 1)[-1]
+        if base in ("kubectl", "oc", "k", "kubectl.exe", "microk8s.kubectl"):
+            return words[i + 1 :]
+        if base == "microk8s" and i + 1 < len(words) and words[i + 1] == "kubectl":
+            return words[i + 2 :]
+    return []
+
+
+_VALUE_FLAGS = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "--context", "-c", "--container"}
+
+
+def command_parts(command: str | None) -> tuple[str, list[str], dict[str, str]]:
+    """(verb, positional arguments after the verb, flags) of a kubectl command line."""
+    args = kubectl_args(command)
+    flags: dict[str, str] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-"):
+            if "=" in a:
+                k, v = a.split("=", 1)
+                flags[k] = v
+            elif a in _VALUE_FLAGS and i + 1 < len(args):
+                flags[a] = args[i + 1]
+                i += 1
+            elif len(a) > 2 and a[:2] in ("-n", "-o") and not a.startswith("--"):
+                flags[a[:2]] = a[2:]
+            else:
+                flags[a] = ""
+        elif a in ("|", ">", "&&", ";"):
+            break
+        else:
+            positional.append(a)
+        i += 1
+    verb = positional[0] if positional else ""
+    return verb, positional[1:], flags
+
+
+def command_namespace(flags: dict[str, str]) -> str | None:
+    return flags.get("-n") or flags.get("--namespace") or None
+
+
+def owner_from_name(kind: str, name: str) -> tuple[str, str] | None:
+    """``ReplicaSet/grafana-7fcf76474b`` → (ReplicaSet, grafana-7fcf76474b)."""
+    if "/" not in name:
+        return None
+    k, n = name.split("/", 1)
+    return (k, n) if k and n else None
+
+
+# --- kubectl get --------------------------------------------------------------------------------------
+
+_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
+_HEADER_WORD = re.compile(r"^[A-Z][A-Z0-9_%()/-]*$")
+_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z]")
+# other tools' tables that start with NAME (parsed by their own modules)
+_NOT_KUBECTL = re.compile(r"\bREVISION\b.*\bCHART\b|\bCHART\b.*\bREVISION\b|CPU\(cores\)|^NAME\s+NAMESPACE\s+")
+_RESTARTS = re.compile(r"\d+ \((?:[\dydhms]+|<invalid>) ago\)")
+_TOKEN = re.compile(r"\d+ \((?:[\dydhms]+|<invalid>) ago\)|\S+")
+_POD_STATUS_WAIT = (
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+    "ContainerCreating",
+    "PodInitializing",
+    "ContainerStatusUnknown",
+)
+
+# the columns kubectl prints without ``-o wide`` (used for ``--no-headers`` output after a prompt line)
+DEFAULT_COLUMNS: dict[str, list[str]] = {
+    "pods": ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+    "nodes": ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+    "persistentvolumes": [
+        "NAME",
+        "CAPACITY",
+        "ACCESS MODES",
+        "RECLAIM POLICY",
+        "STATUS",
+        "CLAIM",
+        "STORAGECLASS",
+        "REASON",
+        "AGE",
+    ],
+    "persistentvolumeclaims": ["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"],
+    "deployments": ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+    "statefulsets": ["NAME", "READY", "AGE"],
+    "daemonsets": ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+    "replicasets": ["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+    "services": ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
+    "jobs": ["NAME", "COMPLETIONS", "DURATION", "AGE"],
+    "namespaces": ["NAME", "STATUS", "AGE"],
+}
+WIDE_COLUMNS: dict[str, list[str]] = {
+    "pods": ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+    "nodes": ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
+}
+_PENDING_REASONS = (
+    "ContainerCreating",
+    "PodInitializing",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CreateContainerConfigError",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+)
+_PV_PHASES = ("Available", "Bound", "Released", "Failed", "Pending", "Terminating")
+_POLICIES = ("Retain", "Delete", "Recycle")
+
+
+def _kind_from_header(names: list[str]) -> str | None:
+    s = set(names)
+    if {"RESTARTS", "READY", "STATUS"} <= s:
+        return "pods"
+    if "ROLES" in s and "VERSION" in s:
+        return "nodes"
+    if ("RECLAIM POLICY" in s or "RECLAIMPOLICY" in s) and "CLAIM" in s:
+        return "persistentvolumes"
+    if "VOLUME" in s and "CAPACITY" in s and "STATUS" in s:
+        return "persistentvolumeclaims"
+    if "PROVISIONER" in s:
+        return "storageclasses"
+    if "NODE SELECTOR" in s:
+        return "daemonsets"
+    if "UP-TO-DATE" in s and "AVAILABLE" in s:
+        return "deployments"
+    if {"DESIRED", "CURRENT", "READY"} <= s:
+        return "replicasets"
+    if "CLUSTER-IP" in s and "TYPE" in s:
+        return "services"
+    if "COMPLETIONS" in s:
+        return "jobs"
+    if "SCHEDULE" in s and "SUSPEND" in s:
+        return "cronjobs"
+    if "REFERENCE" in s and "TARGETS" in s:
+        return "horizontalpodautoscalers"
+    if "ENDPOINTS" in s and len(s - {"NAMESPACE"}) == 3:
+        return "endpoints"
+    return None
+
+
+def _tokens(row: str) -> list[str]:
+    return _TOKEN.findall(row)
+
+
+def cells(row: str, cols: list[tuple[str, int]]) -> dict[str, str]:
+    """Cells of a table row: by the header's offsets when the row is aligned and fills every column, else
+    by words (``5 (3m ago)`` is one word), the last column taking the rest."""
+    aligned = all(o == 0 or o > len(row) or (o <= len(row) and row[o - 1] == " ") for _, o in cols[1:])
+    by_offset: dict[str, str] = {}
+    if aligned:
+        for i, (name, off) in enumerate(cols):
+            end = cols[i + 1][1] if i + 1 < len(cols) else len(row)
+            by_offset[name] = row[off:end].strip()
+        if all(by_offset.values()):
+            return by_offset
+    toks = _tokens(row)
+    if len(toks) == len(cols) or not aligned:
+        out: dict[str, str] = {}
+        for i, (name, _) in enumerate(cols):
+            if i == len(cols) - 1 and len(toks) > len(cols):
+                out[name] = " ".join(toks[i:])
+            else:
+                out[name] = toks[i] if i < len(toks) else ""
+        return out
+    return by_offset
+
+
+class KubectlGetParser(OutputParser):
+    kind = "kubectl-get"
+    start = _HEADER
+    command = _COMMAND
+
+    def __init__(self) -> None:
+        self._command: str | None = None
+
+    def starts(self, line: str, command: str | None) -> bool:
+        self._command = command
+        if _HEADER.search(line):
+            words = split_columns(line.strip())
+            return (
+                not _NOT_KUBECTL.search(line)
+                and len(words) >= 2
+                and all(_HEADER_WORD.match(w) for n, _ in words for w in n.split())
+            )
+        if not command or not _COMMAND.search(command):
+            return False
+        verb, args, flags = command_parts(command)
+        out = flags.get("-o") or flags.get("--output")
+        if verb != "get" or not args or (out is not None and out != "wide"):
+            return False
+        first = line.split()
+        if first and "/" in first[0] and not first[0].startswith("/"):
+            return True
+        kinds = [resource_name(k) for k in args[0].split(",")]
+        return len(kinds) == 1 and (kinds[0] in DEFAULT_COLUMNS or kinds[0] == "persistentvolumes")
+
+    def block_end(self, lines: Sequence[str], start: int) -> int:
+        end = super().block_end(lines, start)
+        # a second table of ``kubectl get pods,svc`` starts with its own header: stop before it
+        for i in range(start + 1, end):
+            if _HEADER.match(lines[i]) and not lines[i].startswith(" "):
+                return i
+        return end
+
+    def parse(self, lines: Sequence[str]) -> Any:
+        command = self._command
+        verb, args, flags = command_parts(command)
+        cmd_kinds = [resource_name(k) for k in args[0].split(",")] if verb == "get" and args else []
+        cmd_kind = cmd_kinds[0] if len(cmd_kinds) == 1 else None
+        namespace = command_namespace(flags)
+        wide = (flags.get("-o") or flags.get("--output")) == "wide"
+        first = lines[0]
+        headers = bool(_HEADER.match(first))
+        if headers:
+            cols = split_columns(first)
+            body = lines[1:]
+        else:
+            # ``kubectl get pods,svc --no-headers``: kinds from the name prefixes, rows as words
+            known = cmd_kind in DEFAULT_COLUMNS or cmd_kind == "persistentvolumes"
+            if not known and (not first.split() or "/" not in first.split()[0]):
+                return None
+            names = list(DEFAULT_COLUMNS.get(cmd_kind or "", ["NAME"]))
+            if wide:
+                names += WIDE_COLUMNS.get(cmd_kind or "", [])
+            if "-A" in flags or "--all-namespaces" in flags:
+                names.insert(0, "NAMESPACE")
+            cols = [(n, -1) for n in names]
+            body = lines
+        names_only = [n for n, _ in cols]
+        kind = _kind_from_header(names_only) if headers else None
+        kind = kind or cmd_kind
+        rows: list[dict[str, Any]] = []
+        for raw in body:
+            if not raw.strip():
+                continue
+            if kind == "persistentvolumes":
+                row = _pv_row(raw, names_only)
+            elif headers:
+                row = cells(raw, cols)
+            else:
+                toks = _tokens(raw)
+                row = {n: (toks[i] if i < len(toks) else "") for i, n in enumerate(names_only)}
+                if len(toks) > len(names_only):
+                    row[names_only[-1]] = " ".join(toks[len(names_only) - 1 :])
+            if not row or not row.get("NAME") or (not headers and not _plausible(row, kind, raw, names_only)):
+                continue
+            rows.append(row)
+        if not rows:
+            return None
+        if kind is None and not any("/" in r["NAME"] for r in rows):
+            kind = None  # an unknown kind's table: kept as rows, not applied
+        facts: dict[str, Any] = {"resource": kind, "headers": headers, "columns": names_only, "rows": rows}
+        if namespace:
+            facts["namespace"] = namespace
+        return facts
+
+    def apply(self, facts: Any, snap: Snapshot) -> None:
+        default_kind = facts.get("resource")
+        for row in facts["rows"]:
+            kind, name = default_kind, str(row.get("NAME") or "")
+            if "/" in name:
+                prefix, name = name.split("/", 1)
+                kind = resource_name(prefix) or kind
+            if not kind or not name:
+                continue
+            ns = row.get("NAMESPACE") or facts.get("namespace") or ""
+            builder = _BUILDERS.get(kind)
+            if builder is None:
+                continue
+            obj = builder(snap, row)
+            md = obj.setdefault("metadata", {})
+            if kind == "storageclasses" and name.endswith("(default)"):
+                name = name[: -len("(default)")].strip()
+                md["annotations"] = {"storageclass.kubernetes.io/is-default-class": "true"}
+            md["name"] = name
+            if kind not in CLUSTER_SCOPED and ns:
+                md["namespace"] = ns
+            created = ago(snap, row.get("AGE"))
+            if created:
+                md["creationTimestamp"] = created
+            snap.objects.setdefault(kind, []).append(obj)
+
+
+def _plausible(row: dict[str, str], kind: str | None, raw: str, names: list[str]) -> bool:
+    """A row without a header is taken only when it looks like the kind's row (not ``No resources found``)."""
+    if kind == "persistentvolumes":
+        return bool(row.get("STATUS"))
+    if len(_tokens(raw)) < len(names) - 1 if len(names) > 2 else len(_tokens(raw)) < len(names):
+        return False
+    if kind in ("pods", "deployments", "statefulsets"):
+        return _ratio(row.get("READY", "")) is not None
+    if kind == "nodes":
+        return row.get("STATUS", "").split(",")[0] in ("Ready", "NotReady", "Unknown")
+    return True
+
+
+def _pv_row(raw: str, names: list[str]) -> dict[str, str]:
+    """A ``kubectl get pv`` row read by meaning: the claim and storage class columns are often empty."""
+    toks = raw.split()
+    ns_first = names[:1] == ["NAMESPACE"]
+    if len(toks) < 5:
+        return {}
+    row: dict[str, str] = {"NAME": toks[0]}
+    i = 1
+    row["CAPACITY"] = toks[i]
+    row["ACCESS MODES"] = toks[i + 1]
+    if toks[i + 2] not in _POLICIES or toks[i + 3] not in _PV_PHASES:
+        return {} if ns_first else _positional(toks, names)
+    row["RECLAIM POLICY"] = toks[i + 2]
+    row["STATUS"] = toks[i + 3]
+    rest = toks[i + 4 :]
+    if rest and duration_seconds(rest[-1]) is not None:
+        row["AGE"] = rest.pop()
+    for t in rest:
+        if "/" in t and "CLAIM" not in row:
+            row["CLAIM"] = t
+        elif t in ("<unset>",):
+            row["VOLUMEATTRIBUTESCLASS"] = t
+        elif "STORAGECLASS" not in row:
+            row["STORAGECLASS"] = t
+        else:
+            row["REASON"] = (row.get("REASON", "") + " " + t).strip()
+    if "VOLUMEMODE" in names:  # -o wide
+        for mode in ("Filesystem", "Block"):
+            if row.get("REASON") == mode or row.get("STORAGECLASS") == mode:
+                row["VOLUMEMODE"] = mode
+    return row
+
+
+def _positional(toks: list[str], names: list[str]) -> dict[str, str]:
+    return {n: (toks[i] if i < len(toks) else "") for i, n in enumerate(names)}
+
+
+def _ratio(text: str) -> tuple[int, int] | None:
+    m = re.match(r"^(\d+)/(\d+)$", text.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _int(text: str | None) -> int | None:
+    t = (text or "").strip()
+    return int(t) if t.isdigit() else None
+
+
+def pod_from_status(snap: Snapshot, status: str, ready: str, restarts: str) -> dict[str, Any]:
+    """A pod's ``status`` as the API would hold it for a ``kubectl get pods`` row's READY/STATUS/RESTARTS."""
+    counts = _ratio(ready) or (0, 0)
+    n_ready, n_total = counts
+    restart_count, last_ago = 0, None
+    m = re.match(r"^(\d+)(?: \((\S+) ago\))?$", restarts.strip())
+    if m:
+        restart_count = int(m.group(1))
+        last_ago = ago(snap, m.group(2)) if m.group(2) else None
+    st: dict[str, Any] = {}
+    init = status.startswith("Init:")
+    reason = status[5:] if init else status
+    if status == "Running":
+        st["phase"] = "Running"
+    elif status in ("Completed", "Succeeded"):
+        st["phase"] = "Succeeded"
+    elif status in ("Error", "Failed", "OOMKilled") and n_ready == 0 and restart_count == 0:
+        st["phase"] = "Failed" if status != "OOMKilled" else "Running"
+    elif status == "Evicted":
+        st.update(phase="Failed", reason="Evicted")
+    elif status == "Terminating":
+        st["phase"] = "Running"
+    elif status in ("Pending", "Unknown"):
+        st["phase"] = status
+    elif init or status in _PENDING_REASONS:
+        st["phase"] = "Pending"
+    else:
+        st["phase"] = "Running"
+    total = max(n_total, 1 if status not in ("Pending", "Evicted") else 0)
+    statuses: list[dict[str, Any]] = []
+    for i in range(total):
+        name = "?" if total == 1 else f"?{i + 1}"
+        cs: dict[str, Any] = {"name": name, "ready": i < n_ready, "restartCount": 0}
+        troubled = i == n_ready  # the first container that is not ready carries the row's status
+        if troubled and not init and reason in _POD_STATUS_WAIT:
+            cs["state"] = {"waiting": {"reason": reason}}
+        elif troubled and not init and reason == "OOMKilled":
+            cs["state"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137}}
+            cs["lastState"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137}}
+        elif troubled and not init and reason in ("Error", "Completed"):
+            term: dict[str, Any] = {"reason": reason}
+            if reason == "Completed":
+                term["exitCode"] = 0
+            cs["state"] = {"terminated": term}
+        elif st["phase"] == "Succeeded":
+            cs["state"] = {"terminated": {"reason": "Completed", "exitCode": 0}}
+        elif st["phase"] == "Pending" and (init or status in ("Pending",)):
+            cs["state"] = {"waiting": {"reason": "PodInitializing"}}
+        elif st["phase"] == "Pending":
+            cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        else:
+            cs["state"] = {"running": {}}
+        if troubled or (i == 0 and n_ready == total):
+            cs["restartCount"] = restart_count
+            if last_ago:
+                cs.setdefault("lastState", {}).setdefault("terminated", {})["finishedAt"] = last_ago
+        statuses.append(cs)
+    if statuses:
+        st["containerStatuses"] = statuses
+    if init and reason not in ("", "Init:0/1"):
+        ic: dict[str, Any] = {"name": "?init", "ready": False, "restartCount": restart_count}
+        if _ratio(reason) is not None:
+            ic["state"] = {"running": {}}
+        elif reason in _POD_STATUS_WAIT:
+            ic["state"] = {"waiting": {"reason": reason}}
+        else:
+            ic["state"] = {"terminated": {"reason": reason}}
+        st["initContainerStatuses"] = [ic]
+    return st
+
+
+def _pod(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    status = row.get("STATUS", "")
+    st = pod_from_status(snap, status, row.get("READY", ""), row.get("RESTARTS", ""))
+    pod: dict[str, Any] = {"metadata": {}, "spec": {}, "status": st}
+    if status == "Terminating":
+        pod["metadata"]["deletionTimestamp"] = iso(reference_time(snap))
+    ip = row.get("IP", "")
+    if ip and ip != "<none>":
+        st["podIP"] = ip
+    node = row.get("NODE", "")
+    if node and node != "<none>":
+        pod["spec"]["nodeName"] = node
+    return pod
+
+
+def _node(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    status = row.get("STATUS", "")
+    parts = status.split(",")
+    node: dict[str, Any] = {"metadata": {}, "spec": {}, "status": {}}
+    ready = {"Ready": "True", "NotReady": "False", "Unknown": "Unknown"}.get(parts[0])
+    if ready is not None:
+        node["status"]["conditions"] = [
+            {
+                "type": "Ready",
+                "status": ready,
+                "reason": "KubeletReady" if ready == "True" else "NotReady",
+                "message": f"kubectl get nodes shows {parts[0]}",
+            }
+        ]
+    if "SchedulingDisabled" in parts:
+        node["spec"]["unschedulable"] = True
+    roles = row.get("ROLES", "")
+    if roles and roles != "<none>":
+        node["metadata"]["labels"] = {f"node-role.kubernetes.io/{r}": "" for r in roles.split(",") if r}
+    info = {}
+    for col, key in (
+        ("VERSION", "kubeletVersion"),
+        ("OS-IMAGE", "osImage"),
+        ("KERNEL-VERSION", "kernelVersion"),
+        ("CONTAINER-RUNTIME", "containerRuntimeVersion"),
+    ):
+        if row.get(col):
+            info[key] = row[col]
+    if info:
+        node["status"]["nodeInfo"] = info
+    addresses = [
+        {"type": t, "address": row[c]}
+        for c, t in (("INTERNAL-IP", "InternalIP"), ("EXTERNAL-IP", "ExternalIP"))
+        if row.get(c) and row[c] != "<none>"
+    ]
+    if addresses:
+        node["status"]["addresses"] = addresses
+    return node
+
+
+def _modes(text: str) -> list[str]:
+    return [MODES.get(m, m) for m in text.split(",") if m]
+
+
+def _pv(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if row.get("CAPACITY"):
+        spec["capacity"] = {"storage": row["CAPACITY"]}
+    if row.get("ACCESS MODES") or row.get("ACCESSMODES"):
+        spec["accessModes"] = _modes(row.get("ACCESS MODES") or row.get("ACCESSMODES") or "")
+    policy = row.get("RECLAIM POLICY") or row.get("RECLAIMPOLICY")
+    if policy:
+        spec["persistentVolumeReclaimPolicy"] = policy
+    claim = row.get("CLAIM", "")
+    if "/" in claim:
+        ns, name = claim.split("/", 1)
+        spec["claimRef"] = {"kind": "PersistentVolumeClaim", "namespace": ns, "name": name}
+    sc = row.get("STORAGECLASS", "")
+    if sc and sc != "<none>":
+        spec["storageClassName"] = sc
+    status: dict[str, Any] = {}
+    if row.get("STATUS"):
+        status["phase"] = row["STATUS"]
+    if row.get("REASON"):
+        status["reason"] = row["REASON"]
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _pvc(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    status: dict[str, Any] = {"phase": row.get("STATUS", "")}
+    if row.get("VOLUME"):
+        spec["volumeName"] = row["VOLUME"]
+    if row.get("CAPACITY"):
+        status["capacity"] = {"storage": row["CAPACITY"]}
+    if row.get("ACCESS MODES"):
+        status["accessModes"] = _modes(row["ACCESS MODES"])
+    sc = row.get("STORAGECLASS", "")
+    if sc and sc != "<none>":
+        spec["storageClassName"] = sc
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _deployment(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    r = _ratio(row.get("READY", ""))
+    if r is not None:
+        status["readyReplicas"], spec["replicas"] = r
+    elif _int(row.get("DESIRED")) is not None:
+        spec["replicas"] = _int(row.get("DESIRED"))
+        status["replicas"] = _int(row.get("CURRENT")) or 0
+    for col, key in (("UP-TO-DATE", "updatedReplicas"), ("AVAILABLE", "availableReplicas")):
+        v = _int(row.get(col))
+        if v is not None:
+            status[key] = v
+    status.setdefault("availableReplicas", 0)
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _statefulset(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    r = _ratio(row.get("READY", ""))
+    if r is not None:
+        status["readyReplicas"], spec["replicas"] = r
+    elif _int(row.get("DESIRED")) is not None:
+        spec["replicas"] = _int(row.get("DESIRED"))
+        status["readyReplicas"] = _int(row.get("CURRENT")) or 0
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _daemonset(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    status: dict[str, Any] = {}
+    for col, key in (
+        ("DESIRED", "desiredNumberScheduled"),
+        ("CURRENT", "currentNumberScheduled"),
+        ("READY", "numberReady"),
+        ("UP-TO-DATE", "updatedNumberScheduled"),
+        ("AVAILABLE", "numberAvailable"),
+    ):
+        v = _int(row.get(col))
+        if v is not None:
+            status[key] = v
+    spec: dict[str, Any] = {}
+    sel = row.get("NODE SELECTOR", "")
+    if sel and sel != "<none>":
+        spec["template"] = {
+            "spec": {"nodeSelector": {p.partition("=")[0]: p.partition("=")[2] for p in sel.split(",")}}
+        }
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _replicaset(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    for col, obj, key in (
+        ("DESIRED", spec, "replicas"),
+        ("CURRENT", status, "replicas"),
+        ("READY", status, "readyReplicas"),
+    ):
+        v = _int(row.get(col))
+        if v is not None:
+            obj[key] = v
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _service(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": row.get("TYPE", "")}
+    if row.get("CLUSTER-IP"):
+        spec["clusterIP"] = row["CLUSTER-IP"]
+    ports: list[dict[str, Any]] = []
+    for p in (row.get("PORT(S)") or "").split(","):
+        m = re.match(r"^(\d+)(?::(\d+))?/(\w+)$", p.strip())
+        if m:
+            port: dict[str, Any] = {"port": int(m.group(1)), "protocol": m.group(3)}
+            if m.group(2):
+                port["nodePort"] = int(m.group(2))
+            ports.append(port)
+    if ports:
+        spec["ports"] = ports
+    status: dict[str, Any] = {}
+    ext = row.get("EXTERNAL-IP", "")
+    if ext and ext not in ("<none>", "<pending>") and spec["type"] == "LoadBalancer":
+        key = "ip" if re.match(r"^[\d.:]+$", ext.split(",")[0]) else "hostname"
+        status["loadBalancer"] = {"ingress": [{key: e} for e in ext.split(",") if e]}
+    elif ext and spec["type"] == "ExternalName":
+        spec["externalName"] = ext
+    sel = row.get("SELECTOR", "")
+    if sel and sel != "<none>":
+        spec["selector"] = dict(p.split("=", 1) for p in sel.split(",") if "=" in p)
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _job(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    status: dict[str, Any] = {}
+    r = _ratio(row.get("COMPLETIONS", ""))
+    if r is not None:
+        status["succeeded"], spec["completions"] = r
+    state = row.get("STATUS", "")
+    if state in ("Complete", "Failed", "Suspended"):
+        status["conditions"] = [{"type": state, "status": "True"}]
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _cronjob(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"schedule": row.get("SCHEDULE", "")}
+    if row.get("SUSPEND") in ("True", "False"):
+        spec["suspend"] = row["SUSPEND"] == "True"
+    status: dict[str, Any] = {}
+    last = ago(snap, row.get("LAST SCHEDULE"))
+    if last:
+        status["lastScheduleTime"] = last
+    return {"metadata": {}, "spec": spec, "status": status}
+
+
+def _storageclass(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    sc: dict[str, Any] = {"metadata": {}, "provisioner": row.get("PROVISIONER", "")}
+    if row.get("RECLAIMPOLICY"):
+        sc["reclaimPolicy"] = row["RECLAIMPOLICY"]
+    if row.get("VOLUMEBINDINGMODE"):
+        sc["volumeBindingMode"] = row["VOLUMEBINDINGMODE"]
+    if row.get("ALLOWVOLUMEEXPANSION") in ("true", "false"):
+        sc["allowVolumeExpansion"] = row["ALLOWVOLUMEEXPANSION"] == "true"
+    return sc
+
+
+def _namespace(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    return {"metadata": {}, "status": {"phase": row.get("STATUS", "")}}
+
+
+_BUILDERS: dict[str, Any] = {
+    "pods": _pod,
+    "nodes": _node,
+    "persistentvolumes": _pv,
+    "persistentvolumeclaims": _pvc,
+    "deployments": _deployment,
+    "statefulsets": _statefulset,
+    "daemonsets": _daemonset,
+    "replicasets": _replicaset,
+    "services": _service,
+    "jobs": _job,
+    "cronjobs": _cronjob,
+    "storageclasses": _storageclass,
+    "namespaces": _namespace,
+}
+
+
+PARSERS: list[OutputParser] = [KubectlGetParser()]
