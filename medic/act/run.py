@@ -288,9 +288,11 @@ class Runner:
         started = time.monotonic()
         builtin = self._builtin(rendered.argv)
         if builtin is not None:
+            code, text = builtin
             capture = Capture()
-            capture.add(builtin)
-            result = CommandResult(rendered.display, 0, 0.0, False, capture)
+            capture.add(text)
+            self.emit_output(text)
+            result = CommandResult(rendered.display, code, 0.0, False, capture)
         else:
             argv = rendered.argv if rendered.argv is not None else ["/bin/sh", "-c", rendered.script or ""]
             result = self._spawn(rendered.display, argv)
@@ -318,23 +320,23 @@ class Runner:
         )
         return result
 
-    def _builtin(self, argv: list[str] | None) -> str | None:
-        """``cd`` and ``export``/assignments change the session; the result text, or None to spawn."""
+    def _builtin(self, argv: list[str] | None) -> tuple[int, str] | None:
+        """``cd`` and ``export``/assignments change the session: (exit code, text), or None to spawn."""
         if not argv:
             return None
         if argv[0] == "cd" and len(argv) <= 2:
             target = Path(os.path.expanduser(argv[1] if len(argv) > 1 else "~"))
             target = target if target.is_absolute() else self.cwd / target
             if not target.is_dir():
-                raise InputError(f"cd {target}: no such directory")
+                return 1, f"cd: {target}: no such directory"
             self.cwd = target.resolve()
-            return f"working directory: {self.cwd}"
+            return 0, f"working directory: {self.cwd}"
         words = argv[1:] if argv[0] == "export" else argv
         if words and all("=" in w and w.split("=", 1)[0].isidentifier() for w in words):
             for w in words:
                 name, _, value = w.partition("=")
                 self.env[name] = value
-            return "environment: " + ", ".join(w.split("=", 1)[0] for w in words)
+            return 0, "environment: " + ", ".join(w.split("=", 1)[0] for w in words)
         return None
 
     def _spawn(self, display: str, argv: list[str]) -> CommandResult:

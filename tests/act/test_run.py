@@ -257,6 +257,9 @@ def test_cd_and_export_change_the_session(audit: AuditLog, tools: Tools, tmp_pat
     r = runner(plan, audit, tmp_path, yes=True, allow_mutating=True)
     assert r.run().status == "completed"
     assert [x.capture.text() for x in r.results[-2:]] == ["hello", "marker"]
+    r = runner(plan, audit, tmp_path / "tools", yes=True, allow_mutating=True)  # no tools/tools here
+    result = r.run()
+    assert result.status == "failed" and "cd tools" in result.message
 
 
 def test_audit_is_append_only_and_redacted(act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
