@@ -68,6 +68,8 @@ def diagnose(
 
 # generated name suffixes: ReplicaSet/pod hashes (Kubernetes' consonant-and-digit alphabet), ordinals
 _GENERATED = re.compile(r"(?:-[bcdfghjklmnpqrstvwxz2-9]{6,10})?-[bcdfghjklmnpqrstvwxz2-9]{5}$|-[0-9]+$")
+_POD_NAME = re.compile(r"\b[a-z0-9][a-z0-9.-]*-(?:[bcdfghjklmnpqrstvwxz2-9]{6,10}-)?[bcdfghjklmnpqrstvwxz2-9]{5}\b")
+MAX_TRIAGED_GROUPS = 300  # beyond this many distinct evidence shapes, findings keep their check's entries
 
 
 def _group_key(f: Finding) -> tuple[str, ...]:
@@ -77,8 +79,9 @@ def _group_key(f: Finding) -> tuple[str, ...]:
     names = sorted({n for n in (name, base, f.object.namespace) if len(n) >= 3}, key=len, reverse=True)
     lines = []
     for line in f.evidence[:6]:
+        line = _POD_NAME.sub("pod", line)
         for n in names:
-            line = line.replace(n, "<name>")
+            line = line.replace(n, "name")
         lines.append(template_of(line)[0])
     return (f.code, *lines)
 
@@ -122,7 +125,8 @@ def link_findings(
     for f in findings:
         groups.setdefault(_group_key(f), []).append(f)
     declared: dict[str, list[Entry]] = {}
-    for n, (key, members) in enumerate(groups.items(), 1):
+    # the largest groups first: when there are too many to triage, the rarest shapes go without
+    for n, (key, members) in enumerate(sorted(groups.items(), key=lambda kv: -len(kv[1])), 1):
         if progress is not None:
             progress("linking", n, len(groups))
         first = members[0]
@@ -130,7 +134,11 @@ def link_findings(
         if check is not None and first.code not in declared:
             declared[first.code] = check_entries(store, check)
         text = "\n".join([first.message, *first.evidence])
-        matches = triage(store, io.BytesIO(text.encode("utf-8")), top=20, include_weak=True).matches
+        matches = (
+            triage(store, io.BytesIO(text.encode("utf-8")), top=20, include_weak=True).matches
+            if n <= MAX_TRIAGED_GROUPS
+            else []
+        )
         score = {m.entry.id: m.confidence for m in matches}
         mine = declared.get(first.code, [])
         user = [_link(m.entry, m.confidence, "triage") for m in matches if not m.entry.builtin]
