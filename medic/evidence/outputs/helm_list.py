@@ -1,0 +1,123 @@
+"""``helm list`` / ``helm ls`` (Helm 3: ``NAME NAMESPACE REVISION UPDATED STATUS CHART APP VERSION``; Helm 2:
+``NAME REVISION UPDATED STATUS CHART [APP VERSION] NAMESPACE``) → releases, and ``helmreleases`` objects
+shaped as the collector derives them (``metadata``, ``chart``, ``revision``, ``status``, ``app_version``,
+``updated``) so HYG703/HYG704 run on a pasted list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from medic.evidence.outputs.base import OutputParser
+from medic.evidence.outputs.kubectl_get import iso
+from medic.model import Snapshot
+
+_HEADER = re.compile(
+    r"^\s*NAME\s+(?:NAMESPACE\s+REVISION\s+UPDATED\s+STATUS\s+CHART|REVISION\s+UPDATED\s+STATUS\s+CHART)\b"
+)
+_STATUSES = (
+    "deployed|failed|pending-install|pending-upgrade|pending-rollback|superseded|uninstalling|uninstalled|"
+    "unknown|deleted|deleting"
+)
+_V3 = re.compile(
+    rf"^(?P<name>\S+)\s+(?P<namespace>\S+)\s+(?P<revision>\d+)\s+(?P<updated>.+?)\s+(?P<status>{_STATUSES})\s+"
+    r"(?P<chart>\S+)(?:\s+(?P<app>\S.*?))?\s*$",
+    re.I,
+)
+_V2 = re.compile(
+    rf"^(?P<name>\S+)\s+(?P<revision>\d+)\s+(?P<updated>.+?)\s+(?P<status>{_STATUSES})\s+"
+    r"(?P<chart>\S+)\s+(?:(?P<app>\S+)\s+)?(?P<namespace>\S+)\s*$",
+    re.I,
+)
+
+
+def helm_time(text: str) -> str | None:
+    """``2019-07-01 15:03:00.997536 +0800 CST`` (Helm 3) or ``Mon Nov 19 11:59:41 2018`` (Helm 2) → RFC 3339."""
+    t = text.strip()
+    m = re.match(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? ([+-]\d{4})", t)
+    if m:
+        try:
+            return iso(datetime.strptime(f"{m.group(1)} {m.group(2)} {m.group(3)}", "%Y-%m-%d %H:%M:%S %z"))
+        except ValueError:
+            return None
+    try:
+        return iso(datetime.strptime(t, "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC))
+    except ValueError:
+        return None
+
+
+class HelmListParser(OutputParser):
+    kind = "helm-list"
+    start = _HEADER
+
+    def parse(self, lines: Sequence[str]) -> Any:
+        v2 = not re.match(r"^\s*NAME\s+NAMESPACE\b", lines[0])
+        releases: list[dict[str, Any]] = []
+        for raw in lines[1:]:
+            text = raw.strip()
+            if not text:
+                continue
+            parts = [p.strip() for p in text.split("\t")] if "\t" in text else []
+            m = None if parts else (_V2 if v2 else _V3).match(text)
+            if parts:
+                rel = _from_tabs(parts, v2)
+                if rel is None:
+                    continue
+            elif m:
+                rel = {
+                    "name": m.group("name"),
+                    "namespace": m.group("namespace"),
+                    "revision": int(m.group("revision")),
+                    "updated": m.group("updated").strip(),
+                    "status": m.group("status").lower(),
+                    "chart": m.group("chart"),
+                    "app_version": (m.group("app") or "").strip(),
+                }
+            else:
+                continue
+            releases.append(rel)
+        return {"releases": releases} if releases else None
+
+    def apply(self, facts: Any, snap: Snapshot) -> None:
+        for rel in facts["releases"]:
+            obj: dict[str, Any] = {
+                "metadata": {"name": rel["name"], "namespace": rel.get("namespace") or ""},
+                "chart": rel.get("chart") or "",
+                "revision": rel.get("revision"),
+                "status": rel.get("status") or "",
+                "app_version": rel.get("app_version") or "",
+            }
+            updated = helm_time(str(rel.get("updated") or ""))
+            if updated:
+                obj["updated"] = updated
+            snap.objects.setdefault("helmreleases", []).append(obj)
+
+
+def _from_tabs(parts: list[str], v2: bool) -> dict[str, Any] | None:
+    """A tab-separated row (Helm pads cells and separates them with tabs)."""
+    if v2:
+        if len(parts) < 6:
+            return None
+        name, revision, updated, status, chart = parts[:5]
+        app, namespace = (parts[5], parts[6]) if len(parts) >= 7 else ("", parts[5])
+    else:
+        if len(parts) < 6:
+            return None
+        name, namespace, revision, updated, status, chart = parts[:6]
+        app = parts[6] if len(parts) > 6 else ""
+    if not revision.isdigit() or not re.fullmatch(_STATUSES, status, re.I):
+        return None
+    return {
+        "name": name,
+        "namespace": namespace,
+        "revision": int(revision),
+        "updated": updated,
+        "status": status.lower(),
+        "chart": chart,
+        "app_version": app,
+    }
+
+
+PARSERS: list[OutputParser] = [HelmListParser()]
