@@ -159,6 +159,7 @@ class EtcdEndpointParser(OutputParser):
                     endpoints.append(
                         _endpoint(
                             c["ENDPOINT"],
+                            healthy=not c.get("ERRORS", ""),
                             id=c.get("ID", ""),
                             version=c.get("VERSION", ""),
                             db_size=c.get("DB SIZE", ""),
@@ -199,15 +200,17 @@ class EtcdEndpointParser(OutputParser):
                 # 3.3: endpoint, id, version, db size, leader, raft term, raft index
                 # 3.4+: endpoint, id, version, db size, leader, learner, term, index, applied index, errors
                 new = len(p) >= 9
+                errors = ", ".join(x for x in p[9:] if x) if new else ""
                 endpoints.append(
                     _endpoint(
                         p[0],
+                        healthy=not errors,
                         id=p[1],
                         version=p[2],
                         db_size=p[3],
                         is_leader=_bool(p[4]) if len(p) > 4 else None,
                         raft_term=_int(p[6] if new else p[5]) if len(p) > 5 else None,
-                        error=", ".join(x for x in p[9:] if x) if new else "",
+                        error=errors,
                     )
                 )
         return {"endpoints": endpoints} if endpoints else None

@@ -1,0 +1,134 @@
+"""``kubectl get -o json`` / ``-o yaml`` (a List or a single object) → the objects themselves, by their
+resource name, as the checks read them from a live collection."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from medic.evidence.outputs.base import OutputParser
+from medic.model import Snapshot
+
+_JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
+_YAML_START = re.compile(r"^(?:apiVersion|kind):\s*\S")
+# Kind → the plural lower-case resource name a Snapshot uses
+_RESOURCES = {
+    "Pod": "pods",
+    "Node": "nodes",
+    "Namespace": "namespaces",
+    "Event": "events",
+    "PersistentVolume": "persistentvolumes",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+    "StorageClass": "storageclasses",
+    "ResourceQuota": "resourcequotas",
+    "LimitRange": "limitranges",
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+    "ReplicaSet": "replicasets",
+    "Job": "jobs",
+    "CronJob": "cronjobs",
+    "Service": "services",
+    "EndpointSlice": "endpointslices",
+    "Endpoints": "endpoints",
+    "Ingress": "ingresses",
+    "MutatingWebhookConfiguration": "mutatingwebhookconfigurations",
+    "ValidatingWebhookConfiguration": "validatingwebhookconfigurations",
+    "CustomResourceDefinition": "customresourcedefinitions",
+    "APIService": "apiservices",
+    "PodDisruptionBudget": "poddisruptionbudgets",
+    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
+    "Lease": "leases",
+    "Secret": "secrets",
+    "ConfigMap": "configmaps",
+}
+MAX_DOC_LINES = 200_000
+
+
+def resource_for(kind: str) -> str:
+    return _RESOURCES.get(kind) or (kind.lower() + "s" if kind else "")
+
+
+def _objects(doc: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(resource, object) pairs of a decoded document: a List's items (their kind from the item, else from
+    the List's ``<Kind>List``) or a single object."""
+    if not isinstance(doc, dict):
+        return []
+    out: list[tuple[str, dict[str, Any]]] = []
+    kind = str(doc.get("kind") or "")
+    if isinstance(doc.get("items"), list):
+        list_kind = kind[:-4] if kind.endswith("List") and kind != "List" else ""
+        for item in doc["items"]:
+            if isinstance(item, dict):
+                k = str(item.get("kind") or list_kind)
+                if k:
+                    out.append((resource_for(k), item))
+        return out
+    if kind and isinstance(doc.get("metadata"), dict):
+        out.append((resource_for(kind), doc))
+    return out
+
+
+class KubectlJsonParser(OutputParser):
+    kind = "kubectl-json"
+    start = re.compile(f"{_JSON_START.pattern}|{_YAML_START.pattern}")
+
+    def block_end(self, lines: Sequence[str], start: int) -> int:
+        limit = min(len(lines), start + MAX_DOC_LINES)
+        if lines[start].lstrip().startswith("{"):
+            text = "\n".join(lines[start:limit])
+            try:
+                _, index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+            except ValueError:
+                return start  # not one complete JSON document
+            return start + text.count("\n", 0, index) + 1
+        # YAML: the document runs while lines are indented, list items, keys at column 0, or '---'
+        end = start + 1
+        while end < limit:
+            line = lines[end]
+            if not line.strip():
+                nxt = lines[end + 1] if end + 1 < limit else ""
+                if nxt.startswith((" ", "-")) and nxt.strip():
+                    end += 1
+                    continue
+                break
+            if line[0] in " -#" or re.match(r"^[A-Za-z_][\w.-]*:(?:\s|$)", line) or line.rstrip() == "---":
+                end += 1
+                continue
+            break
+        return end
+
+    def parse(self, lines: Sequence[str]) -> Any:
+        text = "\n".join(lines)
+        docs: list[Any] = []
+        if text.lstrip().startswith("{"):
+            try:
+                docs = [json.loads(text)]
+            except ValueError:
+                return None
+        else:
+            try:
+                docs = [d for d in yaml.safe_load_all(text) if d is not None]
+            except yaml.YAMLError:
+                return None
+        found: list[dict[str, Any]] = []
+        for doc in docs:
+            for resource, obj in _objects(doc):
+                found.append({"resource": resource, "object": obj})
+        if not found:
+            return None
+        return {"objects": found}
+
+    def apply(self, facts: Any, snap: Snapshot) -> None:
+        for entry in facts["objects"]:
+            obj = dict(entry["object"])
+            obj.pop("kind", None)
+            obj.pop("apiVersion", None)
+            snap.objects.setdefault(entry["resource"], []).append(obj)
+
+
+PARSERS: list[OutputParser] = [KubectlJsonParser()]
