@@ -19,6 +19,7 @@ _HEALTH = re.compile(
     r"^\s*(?P<endpoint>\S+?) is (?P<state>healthy|unhealthy): (?P<rest>.*)$|"
     r"^\s*member (?P<member>[0-9a-f]+) is (?P<mstate>healthy|unhealthy|unreachable): (?P<mrest>.*)$"
 )
+_STATUS_FAILED = re.compile(r"^\s*Failed to get the status of endpoint (?P<endpoint>\S+) \((?P<error>.*)\)\s*$")
 _STATUS_PLAIN = re.compile(r"^\s*(?:https?://)?[\w.:\[\]-]+, [0-9a-f]{1,16}, \d+\.\d+\.\d+, ")
 _ENDPOINT_TABLE_HEADER = re.compile(r"^\s*\|\s*ENDPOINT\s*\|")
 _MEMBER_TABLE_HEADER = re.compile(r"^\s*\|\s*ID\s*\|\s*STATUS\s*\|\s*NAME\s*\|")
@@ -130,7 +131,10 @@ def _int(text: str) -> int | None:
 
 class EtcdEndpointParser(OutputParser):
     kind = "etcdctl-endpoint"
-    start = re.compile(f"{_BORDER.pattern}|{_ENDPOINT_TABLE_HEADER.pattern}|{_HEALTH.pattern}|{_STATUS_PLAIN.pattern}")
+    start = re.compile(
+        f"{_BORDER.pattern}|{_ENDPOINT_TABLE_HEADER.pattern}|{_HEALTH.pattern}|{_STATUS_PLAIN.pattern}|"
+        r"^\s*Failed to get the status of endpoint \S+ \("
+    )
 
     def continues(self, line: str, first: str) -> bool:
         if _BORDER.match(first) or _TABLE_ROW.match(first):
@@ -138,6 +142,7 @@ class EtcdEndpointParser(OutputParser):
         return bool(
             _HEALTH.match(line)
             or _STATUS_PLAIN.match(line)
+            or _STATUS_FAILED.match(line)
             or re.match(r"^\s*(?:Error: unhealthy cluster|cluster is (?:un)?healthy|\{\"level\")", line)
         )
 
@@ -195,6 +200,8 @@ class EtcdEndpointParser(OutputParser):
                         error="" if healthy else m.group("mrest").strip(),
                     )
                 )
+            elif f := _STATUS_FAILED.match(text):
+                endpoints.append(_endpoint(f.group("endpoint"), healthy=False, error=f.group("error")))
             elif _STATUS_PLAIN.match(text):
                 p = [x.strip() for x in text.split(",")]
                 # 3.3: endpoint, id, version, db size, leader, raft term, raft index
