@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -63,6 +64,22 @@ class ParseResult:
         return snap
 
 
+def start_prefilter(available: list[OutputParser]) -> re.Pattern[str] | None:
+    """One pattern that matches wherever any parser's ``start`` does: most lines of a long log are then
+    ruled out by one search instead of one per parser. None when some pattern's flags cannot be merged."""
+    parts = []
+    for p in available:
+        flags = p.start.flags & ~re.UNICODE
+        if flags & ~re.IGNORECASE or "(?P=" in p.start.pattern:
+            return None
+        pattern = re.sub(r"\(\?P<\w+>", "(?:", p.start.pattern)  # group names would collide
+        parts.append(f"(?i:{pattern})" if flags & re.IGNORECASE else f"(?:{pattern})")
+    try:
+        return re.compile("|".join(parts)) if parts else None
+    except re.error:
+        return None
+
+
 def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> ParseResult:
     """Split text into recognised blocks and plain lines. Never raises on odd input."""
     text = [ln.rstrip("\r\n") for ln in lines]
@@ -71,6 +88,7 @@ def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> Par
         wanted = set(kinds)
         available = [p for p in available if p.kind in wanted]
     result = ParseResult()
+    prefilter = start_prefilter(available)
     command: str | None = None
     i = 0
     while i < len(text):
@@ -82,7 +100,7 @@ def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> Par
             i += 1
             continue
         claimed = False
-        if line.strip() and len(line) <= MAX_LINE:
+        if line.strip() and len(line) <= MAX_LINE and (command or prefilter is None or prefilter.search(line)):
             for p in available:
                 if not p.starts(line, command):
                     continue
