@@ -18,9 +18,10 @@ _HEADER = re.compile(
     r"^\s*NAME\s+(?:NAMESPACE\s+REVISION\s+UPDATED\s+STATUS\s+CHART|REVISION\s+UPDATED\s+STATUS\s+CHART)\b"
 )
 _STATUSES = (
-    "deployed|failed|pending-install|pending-upgrade|pending-rollback|superseded|uninstalling|uninstalled|"
+    "deployed|failed|pending[-_]install|pending[-_]upgrade|pending[-_]rollback|superseded|uninstalling|uninstalled|"
     "unknown|deleted|deleting"
 )
+_COMMAND = re.compile(r"(?:^|[\s/])helm[23]?\s+(?:\S+\s+)*?(?:ls|list)\b")
 _V3 = re.compile(
     rf"^(?P<name>\S+)\s+(?P<namespace>\S+)\s+(?P<revision>\d+)\s+(?P<updated>.+?)\s+(?P<status>{_STATUSES})\s+"
     r"(?P<chart>\S+)(?:\s+(?P<app>\S.*?))?\s*$",
@@ -48,14 +49,30 @@ def helm_time(text: str) -> str | None:
         return None
 
 
+def _status(text: str) -> str:
+    return text.lower().replace("_", "-")
+
+
 class HelmListParser(OutputParser):
     kind = "helm-list"
     start = _HEADER
+    command = _COMMAND
+
+    def starts(self, line: str, command: str | None) -> bool:
+        if _HEADER.search(line):
+            return True
+        # ``helm list | grep name`` prints rows without the header
+        return bool(command and _COMMAND.search(command) and (_V3.match(line.strip()) or _V2.match(line.strip())))
 
     def parse(self, lines: Sequence[str]) -> Any:
-        v2 = not re.match(r"^\s*NAME\s+NAMESPACE\b", lines[0])
+        headers = bool(_HEADER.match(lines[0]))
+        if headers:
+            v2 = not re.match(r"^\s*NAME\s+NAMESPACE\b", lines[0])
+        else:
+            first = lines[0].strip()
+            v2 = not (first.split("\t")[2:3] and first.split("\t")[2].strip().isdigit()) and bool(_V2.match(first))
         releases: list[dict[str, Any]] = []
-        for raw in lines[1:]:
+        for raw in lines[1:] if headers else lines:
             text = raw.strip()
             if not text:
                 continue
@@ -71,7 +88,7 @@ class HelmListParser(OutputParser):
                     "namespace": m.group("namespace"),
                     "revision": int(m.group("revision")),
                     "updated": m.group("updated").strip(),
-                    "status": m.group("status").lower(),
+                    "status": _status(m.group("status")),
                     "chart": m.group("chart"),
                     "app_version": (m.group("app") or "").strip(),
                 }
@@ -114,7 +131,7 @@ def _from_tabs(parts: list[str], v2: bool) -> dict[str, Any] | None:
         "namespace": namespace,
         "revision": int(revision),
         "updated": updated,
-        "status": status.lower(),
+        "status": _status(status),
         "chart": chart,
         "app_version": app,
     }

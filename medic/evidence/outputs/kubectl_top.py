@@ -30,7 +30,7 @@ class KubectlTopParser(OutputParser):
             mem = c.get("MEMORY(bytes)") or c.get("MEMORY") or ""
             if not c.get("NAME") or not (re.match(r"^\d+m?$", cpu) or cpu == "<unknown>"):
                 continue
-            row: dict[str, Any] = {"name": c["NAME"], "cpu": cpu, "memory": mem}
+            row: dict[str, Any] = {"name": c["NAME"], "cpu": cpu, "memory": mem.replace(" ", "")}
             for key, col in (("cpu_percent", "CPU%"), ("memory_percent", "MEMORY%")):
                 m = _PCT.match(c.get(col, "") or c.get(col.replace("%", "(%)"), ""))
                 if m:
