@@ -298,6 +298,37 @@ def _kind_from_header(names: list[str]) -> str | None:
     return None
 
 
+# kubectl's header names made of two words (everything else is one word per column)
+_TWO_WORDS = (
+    "ACCESS MODES",
+    "RECLAIM POLICY",
+    "NODE SELECTOR",
+    "NOMINATED NODE",
+    "READINESS GATES",
+    "LAST SEEN",
+    "FIRST SEEN",
+    "LAST SCHEDULE",
+    "APP VERSION",
+    "CONTAINER ID",
+)
+
+
+def header_columns(line: str) -> list[tuple[str, int]]:
+    """(name, offset) of a kubectl table header's columns. A header whose spacing was collapsed to single
+    spaces (a re-flowed paste) is split into words, keeping kubectl's two-word names together."""
+    cols = split_columns(line)
+    if all(" " not in n or n in _TWO_WORDS for n, _ in cols):
+        return cols
+    out: list[tuple[str, int]] = []
+    for m in re.finditer(r"\S+", line):
+        word, off = m.group(0), m.start()
+        if out and f"{out[-1][0]} {word}" in _TWO_WORDS:
+            out[-1] = (f"{out[-1][0]} {word}", out[-1][1])
+        else:
+            out.append((word, off))
+    return out
+
+
 def _tokens(row: str) -> list[str]:
     return _TOKEN.findall(row)
 
@@ -336,7 +367,7 @@ class KubectlGetParser(OutputParser):
     def starts(self, line: str, command: str | None) -> bool:
         self._command = command
         if _HEADER.search(line):
-            words = split_columns(line.strip())
+            words = header_columns(line.strip())
             return (
                 not _NOT_KUBECTL.search(line)
                 and len(words) >= 2
@@ -372,7 +403,7 @@ class KubectlGetParser(OutputParser):
         first = lines[0]
         headers = bool(_HEADER.match(first))
         if headers:
-            cols = split_columns(first)
+            cols = header_columns(first)
             body = lines[1:]
         else:
             # ``kubectl get pods,svc --no-headers``: kinds from the name prefixes, rows as words
@@ -439,6 +470,28 @@ class KubectlGetParser(OutputParser):
             if created:
                 md["creationTimestamp"] = created
             snap.objects.setdefault(kind, []).append(obj)
+        _link_statefulset_pods(snap)
+
+
+_ORDINAL = re.compile(r"^(.+)-(\d+)$")
+
+
+def _link_statefulset_pods(snap: Snapshot) -> None:
+    """Pods named ``<statefulset>-<ordinal>`` next to that StatefulSet in the paste belong to it (a table
+    does not show owners; the StatefulSet controller names its pods so)."""
+    if not snap.objects.get("statefulsets") or not snap.objects.get("pods"):
+        return
+    sets = {
+        (str(o.get("metadata", {}).get("namespace") or ""), str(o.get("metadata", {}).get("name") or ""))
+        for o in snap.objects["statefulsets"]
+    }
+    for pod in snap.objects["pods"]:
+        md = pod.get("metadata")
+        if not isinstance(md, dict) or md.get("ownerReferences"):
+            continue
+        m = _ORDINAL.match(str(md.get("name") or ""))
+        if m and (str(md.get("namespace") or ""), m.group(1)) in sets:
+            md["ownerReferences"] = [{"kind": "StatefulSet", "name": m.group(1), "controller": True}]
 
 
 def _plausible(row: dict[str, str], kind: str | None, raw: str, names: list[str]) -> bool:
@@ -644,6 +697,8 @@ def _pv(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
     if "/" in claim:
         ns, name = claim.split("/", 1)
         spec["claimRef"] = {"kind": "PersistentVolumeClaim", "namespace": ns, "name": name}
+    elif claim and claim != "<none>" and row.get("STATUS") in ("Bound", "Released"):
+        spec["claimRef"] = {"kind": "PersistentVolumeClaim", "name": claim}
     sc = row.get("STORAGECLASS", "")
     if sc and sc != "<none>":
         spec["storageClassName"] = sc
