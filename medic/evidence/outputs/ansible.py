@@ -55,6 +55,18 @@ def _message(payload: str) -> str:
     return text
 
 
+def _unglue(lines: Sequence[str]) -> list[str]:
+    """Split "TASK [x] *****fatal: ..." and "PLAY RECAP ****host : ok=0": pastes that lost a newline."""
+    out: list[str] = []
+    for line in lines:
+        m = re.match(r"^((?:PLAY|TASK|RUNNING HANDLER|PLAY RECAP)\b.*?\*{3,})(\S.*)$", line)
+        if m:
+            out.extend((m.group(1), m.group(2)))
+        else:
+            out.append(line)
+    return out
+
+
 class AnsibleRecapParser(OutputParser):
     kind = "ansible-recap"
     start = _START
@@ -66,7 +78,8 @@ class AnsibleRecapParser(OutputParser):
     def block_end(self, lines: Sequence[str], start: int) -> int:
         end = start + 1
         limit = min(len(lines), start + self.max_lines)
-        depth = 0  # inside a JSON result spread over lines
+        first = lines[start]
+        depth = 1 if re.search(r"=> \{\s*$", first) or (_ADHOC.match(first) and first.rstrip().endswith("{")) else 0
         after_msg = 0  # the free text under "MSG:" (one paragraph): 1 after "MSG:", 2 inside the paragraph
         while end < limit:
             line = lines[end]
@@ -96,6 +109,7 @@ class AnsibleRecapParser(OutputParser):
         return end
 
     def parse(self, lines: Sequence[str]) -> Any:
+        lines = _unglue(lines)
         hosts: list[dict[str, Any]] = []
         failures: list[dict[str, Any]] = []
         task = ""

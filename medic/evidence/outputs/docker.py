@@ -93,6 +93,14 @@ _PS_KEYS = {
 }
 
 
+# rows whose cells are wider than their header (--no-trunc, re-typed pastes): read by their words
+_PS_ROW = re.compile(
+    r"^\s*(?P<id>[0-9a-f]{12,64})\s+(?P<image>\S+)\s+(?P<command>\".*?)\s{2,}(?P<created>\S.*?\bago)\s{2,}"
+    r"(?P<status>(?:Up|Exited|Created|Restarting|Paused|Dead|Removal)\b.*?)"
+    r"(?:\s{2,}(?P<ports>\S.*?))?\s{2,}(?P<names>\S+)\s*$"
+)
+
+
 class DockerPsParser(OutputParser):
     kind = "docker-ps"
     start = _PS_HEADER
@@ -106,8 +114,11 @@ class DockerPsParser(OutputParser):
             return None
         containers: list[dict[str, Any]] = []
         for raw in lines[1:]:
-            cells = cut_row(raw, cols)
-            row: dict[str, Any] = {_PS_KEYS.get(k, k.lower()): v for k, v in cells.items()}
+            m = _PS_ROW.match(raw)
+            if m:
+                row: dict[str, Any] = {k: (v or "").strip() for k, v in m.groupdict().items()}
+            else:
+                row = {_PS_KEYS.get(k, k.lower()): v for k, v in cut_row(raw, cols).items()}
             if not re.fullmatch(r"[0-9a-f]{12,64}", str(row.get("id", ""))):
                 continue
             for key in ("image", "command", "created", "status", "ports", "names"):

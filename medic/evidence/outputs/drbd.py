@@ -147,7 +147,7 @@ _OVERVIEW = re.compile(
     r"(?P<disk>[A-Z]\w+)/(?P<peer_disk>[A-Z]\w+)\b"
 )
 _PROC_DETAIL = re.compile(
-    r"^\s+(?:ns:|resync:|act_log:|\[[=>.]*\]|finish:|\s*sync'ed:|\d+% sectors|\.\.\.)|^(?:GIT-hash|srcversion):"
+    r"^\s*(?:ns:\d|resync:|act_log:|\[[=>.]*\]|finish:|sync'ed:|\d+% sectors)|^\s+\.\.\.|^(?:GIT-hash|srcversion):"
 )
 
 

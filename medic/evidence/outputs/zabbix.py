@@ -63,7 +63,12 @@ def _starts(line: str) -> bool:
 
 
 def _belongs(line: str) -> bool:
-    return bool(_starts(line) or _FIELD.match(line) or re.match(r"^\s*(?:https?://\S+|\d+\. .+)$", line))
+    # the default fields, a URL, "1. item value" lines, and custom "Key: value" lines of a site's template
+    return bool(
+        _starts(line)
+        or _FIELD.match(line)
+        or re.match(r"^\s*(?:https?://\S+|\d+\. .+|[A-Z][A-Za-z ]{1,30}:(?:\s.*)?)$", line)
+    )
 
 
 class ZabbixProblemParser(OutputParser):
