@@ -16,7 +16,7 @@ from medic.evidence.outputs.kubectl_describe import event_object
 from medic.evidence.outputs.kubectl_get import KIND_OF, cells, command_namespace, command_parts, resource_name
 from medic.model import Snapshot
 
-_HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?LAST SEEN\s+(?:TYPE\s+REASON\s+(?:OBJECT|KIND)|FIRST SEEN\s+COUNT)\b")
+_HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?LAST ?SEEN\s+(?:TYPE\s+REASON\s+(?:OBJECT|KIND)|FIRST ?SEEN\s+COUNT)\b")
 _ROW = re.compile(
     r"^(?:(?P<ns>\S+)\s+)?(?P<age>\S+(?: \(x(?P<count>\d+) over (?P<over>\S+)\))?)\s+"
     r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<object>\S+/\S+)\s+(?P<message>.*)$"
@@ -70,7 +70,7 @@ class KubectlEventsParser(OutputParser):
         offset = len(header) - len(header.lstrip())
         cols = [(n, o + offset) for n, o in cols]
         names = [n for n, _ in cols]
-        old = "FIRST SEEN" in names and "OBJECT" not in names
+        old = ("FIRST SEEN" in names or "FIRSTSEEN" in names) and "OBJECT" not in names
         with_ns = names[:1] == ["NAMESPACE"]
         _, _, flags = command_parts(self._command)
         default_ns = command_namespace(flags) or ""
@@ -84,8 +84,8 @@ class KubectlEventsParser(OutputParser):
                 if c.get("TYPE") not in ("Normal", "Warning"):
                     continue
                 row = {
-                    "age": c.get("LAST SEEN", ""),
-                    "first_age": c.get("FIRST SEEN", ""),
+                    "age": c.get("LAST SEEN") or c.get("LASTSEEN", ""),
+                    "first_age": c.get("FIRST SEEN") or c.get("FIRSTSEEN", ""),
                     "type": c["TYPE"],
                     "reason": c.get("REASON", ""),
                     "kind": kind_word(c.get("KIND", "")),
