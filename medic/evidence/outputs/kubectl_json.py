@@ -14,7 +14,7 @@ from medic.evidence.outputs.base import OutputParser
 from medic.model import Snapshot
 
 _JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
-_YAML_START = re.compile(r"^(?:apiVersion|kind):\s*\S")
+_YAML_START = re.compile(r"^(?:apiVersion|kind):\s*\S|^---\s*$")
 # Kind → the plural lower-case resource name a Snapshot uses
 _RESOURCES = {
     "Pod": "pods",
@@ -45,6 +45,8 @@ _RESOURCES = {
     "Lease": "leases",
     "Secret": "secrets",
     "ConfigMap": "configmaps",
+    "NodeMetrics": "nodemetrics",
+    "PodMetrics": "podmetrics",
 }
 MAX_DOC_LINES = 200_000
 
