@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (pasted tables are kept verbatim, wider than the line limit)
 """Kubernetes-side output parsers on real pasted outputs (tests/data/outputs/<kind>/, sources in
 SOURCES-kube.md): the blocks found, their facts, the partial snapshot they build and the checks that fire."""
 
@@ -354,7 +355,7 @@ Conditions:
     result = parse(text)
     node = result.snapshot().items("nodes")[0]
     assert node["spec"]["taints"] == [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]
-    ready = [c for c in node["status"]["conditions"] if c["type"] == "Ready"][0]
+    ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
     assert ready["reason"] == "KubeletNotReady" and ready["message"].startswith("container runtime network not ready")
     assert ready["lastTransitionTime"] == "2023-03-09T13:47:15Z"
     assert "NODE301" in codes(result.snapshot())
@@ -692,7 +693,7 @@ def test_truncated_samples_never_raise() -> None:
     for key in sorted(EXPECTED):
         lines = sample(*key).splitlines()
         for cut in range(len(lines)):
-            part = lines[:cut] + [lines[cut][: len(lines[cut]) // 2]]
+            part = [*lines[:cut], lines[cut][: len(lines[cut]) // 2]]
             result = parse_lines(part, kinds=KUBE_KINDS)
             result.snapshot()
 

@@ -64,6 +64,13 @@ class HelmListParser(OutputParser):
         # ``helm list | grep name`` prints rows without the header
         return bool(command and _COMMAND.search(command) and (_V3.match(line.strip()) or _V2.match(line.strip())))
 
+    def continues(self, line: str, first: str) -> bool:
+        text = line.strip()
+        if "\t" in text:
+            parts = [p.strip() for p in text.split("\t")]
+            return _from_tabs(parts, True) is not None or _from_tabs(parts, False) is not None
+        return bool(_V3.match(text) or _V2.match(text))
+
     def parse(self, lines: Sequence[str]) -> Any:
         headers = bool(_HEADER.match(lines[0]))
         if headers:

@@ -385,6 +385,25 @@ class KubectlGetParser(OutputParser):
         kinds = [resource_name(k) for k in args[0].split(",")]
         return len(kinds) == 1 and (kinds[0] in DEFAULT_COLUMNS or kinds[0] == "persistentvolumes")
 
+    def continues(self, line: str, first: str) -> bool:
+        """A row of the table: as many words as the header has columns, give or take empty cells."""
+        text = line.strip()
+        if not text or text.endswith(":"):
+            return False
+        if not _HEADER.match(first):
+            return True
+        if _HEADER.match(line):
+            return True  # the next table of ``kubectl get pods,svc`` (split off in block_end)
+        cols = header_columns(first.strip())
+        names = [n for n, _ in cols]
+        toks = _tokens(text)
+        kind = _kind_from_header(names)
+        if kind == "persistentvolumes":
+            return bool(_pv_row(text, names))
+        if kind in ("pods", "deployments", "statefulsets") and "READY" in names:
+            return any(_ratio(t) is not None for t in toks)
+        return len(toks) >= max(2, len(cols) - 3)
+
     def block_end(self, lines: Sequence[str], start: int) -> int:
         end = super().block_end(lines, start)
         # a second table of ``kubectl get pods,svc`` starts with its own header: stop before it
