@@ -466,6 +466,7 @@ class KubectlGetParser(OutputParser):
 
     def apply(self, facts: Any, snap: Snapshot) -> None:
         default_kind = facts.get("resource")
+        added: dict[str, list[dict[str, Any]]] = {}
         for row in facts["rows"]:
             kind, name = default_kind, str(row.get("NAME") or "")
             if "/" in name:
@@ -489,13 +490,17 @@ class KubectlGetParser(OutputParser):
             if created:
                 md["creationTimestamp"] = created
             snap.objects.setdefault(kind, []).append(obj)
-        _link_statefulset_pods(snap)
+            added.setdefault(kind, []).append(obj)
+        if added.get("statefulsets"):
+            _link_statefulset_pods(snap, snap.items("pods"))
+        elif added.get("pods"):
+            _link_statefulset_pods(snap, added["pods"])
 
 
 _ORDINAL = re.compile(r"^(.+)-(\d+)$")
 
 
-def _link_statefulset_pods(snap: Snapshot) -> None:
+def _link_statefulset_pods(snap: Snapshot, pods: list[dict[str, Any]]) -> None:
     """Pods named ``<statefulset>-<ordinal>`` next to that StatefulSet in the paste belong to it (a table
     does not show owners; the StatefulSet controller names its pods so)."""
     if not snap.objects.get("statefulsets") or not snap.objects.get("pods"):
@@ -504,7 +509,7 @@ def _link_statefulset_pods(snap: Snapshot) -> None:
         (str(o.get("metadata", {}).get("namespace") or ""), str(o.get("metadata", {}).get("name") or ""))
         for o in snap.objects["statefulsets"]
     }
-    for pod in snap.objects["pods"]:
+    for pod in pods:
         md = pod.get("metadata")
         if not isinstance(md, dict) or md.get("ownerReferences"):
             continue

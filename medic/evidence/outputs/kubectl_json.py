@@ -49,6 +49,7 @@ _RESOURCES = {
     "PodMetrics": "podmetrics",
 }
 MAX_DOC_LINES = 200_000
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def resource_for(kind: str) -> str:
@@ -82,12 +83,19 @@ class KubectlJsonParser(OutputParser):
     def block_end(self, lines: Sequence[str], start: int) -> int:
         limit = min(len(lines), start + MAX_DOC_LINES)
         if lines[start].lstrip().startswith("{"):
-            text = "\n".join(lines[start:limit])
-            try:
-                _, index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
-            except ValueError:
-                return start  # not one complete JSON document
-            return start + text.count("\n", 0, index) + 1
+            # grow the window until one complete document decodes (a long paste is not joined whole)
+            size = 64
+            while True:
+                stop = min(limit, start + size)
+                text = "\n".join(lines[start:stop])
+                try:
+                    _, index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+                except ValueError:
+                    if stop >= limit:
+                        return start  # not one complete JSON document
+                    size *= 8
+                    continue
+                return start + text.count("\n", 0, index) + 1
         # YAML: the document runs while lines are indented, list items, keys at column 0, or '---'
         end = start + 1
         while end < limit:
@@ -114,7 +122,7 @@ class KubectlJsonParser(OutputParser):
                 return None
         else:
             try:
-                docs = [d for d in yaml.safe_load_all(text) if d is not None]
+                docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
             except yaml.YAMLError:
                 return None
         found: list[dict[str, Any]] = []
