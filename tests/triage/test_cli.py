@@ -64,7 +64,7 @@ def test_nothing_fits_prints_that_and_exits_zero(tmp_path: Path) -> None:
     res = medic("triage", str(tmp_path / "ok.log"), db=tmp_path / "m.db")
     assert res.returncode == 0 and b"no confident match" in res.stdout
     res = medic("triage", str(tmp_path / "ok.log"), "--json", db=tmp_path / "m.db")
-    assert json.loads(res.stdout) == {"matches": []}
+    assert json.loads(res.stdout) == {"matches": [], "findings": [], "outputs": []}
 
 
 def test_bad_input_is_one_line(tmp_path: Path) -> None:
@@ -83,3 +83,24 @@ def test_re2_engine_gives_the_same_first_match(tmp_path: Path) -> None:
     hs = json.loads(medic("triage", str(SAMPLE), "--json", db=tmp_path / "m.db").stdout)
     re2 = json.loads(medic("triage", str(SAMPLE), "--json", "--engine", "re2", db=tmp_path / "m.db").stdout)
     assert hs["matches"][0]["id"] == re2["matches"][0]["id"]
+
+
+def test_pasted_command_output_becomes_findings_and_matches(tmp_path: Path) -> None:
+    """A `kubectl get pv` paste whose only symptom is a state word: the check fires and names its entry."""
+    paste = (
+        "the volume of the old mongodb is still there after the redeploy:\n"
+        "$ kubectl get pv\n"
+        "NAME                                       CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS     "
+        "CLAIM                        STORAGECLASS   REASON   AGE\n"
+        "pvc-0c7e9a51-3b2d-4f4e-9a61-2f0d8b7c6e11   50Gi       RWO            Retain           Released   "
+        "shop/data-mongo-0            managed-csi             41d\n"
+    )
+    (tmp_path / "pv.txt").write_text(paste)
+    res = medic("triage", str(tmp_path / "pv.txt"), "--json", db=tmp_path / "m.db")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert [o["kind"] for o in data["outputs"]] == ["kubectl-get"]
+    assert "PV201" in {f["code"] for f in data["findings"]}
+    top = data["matches"][0]
+    assert "Released" in top["title"] and top["confidence"] >= 0.6
+    assert any(e["matched"].startswith("check PV201") for e in top["evidence"])
