@@ -7,6 +7,7 @@ relative to the snapshot, resource aliases and access-mode abbreviations.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Sequence
@@ -147,6 +148,11 @@ def kubectl_args(command: str | None) -> list[str]:
     """The words of a ``kubectl`` (or ``oc``/``k``) command line, after the program; [] when it is not one."""
     if not command:
         return []
+    return list(_kubectl_args(command))
+
+
+@functools.lru_cache(maxsize=1024)  # a paste repeats the same few commands; shlex is slow
+def _kubectl_args(command: str) -> tuple[str, ...]:
     try:
         words = shlex.split(command)
     except ValueError:
@@ -154,10 +160,10 @@ def kubectl_args(command: str | None) -> list[str]:
     for i, w in enumerate(words):
         base = w.rsplit("/", 1)[-1]
         if base in ("kubectl", "oc", "k", "kubectl.exe", "microk8s.kubectl"):
-            return words[i + 1 :]
+            return tuple(words[i + 1 :])
         if base == "microk8s" and i + 1 < len(words) and words[i + 1] == "kubectl":
-            return words[i + 2 :]
-    return []
+            return tuple(words[i + 2 :])
+    return ()
 
 
 _VALUE_FLAGS = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "--context", "-c", "--container"}
