@@ -30,7 +30,7 @@ from medic.triage import (
     triage,
 )
 
-PARSE_HEAD = 8 * 1024 * 1024  # bytes of the evidence looked at for command output
+PARSE_HEAD = 1024 * 1024  # bytes of the evidence looked at for command output (a paste, not a 2 GB log)
 FINDING_SCORE = -2.2 * math.log(1 - 0.8)  # a check's own entry, when the check fires: confidence 0.8
 
 

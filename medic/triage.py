@@ -39,6 +39,7 @@ WEAK = 0.2
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence
 SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest is matched by signatures only)
 LINES_PER_SIGNATURE = 50
+SHAPES_KEPT = 50_000
 SEARCH_WEIGHT = 2.0
 LINK_WEIGHT = 2.0
 NOTE_SHARE = 1.0  # the search score of the user's notes, next to that of the error lines
@@ -142,6 +143,7 @@ def triage(
     salient_first: dict[str, tuple[int, str]] = {}
     notes: dict[str, tuple[int, str]] = {}  # template → (line number, text) of the user's notes
     looked = 0
+    shapes: dict[bytes, str] = {}
     line_base = 0
     total_bytes = 0
     words: Counter[str] = Counter()
@@ -184,7 +186,14 @@ def triage(
                 if not is_salient(text):
                     continue
                 looked += 1
-                tmpl = template_of(text)[0]
+                # lines that differ only in digits (timestamps, counters, ids) share a template: templating
+                # is the costly step of this loop, so each digit-free shape is templated once
+                shape = raw[:500].translate(None, b"0123456789")
+                tmpl = shapes.get(shape) or ""
+                if not tmpl:
+                    tmpl = template_of(text)[0]
+                    if len(shapes) < SHAPES_KEPT:
+                        shapes[shape] = tmpl
                 if tmpl in salient or len(salient) < SALIENT_TEMPLATES:
                     salient[tmpl] += 1
                     salient_first.setdefault(tmpl, (line_base + idx + 1, text))
