@@ -48,7 +48,7 @@ def by_code(result: ParseResult, code: str) -> list[Finding]:
 @pytest.mark.parametrize("kind", HOST_KINDS)
 def test_every_kind_has_samples_that_parse_as_that_kind(kind: str) -> None:
     files = sorted((DATA / kind).glob("*.txt"))
-    assert len(files) >= 2, kind
+    assert len(files) >= 3, kind
     for path in files:
         result = parse_text(path.read_text(encoding="utf-8"))
         assert kind in kinds(result), path.name
@@ -123,6 +123,17 @@ def test_proc_drbd_82_users_guide_st_field() -> None:
     assert (res["resource"], res["role"], res["disk"]) == ("drbd0", "Secondary", "UpToDate")
     assert res["peers"][0]["replication"] == "Established"
     assert not {c for c in codes(result) if c.startswith("HOST60")}
+
+
+def test_proc_drbd_84_sync_source_and_target() -> None:
+    result = sample("proc-drbd/cockpit-17042-sync-84.txt")
+    assert kinds(result) == ["proc-drbd"]
+    source, target = result.snapshot().host["drbd"]
+    assert source["version"] == "8.4.11" and (source["role"], source["disk"]) == ("Primary", "UpToDate")
+    assert source["peers"][0]["replication"] == "SyncSource" and source["peers"][0]["disk"] == "Inconsistent"
+    assert (target["role"], target["disk"]) == ("Secondary", "Inconsistent")
+    assert target["peers"][0]["replication"] == "SyncTarget" and target["out_of_sync_kib"] == 1389772624
+    assert [str(f.object) for f in by_code(result, "HOST604")] == ["DRBDResource/drbd1", "DRBDResource/drbd2"]
 
 
 ALL_OUTDATED = """\
@@ -229,6 +240,8 @@ def test_docker_ps_rows_and_empty_table() -> None:
     assert rows[0]["created"] == "9 days ago"
     empty = sample("docker-ps/moby-23811-empty.txt")
     assert kinds(empty) == ["docker-ps"] and empty.snapshot().host["containers"] == []
+    restarting = sample("docker-ps/engine-181-restarting.txt").snapshot().host["containers"]
+    assert [(r["names"], r["status"], r["ports"]) for r in restarting] == [("test", "Restarting (1) 4 minutes ago", "")]
 
 
 # --- systemd ----------------------------------------------------------------------------------------------
@@ -248,6 +261,15 @@ def test_systemctl_failed_units(name: str, unit: str) -> None:
     assert [str(f.object) for f in hits] == [f"SystemdUnit/{unit}"]
     check = {c.code: c for c in all_checks()}["HOST610"]
     assert any("failed-systemd-units" in link for link in check.links)
+
+
+def test_systemctl_failed_four_units_after_prompt() -> None:
+    result = sample("systemctl-failed/bottle-imp-33-four-units.txt")
+    assert kinds(result) == ["systemctl-failed"] and [n for n, _ in result.plain] == [1]
+    units = result.snapshot().host["units"]
+    assert [u["unit"] for u in units][::3] == ["systemd-sysctl.service", "systemd-tmpfiles-setup.service"]
+    assert {(u["active"], u["sub"]) for u in units} == {("failed", "failed")}
+    assert len(by_code(result, "HOST610")) == 4
 
 
 def test_systemctl_no_legend_rows_without_header() -> None:

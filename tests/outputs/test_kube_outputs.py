@@ -82,6 +82,7 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-top", "k8s-28844-pods-all-namespaces-2016.txt"): (["kubectl-top"], set()),
     ("kubectl-json", "metrics-server-343-nodemetrics-json.txt"): (["kubectl-json"], set()),
     ("kubectl-json", "csi-nfs-257-pv-pvc-yaml.txt"): (["kubectl-json"], set()),
+    ("kubectl-json", "k8s-docs-debug-running-pod-yaml.txt"): (["kubectl-json"], set()),
     ("helm-list", "home-ops-8-pending-upgrade-v3.txt"): (["helm-list"], {"HYG704"}),
     ("helm-list", "helm-5513-failed-headerless-v3.txt"): (["helm-list", "helm-list"], {"HYG703"}),
     ("helm-list", "helm-2681-pending-upgrade-v2.txt"): (["helm-list"], {"HYG704"}),
@@ -112,7 +113,7 @@ def test_every_sample_is_listed_with_its_source() -> None:
         assert f"| {folder}/{name} | http" in sources, f"{folder}/{name} has no source line"
     for kind in KUBE_KINDS:
         count = len([1 for f, _ in stored if f == kind])
-        assert count >= (2 if kind == "kubectl-json" else 3), kind
+        assert count >= 3, kind
 
 
 # --- kubectl get ---------------------------------------------------------------------------------------
@@ -428,6 +429,13 @@ def test_json_list_and_yaml_documents() -> None:
     assert snap.items("persistentvolumes")[0]["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
     assert "kind" not in snap.items("persistentvolumes")[0]
     assert snap.items("persistentvolumeclaims")[0]["spec"]["volumeName"] == "test-pv"
+    result = parse(sample("kubectl-json", "k8s-docs-debug-running-pod-yaml.txt"))
+    assert block(result, "kubectl-json").start_line == 2
+    assert result.plain == [(1, "kubectl get pod nginx-deployment-1006230814-6winp -o yaml")]
+    pod = result.snapshot().items("pods")[0]
+    assert pod["metadata"]["name"] == "nginx-deployment-67d4bdd6f5-w6kd7" and pod["metadata"]["namespace"] == "default"
+    assert pod["spec"]["nodeName"] == "kube-worker-1" and pod["status"]["phase"] == "Running"
+    assert pod["status"]["containerStatuses"][0]["ready"] is True
 
 
 def test_json_pod_list_fires_crash_loop() -> None:
