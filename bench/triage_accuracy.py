@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from medic.knowledge.ingest import ensure_builtin, index_paths  # noqa: E402
 from medic.knowledge.store import Store  # noqa: E402
-from medic.triage import CONFIDENT, TriageMatch, triage  # noqa: E402
+from medic.pasted import triage_pasted  # noqa: E402
+from medic.triage import CONFIDENT, TriageMatch  # noqa: E402
 
 DATA = ROOT / "tests" / "triage" / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -47,7 +48,7 @@ def open_store(path: Path, seeds: Path | None) -> Store:
 
 
 def run(store: Store, path: Path, **kw: Any) -> list[TriageMatch]:
-    return triage(store, io.BytesIO(path.read_bytes()), **kw).matches
+    return triage_pasted(store, io.BytesIO(path.read_bytes()), **kw).triage.matches  # the path `medic triage` takes
 
 
 def show(label: str, file: str, expected: str, matches: list[TriageMatch]) -> None:

@@ -31,7 +31,10 @@ from medic.triage import (
 )
 
 PARSE_HEAD = 1024 * 1024  # bytes of the evidence looked at for command output (a paste, not a 2 GB log)
-FINDING_SCORE = -2.2 * math.log(1 - 0.8)  # a check's own entry, when the check fires: confidence 0.8
+# What a finding adds to the entry that explains it: alone, a weak candidate (confidence 0.55, shown with
+# --all); with the evidence's own words or signatures pointing the same way, a confident one. A check knows
+# *what* state it saw (a Released volume, a full disk), the text around it often says *which* runbook.
+FINDING_SCORE = -2.2 * math.log(1 - 0.55)
 
 
 class HeadThenRest:
@@ -102,16 +105,20 @@ def triage_pasted(
             matched=f"check {f.code}"
             + (f" on {block.kind} output, lines {block.start_line}-{block.end_line}" if block else ""),
         )
-        for rank, link in enumerate(f.entries[:2]):
-            score = FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0) / (1 + rank)
-            m = matches.get(link.id)
-            if m is None:
-                entry = store.get(link.id)
-                m = TriageMatch(entry=entry, score=0.0, confidence=0.0)
-                matches[link.id] = m
-            m.score += score
+        if not f.entries:
+            continue
+        # the check says what state it saw; the words around it say which of its entries: the boost goes
+        # to the linked entry the evidence's own text supports best (the check's first one when none is)
+        text_score = {i: m.score for i, m in matches.items()}
+        link = max(f.entries[:4], key=lambda e: (text_score.get(e.id, 0.0), -f.entries.index(e)))
+        m = matches.get(link.id)
+        if m is None:
+            m = TriageMatch(entry=store.get(link.id), score=0.0, confidence=0.0)
+            matches[link.id] = m
+        if m.confidence < CONFIDENT:  # fills a gap: never reorders what the text alone matched confidently
+            m.score += FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0)
             m.confidence = confidence(m.score)
-            m.evidence.insert(0, hit)
+        m.evidence.insert(0, hit)
     floor = WEAK if include_weak else CONFIDENT
     # as in triage: the user's own runbooks that explain the evidence about as well come first
     best_builtin = max((m.score for m in matches.values() if m.entry.builtin), default=0.0)
