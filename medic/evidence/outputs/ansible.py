@@ -30,9 +30,15 @@ _ANSIBLE_LINE = re.compile(
     r"|skipping: no hosts matched|\[WARNING\]|\S+ \| (?:SUCCESS|CHANGED|UNREACHABLE|FAILED)|\s*\S+\s*:\s*ok=\d+)"
 )
 
+_COUNT = re.compile(r"(\w+)=(\d+)")
+_MSG = re.compile(r'"msg":\s*"((?:[^"\\]|\\.)*)"')
+_GLUED = re.compile(r"^((?:PLAY|TASK|RUNNING HANDLER|PLAY RECAP)\b.*?\*{3,})(\S.*)$")
+_OPEN_JSON = re.compile(r"=> \{\s*$")
+_PLAY_OR_TASK = re.compile(r"^(?:PLAY|TASK) \[")
+
 
 def _counts(text: str) -> dict[str, int]:
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", text)}
+    return {k: int(v) for k, v in _COUNT.findall(text)}
 
 
 def _message(payload: str) -> str:
@@ -41,7 +47,7 @@ def _message(payload: str) -> str:
     try:
         data = json.loads(text)
     except ValueError:
-        m = re.search(r'"msg":\s*"((?:[^"\\]|\\.)*)"', text)
+        m = _MSG.search(text)
         if not m:
             return text
         try:
@@ -59,7 +65,7 @@ def _unglue(lines: Sequence[str]) -> list[str]:
     """Split "TASK [x] *****fatal: ..." and "PLAY RECAP ****host : ok=0": pastes that lost a newline."""
     out: list[str] = []
     for line in lines:
-        m = re.match(r"^((?:PLAY|TASK|RUNNING HANDLER|PLAY RECAP)\b.*?\*{3,})(\S.*)$", line)
+        m = _GLUED.match(line)
         if m:
             out.extend((m.group(1), m.group(2)))
         else:
@@ -79,7 +85,7 @@ class AnsibleRecapParser(OutputParser):
         end = start + 1
         limit = min(len(lines), start + self.max_lines)
         first = lines[start]
-        depth = 1 if re.search(r"=> \{\s*$", first) or (_ADHOC.match(first) and first.rstrip().endswith("{")) else 0
+        depth = 1 if _OPEN_JSON.search(first) or (_ADHOC.match(first) and first.rstrip().endswith("{")) else 0
         after_msg = 0  # the free text under "MSG:" (one paragraph): 1 after "MSG:", 2 inside the paragraph
         while end < limit:
             line = lines[end]
@@ -97,7 +103,7 @@ class AnsibleRecapParser(OutputParser):
                 break
             if _ANSIBLE_LINE.match(line):
                 after_msg = 1 if stripped == "MSG:" else 0
-                if re.search(r"=> \{\s*$", line) or (_ADHOC.match(line) and line.rstrip().endswith("{")):
+                if _OPEN_JSON.search(line) or (_ADHOC.match(line) and line.rstrip().endswith("{")):
                     depth = 1
                 end += 1
                 continue
@@ -175,7 +181,7 @@ class AnsibleRecapParser(OutputParser):
                     "line": raw.strip()[:2000],
                 }
             )
-        if not hosts and not failures and not re.match(r"^(?:PLAY|TASK) \[", lines[0]):
+        if not hosts and not failures and not _PLAY_OR_TASK.match(lines[0]):
             return None
         return {"ansible_hosts": hosts, "ansible_failures": failures}
 

@@ -11,6 +11,7 @@ Parsers never raise on odd input: ``parse`` returns what it could read, and a bl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,10 +25,27 @@ PROMPT = re.compile(
 )
 
 
+_PROMPT_MATCH = PROMPT.match
+
+
 def prompt_command(line: str) -> str | None:
     """The command of a shell prompt line, or None."""
-    m = PROMPT.match(line)
+    if "$" not in line and "#" not in line and ">" not in line:
+        return None  # every prompt form ends in one of these (most lines of a paste have none)
+    m = _PROMPT_MATCH(line)
     return m.group("cmd").strip() if m else None
+
+
+def prompt_commands(lines: Sequence[str]) -> list[str | None]:
+    """``prompt_command`` of every line, in one pass."""
+    match = _PROMPT_MATCH
+    out: list[str | None] = [None] * len(lines)
+    for i, line in enumerate(lines):
+        if "$" in line or "#" in line or ">" in line:
+            m = match(line)
+            if m:
+                out[i] = m.group("cmd").strip()
+    return out
 
 
 @dataclass
@@ -77,13 +95,18 @@ class OutputParser:
         """Add the facts to a partial snapshot (Kubernetes objects or host facts). Default: nothing."""
 
 
+_COLUMN = re.compile(r"\S+(?: (?=[A-Z(%])\S+)*")
+
+
 def split_columns(header: str) -> list[tuple[str, int]]:
     """(name, start offset) of each column of a fixed-width table header (words separated by 2+ spaces,
     or single spaces between upper-case header words as kubectl and docker print them)."""
-    cols: list[tuple[str, int]] = []
-    for m in re.finditer(r"\S+(?: (?=[A-Z(%])\S+)*", header):
-        cols.append((m.group(0), m.start()))
-    return cols
+    return list(_split_columns(header))
+
+
+@functools.lru_cache(maxsize=1024)  # a paste repeats the same few headers
+def _split_columns(header: str) -> tuple[tuple[str, int], ...]:
+    return tuple((m.group(0), m.start()) for m in _COLUMN.finditer(header))
 
 
 def cut_row(row: str, cols: list[tuple[str, int]]) -> dict[str, str]:

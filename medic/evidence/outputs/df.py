@@ -14,6 +14,8 @@ _HEADER = re.compile(
 )
 _PCT = re.compile(r"^(\d{1,3})%$")
 
+_PCT_MOUNT = re.compile(r"\d+%\s+/")
+
 
 class DfParser(OutputParser):
     kind = "df"
@@ -21,7 +23,7 @@ class DfParser(OutputParser):
 
     def continues(self, line: str, first: str) -> bool:
         # rows are "device size used avail use% mount"; a long device name may wrap onto its own line
-        return bool(line.strip()) and (bool(re.search(r"\d+%\s+/", line)) or len(line.split()) == 1)
+        return bool(line.strip()) and (bool(_PCT_MOUNT.search(line)) or len(line.split()) == 1)
 
     def parse(self, lines: Sequence[str]) -> Any:
         # words, not columns: device names and mount points may be wider than their header

@@ -27,6 +27,11 @@ _TASK = re.compile(
     rf"(?P<desired>{_DESIRED})\s+(?P<current>{_CURRENT}\b(?:[^\"]*?\bago\b)?)\s*(?P<rest>.*)$"
 )
 
+_IMAGE_WORD = re.compile(r"\bIMAGE\b")
+_HISTORY_MARK = re.compile(r"^\\_\s+")
+_PS_ID_ROW = re.compile(r"^\s*[0-9a-f]{12,64}\s+\S")
+_PS_ID = re.compile(r"[0-9a-f]{12,64}")
+
 
 class DockerServicePsParser(OutputParser):
     kind = "docker-service-ps"
@@ -41,7 +46,7 @@ class DockerServicePsParser(OutputParser):
 
     def parse(self, lines: Sequence[str]) -> Any:
         header = lines[0] if _SERVICE_HEADER.match(lines[0]) else ""
-        has_image = not header or bool(re.search(r"\bIMAGE\b", header))
+        has_image = not header or bool(_IMAGE_WORD.search(header))
         tasks: list[dict[str, Any]] = []
         for raw in lines:
             m = _TASK.match(raw)
@@ -63,7 +68,7 @@ class DockerServicePsParser(OutputParser):
             tasks.append(
                 {
                     "id": m.group("id"),
-                    "name": re.sub(r"^\\_\s+", "", name),
+                    "name": _HISTORY_MARK.sub("", name),
                     "history": name.startswith("\\_"),
                     "image": image,
                     "node": node,
@@ -106,7 +111,7 @@ class DockerPsParser(OutputParser):
     start = _PS_HEADER
 
     def continues(self, line: str, first: str) -> bool:
-        return bool(re.match(r"^\s*[0-9a-f]{12,64}\s+\S", line))
+        return bool(_PS_ID_ROW.match(line))
 
     def parse(self, lines: Sequence[str]) -> Any:
         cols = split_columns(lines[0])
@@ -119,7 +124,7 @@ class DockerPsParser(OutputParser):
                 row: dict[str, Any] = {k: (v or "").strip() for k, v in m.groupdict().items()}
             else:
                 row = {_PS_KEYS.get(k, k.lower()): v for k, v in cut_row(raw, cols).items()}
-            if not re.fullmatch(r"[0-9a-f]{12,64}", str(row.get("id", ""))):
+            if not _PS_ID.fullmatch(str(row.get("id", ""))):
                 continue
             for key in ("image", "command", "created", "status", "ports", "names"):
                 row.setdefault(key, "")

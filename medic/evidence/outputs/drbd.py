@@ -34,6 +34,8 @@ _NOT_CONNECTED = {
     "Off",
 }
 
+_OOS = re.compile(r"\boos:(\d+)")
+
 
 def _kv(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _KV.finditer(text)}
@@ -214,7 +216,7 @@ class ProcDrbdParser(OutputParser):
                 continue
             if resources and raw.strip():
                 resources[-1]["lines"].append(raw.rstrip())
-                oos = re.search(r"\boos:(\d+)", raw)
+                oos = _OOS.search(raw)
                 if oos:
                     resources[-1]["out_of_sync_kib"] = int(oos.group(1))
         if not resources:

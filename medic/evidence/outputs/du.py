@@ -19,10 +19,12 @@ _ROW = re.compile(
 )
 _UNITS = {"": 1024, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5, "E": 1024**6}
 
+_SIZE = re.compile(r"(\d+(?:[.,]\d+)?)([KMGTPE]?)")
+
 
 def size_bytes(size: str) -> int:
     """Bytes of a ``du`` size (``1.5G`` → 1610612736; a bare number is KiB)."""
-    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)([KMGTPE]?)", size.strip())
+    m = _SIZE.fullmatch(size.strip())
     if not m:
         return 0
     return int(float(m.group(1).replace(",", ".")) * _UNITS[m.group(2)])

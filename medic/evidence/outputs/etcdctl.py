@@ -24,6 +24,12 @@ _STATUS_PLAIN = re.compile(r"^\s*(?:https?://)?[\w.:\[\]-]+, [0-9a-f]{1,16}, \d+
 _ENDPOINT_TABLE_HEADER = re.compile(r"^\s*\|\s*ENDPOINT\s*\|")
 _MEMBER_TABLE_HEADER = re.compile(r"^\s*\|\s*ID\s*\|\s*STATUS\s*\|\s*NAME\s*\|")
 
+_URL_SEP = re.compile(r"[,\s]+")
+_V2_KV = re.compile(r"(\w+)=(\S*)")
+_CLUSTER_LINE = re.compile(r"^\s*(?:Error: unhealthy cluster|cluster is (?:un)?healthy|\{\"level\")")
+_TOOK = re.compile(r"took = (\S+)")
+_URL = re.compile(r"(https?://\S+)")
+
 
 def _table(lines: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     """Header cells and row cells of an ASCII table (``+---+`` borders, ``|`` separators)."""
@@ -46,7 +52,7 @@ def _bool(text: str) -> bool | None:
 
 
 def _urls(text: str) -> list[str]:
-    return [u.strip() for u in re.split(r"[,\s]+", text) if u.strip()]
+    return [u.strip() for u in _URL_SEP.split(text) if u.strip()]
 
 
 def _member(mid: str, status: str, name: str, peers: str, clients: str, learner: str) -> dict[str, Any]:
@@ -91,7 +97,7 @@ class EtcdMemberListParser(OutputParser):
                     members.append(_member(p[0], p[1], p[2], p[3], p[4], p[5]))
                 elif _MEMBER_V2.match(text):
                     head, _, rest = text.partition(": ")
-                    kv = dict(re.findall(r"(\w+)=(\S*)", rest))
+                    kv = dict(_V2_KV.findall(rest))
                     mid = head.replace("[unstarted]", "")
                     status = "unstarted" if "[unstarted]" in head else "started"
                     m = _member(mid, status, kv.get("name", ""), kv.get("peerURLs", ""), kv.get("clientURLs", ""), "")
@@ -140,10 +146,7 @@ class EtcdEndpointParser(OutputParser):
         if _BORDER.match(first) or _TABLE_ROW.match(first):
             return bool(_BORDER.match(line) or _TABLE_ROW.match(line))
         return bool(
-            _HEALTH.match(line)
-            or _STATUS_PLAIN.match(line)
-            or _STATUS_FAILED.match(line)
-            or re.match(r"^\s*(?:Error: unhealthy cluster|cluster is (?:un)?healthy|\{\"level\")", line)
+            _HEALTH.match(line) or _STATUS_PLAIN.match(line) or _STATUS_FAILED.match(line) or _CLUSTER_LINE.match(line)
         )
 
     def parse(self, lines: Sequence[str]) -> Any:
@@ -179,7 +182,7 @@ class EtcdEndpointParser(OutputParser):
             m = _HEALTH.match(text)
             if m and m.group("endpoint"):
                 rest = m.group("rest")
-                took = re.search(r"took = (\S+)", rest)
+                took = _TOOK.search(rest)
                 healthy = m.group("state") == "healthy"
                 endpoints.append(
                     _endpoint(
@@ -191,7 +194,7 @@ class EtcdEndpointParser(OutputParser):
                 )
             elif m:
                 healthy = m.group("mstate") == "healthy"
-                url = re.search(r"(https?://\S+)", m.group("mrest"))
+                url = _URL.search(m.group("mrest"))
                 endpoints.append(
                     _endpoint(
                         url.group(1).rstrip("],") if url else m.group("member"),

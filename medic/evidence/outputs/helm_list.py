@@ -21,6 +21,7 @@ _STATUSES = (
     "deployed|failed|pending[-_]install|pending[-_]upgrade|pending[-_]rollback|superseded|uninstalling|uninstalled|"
     "unknown|deleted|deleting"
 )
+_STATUS_WORD = re.compile(_STATUSES, re.I)
 _COMMAND = re.compile(r"(?:^|[\s/])helm[23]?\s+(?:\S+\s+)*?(?:ls|list)\b")
 _V3 = re.compile(
     rf"^(?P<name>\S+)\s+(?P<namespace>\S+)\s+(?P<revision>\d+)\s+(?P<updated>.+?)\s+(?P<status>{_STATUSES})\s+"
@@ -33,11 +34,14 @@ _V2 = re.compile(
     re.I,
 )
 
+_HELM3_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? ([+-]\d{4})")
+_V3_HEADER = re.compile(r"^\s*NAME\s+NAMESPACE\b")
+
 
 def helm_time(text: str) -> str | None:
     """``2019-07-01 15:03:00.997536 +0800 CST`` (Helm 3) or ``Mon Nov 19 11:59:41 2018`` (Helm 2) → RFC 3339."""
     t = text.strip()
-    m = re.match(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? ([+-]\d{4})", t)
+    m = _HELM3_TIME.match(t)
     if m:
         try:
             return iso(datetime.strptime(f"{m.group(1)} {m.group(2)} {m.group(3)}", "%Y-%m-%d %H:%M:%S %z"))
@@ -74,7 +78,7 @@ class HelmListParser(OutputParser):
     def parse(self, lines: Sequence[str]) -> Any:
         headers = bool(_HEADER.match(lines[0]))
         if headers:
-            v2 = not re.match(r"^\s*NAME\s+NAMESPACE\b", lines[0])
+            v2 = not _V3_HEADER.match(lines[0])
         else:
             first = lines[0].strip()
             v2 = not (first.split("\t")[2:3] and first.split("\t")[2].strip().isdigit()) and bool(_V2.match(first))
@@ -131,7 +135,7 @@ def _from_tabs(parts: list[str], v2: bool) -> dict[str, Any] | None:
             return None
         name, namespace, revision, updated, status, chart = parts[:6]
         app = parts[6] if len(parts) > 6 else ""
-    if not revision.isdigit() or not re.fullmatch(_STATUSES, status, re.I):
+    if not revision.isdigit() or not _STATUS_WORD.fullmatch(status):
         return None
     return {
         "name": name,

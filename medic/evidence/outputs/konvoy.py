@@ -19,6 +19,8 @@ _STAGE = re.compile(r"^STAGE \[(?P<stage>[^\]]+)\]\s*$")
 _STATUS = re.compile(r"^(?P<name>.*?)\s*\[(?P<status>OK|ERROR|WARNING|WARN|SKIPPED|FAILED)\]\s*$")
 _ERROR = re.compile(r"^(?:Error|error|FATA\[\d+\]|exit status \d+)\b:?")
 
+_EXIT_STATUS = re.compile(r"exit status \d+")
+
 
 class KonvoyCheckParser(OutputParser):
     kind = "konvoy-check"
@@ -83,7 +85,7 @@ class KonvoyCheckParser(OutputParser):
                 if group and not group_failed_without_lines and not any(s["status"] == "ERROR" for s in stages):
                     stages.append({"stage": group, "group": group, "status": "ERROR", "message": "", "line": ""})
                     group_failed_without_lines = True
-        text = " ".join(e for e in errors if not re.fullmatch(r"exit status \d+", e))
+        text = " ".join(e for e in errors if not _EXIT_STATUS.fullmatch(e))
         if text:
             for s in stages:
                 if s["status"] == "ERROR" and not s["message"]:

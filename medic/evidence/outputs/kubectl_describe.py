@@ -38,6 +38,13 @@ _START = re.compile(r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|" + _EVENTS_HEADER.
 _COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
 _KINDS = {"pods", "nodes", "persistentvolumeclaims", "persistentvolumes"}
 
+_FIELD_PATH = re.compile(r"(spec\.\S+)\s*$")
+_CONTAINER_IN_MESSAGE = re.compile(r"(?:[Cc]ontainer|container) \"?([a-z0-9][a-z0-9-]*)\"? (?:failed|definition)")
+_SUB_KEY = re.compile(r"^([A-Za-z][\w .-]*?):\s*(.*)$")
+_CONDITION = re.compile(r"^(\S+)\s+(True|False|Unknown)\b\s*(.*)$")
+_TAINT = re.compile(r"^([^=:\s]+)(?:=([^:]*))?:(\w+)$")
+_TERMINATING = re.compile(r"^Terminating \(lasts (\S+)\)")
+
 
 def rfc1123(text: str) -> str | None:
     """``Mon, 02 Jan 2006 15:04:05 -0700`` (describe's time format) as RFC 3339, or None."""
@@ -73,7 +80,7 @@ def event_rows(lines: Sequence[str]) -> list[dict[str, Any]]:
             row["first_age"] = g["first"]
             row["count"] = int(g["count"])
             middle = g["middle"].strip()
-            sub = re.search(r"(spec\.\S+)\s*$", middle)
+            sub = _FIELD_PATH.search(middle)
             row["source"] = middle[: sub.start()].strip() if sub else middle
             if sub:
                 row["field_path"] = sub.group(1)
@@ -97,7 +104,7 @@ def event_object(
     if row.get("field_path"):
         involved["fieldPath"] = row["field_path"]
     else:
-        m = re.search(r"(?:[Cc]ontainer|container) \"?([a-z0-9][a-z0-9-]*)\"? (?:failed|definition)", row["message"])
+        m = _CONTAINER_IN_MESSAGE.search(row["message"])
         if m and kind == "Pod":
             involved["fieldPath"] = f"spec.containers{{{m.group(1)}}}"
     ev: dict[str, Any] = {
@@ -199,7 +206,7 @@ def _containers(lines: list[str]) -> list[dict[str, Any]]:
                     sub_key = key
                     cur[key] = {}
             continue
-        m2 = re.match(r"^([A-Za-z][\w .-]*?):\s*(.*)$", text)
+        m2 = _SUB_KEY.match(text)
         if m2 and state_key is not None and indent >= 6:
             cur[state_key][m2.group(1)] = m2.group(2).strip()
         elif m2 and sub_key is not None and isinstance(cur.get(sub_key), dict):
@@ -233,7 +240,7 @@ def _conditions(lines: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for raw in lines:
         text = raw.strip()
-        m = re.match(r"^(\S+)\s+(True|False|Unknown)\b\s*(.*)$", text)
+        m = _CONDITION.match(text)
         if not m:
             continue
         cond: dict[str, Any] = {"type": m.group(1), "status": m.group(2)}
@@ -270,7 +277,7 @@ def _labels(values: list[str]) -> dict[str, str]:
 def _taints(values: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for v in values:
-        m = re.match(r"^([^=:\s]+)(?:=([^:]*))?:(\w+)$", v.strip())
+        m = _TAINT.match(v.strip())
         if m:
             t: dict[str, Any] = {"key": m.group(1), "effect": m.group(3)}
             if m.group(2):
@@ -418,7 +425,7 @@ def _pod(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[
     if node and node != "<none>":
         spec["nodeName"] = node
     status = _value(fields, "Status")
-    m = re.match(r"^Terminating \(lasts (\S+)\)", status)
+    m = _TERMINATING.match(status)
     if m:
         deleted = ago(snap, m.group(1))
         if deleted:

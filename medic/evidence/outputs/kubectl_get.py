@@ -21,6 +21,12 @@ from medic.model import Snapshot
 
 _DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?$")
 
+_WORD = re.compile(r"\S+")
+_RATIO = re.compile(r"^(\d+)/(\d+)$")
+_RESTART_COUNT = re.compile(r"^(\d+)(?: \((\S+) ago\))?$")
+_PORT = re.compile(r"^(\d+)(?::(\d+))?/(\w+)$")
+_IP = re.compile(r"^[\d.:]+$")
+
 
 def duration_seconds(text: str) -> float | None:
     """A kubectl age (``45s``, ``3m10s``, ``5d21h``, ``2y37d``) in seconds; None when unreadable."""
@@ -326,7 +332,7 @@ def header_columns(line: str) -> list[tuple[str, int]]:
     if all(" " not in n or n in _TWO_WORDS for n, _ in cols):
         return cols
     out: list[tuple[str, int]] = []
-    for m in re.finditer(r"\S+", line):
+    for m in _WORD.finditer(line):
         word, off = m.group(0), m.start()
         if out and f"{out[-1][0]} {word}" in _TWO_WORDS:
             out[-1] = (f"{out[-1][0]} {word}", out[-1][1])
@@ -575,7 +581,7 @@ def _positional(toks: list[str], names: list[str]) -> dict[str, str]:
 
 
 def _ratio(text: str) -> tuple[int, int] | None:
-    m = re.match(r"^(\d+)/(\d+)$", text.strip())
+    m = _RATIO.match(text.strip())
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -589,7 +595,7 @@ def pod_from_status(snap: Snapshot, status: str, ready: str, restarts: str) -> d
     counts = _ratio(ready) or (0, 0)
     n_ready, n_total = counts
     restart_count, last_ago = 0, None
-    m = re.match(r"^(\d+)(?: \((\S+) ago\))?$", restarts.strip())
+    m = _RESTART_COUNT.match(restarts.strip())
     if m:
         restart_count = int(m.group(1))
         last_ago = ago(snap, m.group(2)) if m.group(2) else None
@@ -825,7 +831,7 @@ def _service(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
         spec["clusterIP"] = row["CLUSTER-IP"]
     ports: list[dict[str, Any]] = []
     for p in (row.get("PORT(S)") or "").split(","):
-        m = re.match(r"^(\d+)(?::(\d+))?/(\w+)$", p.strip())
+        m = _PORT.match(p.strip())
         if m:
             port: dict[str, Any] = {"port": int(m.group(1)), "protocol": m.group(3)}
             if m.group(2):
@@ -836,7 +842,7 @@ def _service(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
     status: dict[str, Any] = {}
     ext = row.get("EXTERNAL-IP", "")
     if ext and ext not in ("<none>", "<pending>") and spec["type"] == "LoadBalancer":
-        key = "ip" if re.match(r"^[\d.:]+$", ext.split(",")[0]) else "hostname"
+        key = "ip" if _IP.match(ext.split(",")[0]) else "hostname"
         status["loadBalancer"] = {"ingress": [{key: e} for e in ext.split(",") if e]}
     elif ext and spec["type"] == "ExternalName":
         spec["externalName"] = ext

@@ -51,6 +51,8 @@ _RESOURCES = {
 MAX_DOC_LINES = 200_000
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:(?:\s|$)")
+
 
 def resource_for(kind: str) -> str:
     return _RESOURCES.get(kind) or (kind.lower() + "s" if kind else "")
@@ -106,7 +108,7 @@ class KubectlJsonParser(OutputParser):
                     end += 1
                     continue
                 break
-            if line[0] in " -#" or re.match(r"^[A-Za-z_][\w.-]*:(?:\s|$)", line) or line.rstrip() == "---":
+            if line[0] in " -#" or _YAML_KEY.match(line) or line.rstrip() == "---":
                 end += 1
                 continue
             break

@@ -14,6 +14,8 @@ from medic.model import Snapshot
 _HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?(?:POD\s+)?NAME\s+CPU(?:\(cores\))?\s+(?:CPU(?:%|\(%\))\s+)?MEMORY")
 _PCT = re.compile(r"^(\d+)%$")
 
+_CPU = re.compile(r"^\d+m?$")
+
 
 class KubectlTopParser(OutputParser):
     kind = "kubectl-top"
@@ -28,7 +30,7 @@ class KubectlTopParser(OutputParser):
             c = cells(raw, cols)
             cpu = c.get("CPU(cores)") or c.get("CPU") or ""
             mem = c.get("MEMORY(bytes)") or c.get("MEMORY") or ""
-            if not c.get("NAME") or not (re.match(r"^\d+m?$", cpu) or cpu == "<unknown>"):
+            if not c.get("NAME") or not (_CPU.match(cpu) or cpu == "<unknown>"):
                 continue
             row: dict[str, Any] = {"name": c["NAME"], "cpu": cpu, "memory": mem.replace(" ", "")}
             for key, col in (("cpu_percent", "CPU%"), ("memory_percent", "MEMORY%")):

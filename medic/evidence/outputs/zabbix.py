@@ -44,6 +44,9 @@ _FIELD_KEYS = {
 # "2024-11-14 09:31:22  hive1.prod  Problem: ..." → the host is the word before the subject
 _STAMP_HOST = re.compile(r"^\s*(?:\d{4}[-./]\d{2}[-./]\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?\s+)?(?P<host>[\w.-]+)\s*$")
 
+_PREFIX_END = re.compile(r"(?:\d{1,2}:\d{2}|\s{2,}|\]\s*|-\s*|\|\s*)$")
+_TEMPLATE_LINE = re.compile(r"^\s*(?:https?://\S+|\d+\. .+|[A-Z][A-Za-z ]{1,30}:(?:\s.*)?)$")
+
 
 def _subject(line: str) -> re.Match[str] | None:
     m = _SUBJECT.match(line)
@@ -53,7 +56,7 @@ def _subject(line: str) -> re.Match[str] | None:
     prefix = m.group("prefix")
     if status == "OK" and prefix.strip():
         return None  # "OK: ..." only as a line of its own (old recovery subjects)
-    if prefix.strip() and not re.search(r"(?:\d{1,2}:\d{2}|\s{2,}|\]\s*|-\s*|\|\s*)$", prefix):
+    if prefix.strip() and not _PREFIX_END.search(prefix):
         return None  # "the Problem: is that..." in a sentence
     return m
 
@@ -64,11 +67,7 @@ def _starts(line: str) -> bool:
 
 def _belongs(line: str) -> bool:
     # the default fields, a URL, "1. item value" lines, and custom "Key: value" lines of a site's template
-    return bool(
-        _starts(line)
-        or _FIELD.match(line)
-        or re.match(r"^\s*(?:https?://\S+|\d+\. .+|[A-Z][A-Za-z ]{1,30}:(?:\s.*)?)$", line)
-    )
+    return bool(_starts(line) or _FIELD.match(line) or _TEMPLATE_LINE.match(line))
 
 
 class ZabbixProblemParser(OutputParser):
