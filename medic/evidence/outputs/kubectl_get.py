@@ -368,6 +368,40 @@ def cells(row: str, cols: list[tuple[str, int]]) -> dict[str, str]:
     return by_offset
 
 
+@functools.lru_cache(maxsize=1024)  # a paste repeats the same few headers
+def _is_kubectl_header(line: str) -> bool:
+    """Whether a line that ``_HEADER`` matches is a kubectl table header (not another tool's)."""
+    words = header_columns(line.strip())
+    return (
+        not _NOT_KUBECTL.search(line)
+        and len(words) >= 2
+        and all(_HEADER_WORD.match(w) for n, _ in words for w in n.split())
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _get_command(command: str) -> tuple[bool, bool]:
+    """(whether the command is a ``kubectl get`` whose rows may follow without a header, whether it names
+    one kind whose default columns are known)."""
+    if not _COMMAND.search(command):
+        return False, False
+    verb, args, flags = command_parts(command)
+    out = flags.get("-o") or flags.get("--output")
+    if verb != "get" or not args or (out is not None and out != "wide"):
+        return False, False
+    kinds = [resource_name(k) for k in args[0].split(",")]
+    return True, len(kinds) == 1 and (kinds[0] in DEFAULT_COLUMNS or kinds[0] == "persistentvolumes")
+
+
+@functools.lru_cache(maxsize=1024)
+def _table_shape(first: str) -> tuple[bool, int, tuple[str, ...], str | None]:
+    """(whether the block's first line is a header, its column count, column names, kind)."""
+    if not _HEADER.match(first):
+        return False, 0, (), None
+    names = [n for n, _ in header_columns(first.strip())]
+    return True, len(names), tuple(names), _kind_from_header(names)
+
+
 class KubectlGetParser(OutputParser):
     kind = "kubectl-get"
     start = _HEADER
@@ -379,42 +413,33 @@ class KubectlGetParser(OutputParser):
     def starts(self, line: str, command: str | None) -> bool:
         self._command = command
         if _HEADER.search(line):
-            words = header_columns(line.strip())
-            return (
-                not _NOT_KUBECTL.search(line)
-                and len(words) >= 2
-                and all(_HEADER_WORD.match(w) for n, _ in words for w in n.split())
-            )
-        if not command or not _COMMAND.search(command):
+            return _is_kubectl_header(line)
+        if not command:
             return False
-        verb, args, flags = command_parts(command)
-        out = flags.get("-o") or flags.get("--output")
-        if verb != "get" or not args or (out is not None and out != "wide"):
+        get, known_kind = _get_command(command)
+        if not get:
             return False
         first = line.split()
         if first and "/" in first[0] and not first[0].startswith("/"):
             return True
-        kinds = [resource_name(k) for k in args[0].split(",")]
-        return len(kinds) == 1 and (kinds[0] in DEFAULT_COLUMNS or kinds[0] == "persistentvolumes")
+        return known_kind
 
     def continues(self, line: str, first: str) -> bool:
         """A row of the table: as many words as the header has columns, give or take empty cells."""
         text = line.strip()
         if not text or text.endswith(":"):
             return False
-        if not _HEADER.match(first):
+        header, n_cols, names, kind = _table_shape(first)
+        if not header:
             return True
         if _HEADER.match(line):
             return True  # the next table of ``kubectl get pods,svc`` (split off in block_end)
-        cols = header_columns(first.strip())
-        names = [n for n, _ in cols]
-        toks = _tokens(text)
-        kind = _kind_from_header(names)
         if kind == "persistentvolumes":
-            return bool(_pv_row(text, names))
+            return bool(_pv_row(text, list(names)))
+        toks = _tokens(text)
         if kind in ("pods", "deployments", "statefulsets") and "READY" in names:
             return any(_ratio(t) is not None for t in toks)
-        return len(toks) >= max(2, len(cols) - 3)
+        return len(toks) >= max(2, n_cols - 3)
 
     def block_end(self, lines: Sequence[str], start: int) -> int:
         end = super().block_end(lines, start)
