@@ -248,10 +248,19 @@ def _use(fs: dict[str, Any]) -> int | None:
         return None
 
 
+# file systems that are full by design: read-only images (snap packages, live media) and their loop devices
+READ_ONLY_TYPES = {"squashfs", "iso9660", "udf", "cramfs", "erofs"}
+_READ_ONLY_MOUNT = re.compile(r"(?:^|/)snap/|^/media/cdrom|^/run/live/")
+
+
+def _read_only_image(fs: dict[str, Any]) -> bool:
+    return _s(fs, "type") in READ_ONLY_TYPES or bool(_READ_ONLY_MOUNT.search(_s(fs, "mount")))
+
+
 def _fs_hits(snap: Snapshot, low: int, high: int) -> Iterator[Hit]:
     for fs in facts(snap, "filesystems"):
         pct = _use(fs)
-        if pct is None or not low < pct <= high:
+        if pct is None or not low < pct <= high or _read_only_image(fs):
             continue
         mount = _s(fs, "mount") or _s(fs, "filesystem") or "?"
         yield Hit(
