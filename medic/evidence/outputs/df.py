@@ -28,7 +28,8 @@ class DfParser(OutputParser):
     def parse(self, lines: Sequence[str]) -> Any:
         # words, not columns: device names and mount points may be wider than their header
         names = [c for c, _ in split_columns(lines[0])]
-        inodes = any(n.lower() in ("inodes", "iused") for n in names)
+        header = lines[0].lower().split()
+        inodes = "inodes" in header or "iused" in header  # df -i: the percentages are of inodes
         rows: list[dict[str, Any]] = []
         carry = ""
         for raw in lines[1:]:
