@@ -287,6 +287,9 @@ def triage_cmd(
         out.print(f"   [dim]whole entry: medic show {e.id}[/]")
 
 
+PARSE_MAX = 64 * 1024 * 1024
+
+
 @app.command("parse")
 def parse_cmd(
     evidence: Annotated[
@@ -297,12 +300,15 @@ def parse_cmd(
     """Show the command outputs Medic recognises in pasted text, and the facts it reads from them."""
     from medic.evidence.outputs.registry import parse_lines
     from medic.evidence.text import open_evidence
-    from medic.pasted import PARSE_HEAD
 
     if evidence is None and sys.stdin.isatty():
         raise MedicError("give a file to parse, or pipe the output: `drbdadm status | medic parse -`")
     with open_evidence(evidence) as stream:
-        data = stream.read(PARSE_HEAD)
+        data = stream.read(PARSE_MAX + 1)
+    if len(data) > PARSE_MAX:
+        raise MedicError(
+            f"{evidence}: more than {PARSE_MAX >> 20} MB; `medic parse` reads pasted output, not whole logs"
+        )
     text = data.replace(b"\x00", b"").decode("utf-8", errors="replace")
     result = parse_lines(text.splitlines())
     if as_json:
