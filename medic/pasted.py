@@ -18,17 +18,7 @@ from medic.evidence.outputs.base import Block
 from medic.evidence.outputs.registry import ParseResult, parse_lines
 from medic.knowledge.store import Store
 from medic.model import Finding
-from medic.triage import (
-    CONFIDENT,
-    USER_FIRST_RATIO,
-    WEAK,
-    EvidenceHit,
-    TriageMatch,
-    TriageResult,
-    confidence,
-    summarize,
-    triage,
-)
+from medic.triage import CONFIDENT, EvidenceHit, TriageMatch, TriageResult, choose, confidence, summarize, triage
 
 PARSE_HEAD = 1024 * 1024  # bytes of the evidence looked at for command output (a paste, not a 2 GB log)
 # What a finding adds to the entry that explains it: alone, a weak candidate (confidence 0.55, shown with
@@ -119,15 +109,7 @@ def triage_pasted(
             m.score += FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0)
             m.confidence = confidence(m.score)
         m.evidence.insert(0, hit)
-    floor = WEAK if include_weak else CONFIDENT
-    # as in triage: the user's own runbooks that explain the evidence about as well come first
-    best_builtin = max((m.score for m in matches.values() if m.entry.builtin), default=0.0)
-
-    def preferred(m: TriageMatch) -> bool:
-        return not m.entry.builtin and m.confidence >= CONFIDENT and m.score >= USER_FIRST_RATIO * best_builtin
-
-    ranked = sorted(matches.values(), key=lambda m: (not preferred(m), -m.score, m.entry.id))
-    chosen = [m for m in ranked if m.confidence >= floor][:top]
+    chosen = choose(list(matches.values()), top, include_weak)
     for m in chosen:
         if not m.tests and not m.fixes:
             m.tests, m.fixes = summarize(store, m.entry)

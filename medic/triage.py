@@ -128,6 +128,19 @@ def confidence(score: float) -> float:
     return 1.0 - math.exp(-max(score, 0.0) / 2.2)
 
 
+def choose(matches: list[TriageMatch], top: int, include_weak: bool) -> list[TriageMatch]:
+    """The matches to show, best first. The user's own runbooks that explain the evidence confidently,
+    about as well as the best built-in entry does, come before the built-in catalog."""
+    best_builtin = max((m.score for m in matches if m.entry.builtin), default=0.0)
+
+    def preferred(m: TriageMatch) -> bool:
+        return not m.entry.builtin and m.confidence >= CONFIDENT and m.score >= USER_FIRST_RATIO * best_builtin
+
+    ranked = sorted(matches, key=lambda m: (not preferred(m), -m.score, m.entry.id))
+    floor = WEAK if include_weak else CONFIDENT
+    return [m for m in ranked if m.confidence >= floor][:top]
+
+
 def triage(
     store: Store,
     stream: BinaryIO,
@@ -269,16 +282,7 @@ def triage(
             ]
         per_entry[rowid] = m
     bridge(store, per_entry)
-    # the user's own runbooks that explain the evidence confidently, about as well as the best built-in
-    # entry does, come before the built-in catalog
-    best_builtin = max((m.score for m in per_entry.values() if m.entry.builtin), default=0.0)
-
-    def preferred(m: TriageMatch) -> bool:
-        return not m.entry.builtin and m.confidence >= CONFIDENT and m.score >= USER_FIRST_RATIO * best_builtin
-
-    ranked = sorted(per_entry.values(), key=lambda m: (not preferred(m), -m.score, m.entry.id))
-    floor = WEAK if include_weak else CONFIDENT
-    chosen = [m for m in ranked if m.confidence >= floor][:top]
+    chosen = choose(list(per_entry.values()), top, include_weak)
     for m in chosen:
         m.tests, m.fixes = summarize(store, m.entry)
     return TriageResult(
