@@ -47,12 +47,14 @@ def build(mb: int, seed: int = 3) -> list[str]:
     while size < target:
         n += 1
         block = rng.choice(samples)
-        lines.append(rng.choice(CHATTER))
-        lines.append(f"[root@node{n % 97} ~]# {rng.choice(['kubectl get pods -A', 'df -h', 'drbdadm status', 'cat'])}")
+        chatter = rng.choice(CHATTER)
+        prompt = f"[root@node{n % 97} ~]# {rng.choice(['kubectl get pods -A', 'df -h', 'drbdadm status', 'cat'])}"
+        lines += [chatter, prompt]
+        size += len(chatter.encode()) + len(prompt) + 3
         for line in block:
             varied = line.replace("node1", f"node{n % 97}").replace("default", f"ns-{n % 13}")
             lines.append(varied)
-            size += len(varied) + 1
+            size += len(varied.encode()) + 1
         lines.append("")
     return lines
 
@@ -62,7 +64,7 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=50)
     args = ap.parse_args()
     lines = build(args.mb)
-    mb = sum(len(x) + 1 for x in lines) / 2**20
+    mb = sum(len(x.encode()) + 1 for x in lines) / 2**20
     t = time.perf_counter()
     result = parse_lines(lines)
     dt = time.perf_counter() - t

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gc
 import importlib
+import multiprocessing
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -150,14 +153,61 @@ def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> Par
     if collecting:
         gc.disable()
     try:
-        return _parse_lines(lines, kinds)
+        text = [ln.rstrip("\r\n") for ln in lines]
+        commands = prompt_commands(text)
+        return _parse_in_two(text, commands, kinds) or _parse_lines(text, commands, kinds)
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse_lines(lines: Iterable[str], kinds: Iterable[str] | None) -> ParseResult:
-    text = [ln.rstrip("\r\n") for ln in lines]
+PARALLEL_LINES = 400_000  # from about 20 MB of paste, the two halves are parsed by two processes
+_FORKED: tuple[list[str], list[str | None], Iterable[str] | None, int] | None = None
+
+
+def _parse_in_two(text: list[str], commands: list[str | None], kinds: Iterable[str] | None) -> ParseResult | None:
+    """Parse a large paste in two processes, split at a prompt line near the middle (no block crosses a
+    prompt line, so the halves are independent). None when it does not apply: small input, one CPU, no
+    ``fork``, or other threads running (forking them is unsafe)."""
+    global _FORKED
+    if (
+        len(text) < PARALLEL_LINES
+        or (os.cpu_count() or 1) < 2
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return None
+    mid = len(text) // 2
+    cut = next((i for i in range(mid, len(text)) if commands[i] is not None), None)
+    if cut is None:
+        cut = next((i for i in range(mid, 0, -1) if commands[i] is not None), None)
+    if not cut:
+        return None
+    _FORKED = (text, commands, list(kinds) if kinds is not None else None, cut)
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            second = pool.apply_async(_parse_second_half)
+            first = _parse_lines(text[:cut], commands[:cut], kinds)
+            rest: ParseResult = second.get()
+    finally:
+        _FORKED = None
+    first.blocks.extend(rest.blocks)
+    first.plain.extend(rest.plain)
+    return first
+
+
+def _parse_second_half() -> ParseResult:
+    assert _FORKED is not None
+    text, commands, kinds, cut = _FORKED
+    part = _parse_lines(text[cut:], commands[cut:], kinds)
+    for b in part.blocks:
+        b.start_line += cut
+        b.end_line += cut
+    part.plain = [(n + cut, line) for n, line in part.plain]
+    return part
+
+
+def _parse_lines(text: list[str], commands: list[str | None], kinds: Iterable[str] | None) -> ParseResult:
     available = parsers()
     if kinds is not None:
         wanted = set(kinds)
@@ -166,7 +216,6 @@ def _parse_lines(lines: Iterable[str], kinds: Iterable[str] | None) -> ParseResu
     plain = result.plain
     blocks = result.blocks
     may_start = _may_start(available)
-    commands = prompt_commands(text)
     command: str | None = None
     i = 0
     n = len(text)
@@ -190,6 +239,16 @@ def _parse_lines(lines: Iterable[str], kinds: Iterable[str] | None) -> ParseResu
                     facts = None
                 if facts is None or end <= i:
                     continue
+                # a block never runs over a prompt line (what follows is the next command's output)
+                cut = next((j for j in range(i + 1, end) if commands[j] is not None), None)
+                if cut is not None:
+                    end = cut
+                    try:
+                        facts = p.parse(text[i:end])
+                    except Exception:
+                        facts = None
+                    if facts is None:
+                        continue
                 blocks.append(Block(p.kind, i + 1, end, facts, command))
                 i = end
                 claimed = True
