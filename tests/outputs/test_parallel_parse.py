@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
-
-from medic.evidence.outputs import registry
 from medic.evidence.outputs.registry import parse_lines
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "outputs"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "outputs"
 
 
 def _paste() -> list[str]:
@@ -20,15 +20,27 @@ def _paste() -> list[str]:
     return lines
 
 
-def test_two_processes_give_the_same_blocks_and_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = _paste()
-    one = parse_lines(lines)
-    monkeypatch.setattr(registry, "PARALLEL_LINES", 100)
-    text = [ln.rstrip("\r\n") for ln in lines]
-    two = registry._parse_in_two(text, registry.prompt_commands(text), None)
-    assert two is not None, "the two-process path did not apply"
-    assert one.blocks and [b.to_dict() for b in two.blocks] == [b.to_dict() for b in one.blocks]
-    assert two.plain == one.plain
+def test_two_processes_give_the_same_blocks_and_lines() -> None:
+    """Run in a fresh interpreter: the two-process path only applies where no other thread runs (forking
+    threads is unsafe), and a test session has helper threads of its own."""
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from tests.outputs.test_parallel_parse import _paste
+from medic.evidence.outputs import registry
+lines = _paste()
+one = registry.parse_lines(lines)
+registry.PARALLEL_LINES = 100
+text = [ln.rstrip("\\r\\n") for ln in lines]
+two = registry._parse_in_two(text, registry.prompt_commands(text), None)
+assert two is not None, "the two-process path did not apply"
+assert one.blocks and [b.to_dict() for b in two.blocks] == [b.to_dict() for b in one.blocks]
+assert two.plain == one.plain
+print("same", len(one.blocks))
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("same ")
 
 
 def test_a_block_stops_at_the_next_prompt_line() -> None:
