@@ -78,3 +78,24 @@ def test_newer_format_and_broken_lines_are_clear_errors(tmp_path: Path) -> None:
     (path / "objects" / "pods.jsonl").write_text('{"metadata": {}}\n{broken\n')
     with pytest.raises(InputError, match=r"pods\.jsonl line 2 is not valid JSON"):
         read_bundle(path)
+
+
+def test_reading_keeps_what_checks_read_and_the_file_keeps_everything(tmp_path: Path) -> None:
+    pod = {
+        "metadata": {"name": "api-0", "namespace": "shop"},
+        "spec": {
+            "containers": [
+                {"name": "api", "env": [{"name": "MODE", "value": "<redacted>"}], "volumeMounts": [{"name": "d"}]}
+            ]
+        },
+        "status": {"containerStatuses": [{"name": "api", "imageID": "sha256:1", "restartCount": 3}]},
+    }
+    write_bundle(Snapshot(objects={"pods": [pod]}), tmp_path / "b.tar.gz")
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        fh = tar.extractfile("objects/pods.jsonl")
+        assert fh is not None
+        written = json.loads(fh.read())
+    assert written["spec"]["containers"][0]["env"] and written["status"]["containerStatuses"][0]["imageID"]
+    read = read_bundle(tmp_path / "b.tar.gz").objects["pods"][0]
+    assert read["spec"]["containers"][0] == {"name": "api"}
+    assert read["status"]["containerStatuses"][0] == {"name": "api", "restartCount": 3}
