@@ -299,7 +299,7 @@ def parse_cmd(
 ) -> None:
     """Show the command outputs Medic recognises in pasted text, and the facts it reads from them."""
     from medic.evidence.outputs.registry import parse_lines
-    from medic.evidence.text import open_evidence
+    from medic.evidence.text import decode_text, open_evidence
 
     if evidence is None and sys.stdin.isatty():
         raise MedicError("give a file to parse, or pipe the output: `drbdadm status | medic parse -`")
@@ -309,7 +309,7 @@ def parse_cmd(
         raise MedicError(
             f"{evidence}: more than {PARSE_MAX >> 20} MB; `medic parse` reads pasted output, not whole logs"
         )
-    text = data.replace(b"\x00", b"").decode("utf-8", errors="replace")
+    text = decode_text(data)
     result = parse_lines(text.splitlines())
     if as_json:
         doc = {"blocks": [b.to_dict() for b in result.blocks], "plain_lines": len(result.plain)}
@@ -373,7 +373,7 @@ def collect_cmd(
 ) -> None:
     """Collect a read-only snapshot of a live cluster into an offline bundle (secrets redacted)."""
     from medic.evidence.bundle import write_bundle
-    from medic.evidence.kube import CollectOptions, collect  # type: ignore[import-not-found,unused-ignore]
+    from medic.evidence.kube import CollectOptions, collect
 
     if logs < 0:
         raise MedicError("--logs must be 0 or more")
@@ -434,6 +434,7 @@ def diagnose_cmd(
     explain: Annotated[bool, typer.Option("--explain", help="Show each finding's evidence and all its links.")] = False,
 ) -> None:
     """Run the checks on a live cluster (read-only) or a bundle; link every finding to its runbook entries."""
+    from medic.checks.registry import select
     from medic.diagnose import diagnose
     from medic.evidence.bundle import read_bundle
     from medic.model import Severity
@@ -449,19 +450,17 @@ def diagnose_cmd(
     if (bundle is not None or demo) and (context or kubeconfig):
         raise MedicError("--context/--kubeconfig are for a live cluster; a bundle already holds its cluster")
     namespaces = _namespaces(namespace, all_namespaces)
+    codes = [c for c in (checks or "").split(",") if c.strip()]
+    if codes and not select(codes):  # before any collection: a typo should not cost a cluster walk
+        raise MedicError(f"--checks {checks}: no check has such a code (see `medic checks`)")
     if demo:
         snap = read_bundle(demo_bundle_path())
     elif bundle is not None:
         snap = read_bundle(bundle)
     else:
-        from medic.evidence.kube import CollectOptions, collect  # type: ignore[import-not-found,unused-ignore]
+        from medic.evidence.kube import CollectOptions, collect
 
         snap = collect(CollectOptions(context=context, kubeconfig=kubeconfig, namespaces=namespaces))
-    codes = [c for c in (checks or "").split(",") if c.strip()]
-    from medic.checks.registry import select
-
-    if codes and not select(codes):
-        raise MedicError(f"--checks {checks}: no check has such a code (see `medic checks`)")
     store = _open_store()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -506,9 +505,9 @@ def checks_cmd(
     if doc:
         sys.stdout.write(checks_markdown(registered))
         return
-    store = _open_store()
+    titles = linked_titles(_open_store(), registered)
     if as_json:
-        rows = [{**c.to_dict(), "entries": linked_titles(store, c)} for c in registered]
+        rows = [{**c.to_dict(), "entries": titles[c.code]} for c in registered]
         sys.stdout.write(json.dumps({"checks": rows}, ensure_ascii=False, indent=2) + "\n")
         return
     style = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -517,7 +516,7 @@ def checks_cmd(
             f"[{style[c.severity.value]}]{c.code}[/] {c.severity.value:<7} {escape(c.title)}"
             f"  [dim]({', '.join(c.looks_at)})[/]"
         )
-        for t in linked_titles(store, c):
+        for t in titles[c.code]:
             out.print(f"    [green]→[/] {escape(t)}")
     out.print(f"[dim]{len(registered)} checks · details: medic checks --markdown, docs/checks.md[/]")
 

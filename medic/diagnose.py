@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from medic.checks.registry import Check, catalog_anchors, run_checks, select
+from medic.checks.registry import Check, run_checks, select
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
 from medic.model import Entry, Finding, FindingLink, Severity, Snapshot
@@ -98,10 +98,11 @@ def _link(entry: Entry, conf: float, via: str) -> FindingLink:
     )
 
 
-def check_entries(store: Store, check: Check) -> list[Entry]:
-    """The built-in entries a check declares, then the user's entries tagged with its code."""
+def check_entries(store: Store, check: Check, by_source: dict[str, dict[str, Entry]] | None = None) -> list[Entry]:
+    """The built-in entries a check declares, then the user's entries tagged with its code.
+    ``by_source`` caches the catalog files' top-level entries by anchor across calls."""
     out: list[Entry] = []
-    by_source: dict[str, dict[str, Entry]] = {}
+    by_source = {} if by_source is None else by_source
     for link in check.links:
         file, _, anchor = link.partition("#")
         source = "builtin:" + file
@@ -125,14 +126,15 @@ def link_findings(
     for f in findings:
         groups.setdefault(_group_key(f), []).append(f)
     declared: dict[str, list[Entry]] = {}
+    catalog: dict[str, dict[str, Entry]] = {}
     # the largest groups first: when there are too many to triage, the rarest shapes go without
-    for n, (key, members) in enumerate(sorted(groups.items(), key=lambda kv: -len(kv[1])), 1):
+    for n, members in enumerate(sorted(groups.values(), key=len, reverse=True), 1):
         if progress is not None:
             progress("linking", n, len(groups))
         first = members[0]
         check = checks.get(first.code)
         if check is not None and first.code not in declared:
-            declared[first.code] = check_entries(store, check)
+            declared[first.code] = check_entries(store, check, catalog)
         text = "\n".join([first.message, *first.evidence])
         matches = (
             triage(store, io.BytesIO(text.encode("utf-8")), top=20, include_weak=True).matches
@@ -162,7 +164,6 @@ def link_findings(
                 links.append(link)
         for f in members:
             f.entries = links[:MAX_LINKS]
-        del key
 
 
 def log_signature_matches(store: Store, snap: Snapshot) -> dict[str, list[dict[str, Any]]]:
@@ -217,10 +218,7 @@ def log_signature_matches(store: Store, snap: Snapshot) -> dict[str, list[dict[s
     return out
 
 
-def linked_titles(store: Store, check: Check) -> list[str]:
-    """Titles of the entries a check links to (for ``medic checks``)."""
-    anchors = catalog_anchors()
-    titles = [anchors[link][0] for link in check.links if link in anchors]
-    tagged = store.tagged([check.code.lower()])
-    titles += [e.title for e in store.entries_by_rowid(tagged).values()]
-    return titles
+def linked_titles(store: Store, checks: list[Check]) -> dict[str, list[str]]:
+    """Check code → titles of the entries it links to (for ``medic checks``)."""
+    catalog: dict[str, dict[str, Entry]] = {}
+    return {c.code: [e.title for e in check_entries(store, c, catalog)] for c in checks}

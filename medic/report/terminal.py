@@ -47,7 +47,9 @@ def print_report(console: Console, result: DiagnoseResult, explain: bool = False
                 console.print(
                     f"    [{STYLE[sev]}]{f.code}[/] {escape(_object(f))}: {escape(f.message)}", highlight=False
                 )
-                for line in f.evidence[: (6 if explain else 1)] if explain or not f.entries else []:
+                # evidence: all of it when explaining, else one line for findings that name no entry
+                shown = f.evidence[:6] if explain else [] if f.entries else f.evidence[:1]
+                for line in shown:
                     console.print(f"      [dim]│ {escape(line[:200])}[/]")
                 for e in f.entries[: (4 if explain else 1)]:
                     where = "built-in" if e.builtin else "runbook"
