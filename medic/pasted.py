@@ -16,6 +16,7 @@ from typing import BinaryIO
 from medic.diagnose import diagnose
 from medic.evidence.outputs.base import Block
 from medic.evidence.outputs.registry import ParseResult, parse_lines
+from medic.evidence.text import decode_text
 from medic.knowledge.store import Store
 from medic.model import Finding
 from medic.triage import CONFIDENT, EvidenceHit, TriageMatch, TriageResult, choose, confidence, summarize, triage
@@ -53,12 +54,12 @@ class PastedResult:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _block_of(blocks: list[Block], f: Finding) -> Block | None:
-    """The block a finding's object came from (first block whose facts name it), else the first block."""
-    for b in blocks:
-        if f.object.name and f.object.name in str(b.facts):
+def _block_of(blocks: list[tuple[Block, str]], f: Finding) -> Block | None:
+    """The block a finding's object came from (first block whose facts, as text, name it), else the first."""
+    for b, facts in blocks:
+        if f.object.name and f.object.name in facts:
             return b
-    return blocks[0] if blocks else None
+    return blocks[0][0] if blocks else None
 
 
 def triage_pasted(
@@ -70,7 +71,7 @@ def triage_pasted(
     progress: Callable[[int], None] | None = None,
 ) -> PastedResult:
     head = stream.read(PARSE_HEAD)
-    text = head.replace(b"\x00", b"").decode("utf-8", errors="replace")
+    text = decode_text(head)
     lines = text.splitlines()
     if len(head) == PARSE_HEAD and lines and not text.endswith("\n"):
         lines.pop()  # cut mid-line
@@ -87,20 +88,23 @@ def triage_pasted(
         progress=progress,
     )
     matches = {m.entry.id: m for m in result.matches}
+    blocks = [(b, str(b.facts)) for b in parsed.blocks] if findings else []
     for f in findings:
-        block = _block_of(parsed.blocks, f)
+        if not f.entries:
+            continue
+        block = _block_of(blocks, f)
         hit = EvidenceHit(
             line_no=block.start_line if block else 0,
             text=f"{f.code} {f.object}: {f.message}"[:400],
             matched=f"check {f.code}"
             + (f" on {block.kind} output, lines {block.start_line}-{block.end_line}" if block else ""),
         )
-        if not f.entries:
-            continue
         # the check says what state it saw; the words around it say which of its entries: the boost goes
         # to the linked entry the evidence's own text supports best (the check's first one when none is)
-        text_score = {i: m.score for i, m in matches.items()}
-        link = max(f.entries[:4], key=lambda e: (text_score.get(e.id, 0.0), -f.entries.index(e)))
+        _, link = max(
+            enumerate(f.entries[:4]),
+            key=lambda ie: (matches[ie[1].id].score if ie[1].id in matches else 0.0, -ie[0]),
+        )
         m = matches.get(link.id)
         if m is None:
             m = TriageMatch(entry=store.get(link.id), score=0.0, confidence=0.0)

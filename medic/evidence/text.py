@@ -64,5 +64,10 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
         yield rest + b"\n"
 
 
+def decode_text(raw: bytes) -> str:
+    """Evidence bytes as text: UTF-8 with replacement characters, NULs dropped."""
+    return raw.replace(b"\x00", b"").decode("utf-8", errors="replace")
+
+
 def decode_line(raw: bytes) -> str:
-    return raw.replace(b"\x00", b"").decode("utf-8", errors="replace").rstrip("\r\n")
+    return decode_text(raw).rstrip("\r\n")
