@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from medic.evidence.outputs.base import OutputParser
+from medic.evidence.outputs.base import OutputParser, next_text
 from medic.model import Snapshot
 
 _RECAP = re.compile(r"^PLAY RECAP\b")
@@ -96,7 +96,7 @@ class AnsibleRecapParser(OutputParser):
                 end += 1
                 continue
             if not stripped:
-                nxt = next((ln for ln in lines[end + 1 : end + 4] if ln.strip()), "")
+                nxt = next_text(lines, end, within=3)
                 if _ANSIBLE_LINE.match(nxt) or (after_msg == 1 and nxt):
                     end += 1
                     continue

@@ -98,6 +98,12 @@ class OutputParser:
 _COLUMN = re.compile(r"\S+(?: (?=[A-Z(%])\S+)*")
 
 
+def next_text(lines: Sequence[str], blank: int, within: int = 2) -> str:
+    """The first non-blank line among the ``within`` lines after a blank one ('' when none): what decides
+    whether a blank line inside a block is a pause or its end."""
+    return next((ln for ln in lines[blank + 1 : blank + 1 + within] if ln.strip()), "")
+
+
 def split_columns(header: str) -> list[tuple[str, int]]:
     """(name, start offset) of each column of a fixed-width table header (words separated by 2+ spaces,
     or single spaces between upper-case header words as kubectl and docker print them)."""

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from medic.evidence.outputs.base import OutputParser
+from medic.evidence.outputs.base import OutputParser, next_text
 from medic.model import Snapshot
 
 _STAGE = re.compile(r"^STAGE \[(?P<stage>[^\]]+)\]\s*$")
@@ -42,7 +42,7 @@ class KonvoyCheckParser(OutputParser):
             elif line.strip() and in_error and (line[:1] in " \t]" or line.startswith("exit status")):
                 end += 1
             elif not line.strip():
-                nxt = next((ln for ln in lines[end + 1 : end + 3] if ln.strip()), "")
+                nxt = next_text(lines, end)
                 if nxt and self._belongs(nxt):
                     end += 1
                 else:

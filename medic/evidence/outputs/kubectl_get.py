@@ -786,7 +786,9 @@ def _pvc(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
     return {"metadata": {}, "spec": spec, "status": status}
 
 
-def _deployment(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+def _replica_counts(row: dict[str, str], current_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(spec, status) from READY ``n/m`` (kubectl ≥ 1.15) or the older DESIRED/CURRENT columns, where
+    CURRENT means ``current_key``."""
     spec: dict[str, Any] = {}
     status: dict[str, Any] = {}
     r = _ratio(row.get("READY", ""))
@@ -794,7 +796,12 @@ def _deployment(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
         status["readyReplicas"], spec["replicas"] = r
     elif _int(row.get("DESIRED")) is not None:
         spec["replicas"] = _int(row.get("DESIRED"))
-        status["replicas"] = _int(row.get("CURRENT")) or 0
+        status[current_key] = _int(row.get("CURRENT")) or 0
+    return spec, status
+
+
+def _deployment(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    spec, status = _replica_counts(row, "replicas")
     for col, key in (("UP-TO-DATE", "updatedReplicas"), ("AVAILABLE", "availableReplicas")):
         v = _int(row.get(col))
         if v is not None:
@@ -804,14 +811,7 @@ def _deployment(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
 
 
 def _statefulset(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    status: dict[str, Any] = {}
-    r = _ratio(row.get("READY", ""))
-    if r is not None:
-        status["readyReplicas"], spec["replicas"] = r
-    elif _int(row.get("DESIRED")) is not None:
-        spec["replicas"] = _int(row.get("DESIRED"))
-        status["readyReplicas"] = _int(row.get("CURRENT")) or 0
+    spec, status = _replica_counts(row, "readyReplicas")
     return {"metadata": {}, "spec": spec, "status": status}
 
 

@@ -68,18 +68,6 @@ class ParseResult:
         return snap
 
 
-def start_prefilter(available: list[OutputParser]) -> re.Pattern[str] | None:
-    """One pattern that matches wherever any parser's ``start`` does: most lines of a long log are then
-    ruled out by one search instead of one per parser. None when some pattern's flags cannot be merged."""
-    parts = _merged_parts(available)
-    if parts is None:
-        return None
-    try:
-        return re.compile("|".join(parts[0] + parts[1])) if parts[0] or parts[1] else None
-    except re.error:
-        return None
-
-
 def _merged_parts(available: list[OutputParser]) -> tuple[list[str], list[str]] | None:
     """The parsers' start patterns, each in a group of its own: (those anchored at the line's start,
     the others). None when some pattern's flags cannot be merged."""
@@ -126,8 +114,9 @@ def _anchored(pattern: str) -> bool:
 
 
 def _may_start(available: list[OutputParser]) -> Callable[[str], object] | None:
-    """A test that is false for lines no parser's ``start`` matches: ``match`` for the anchored patterns,
-    ``search`` for the others (the same answer as ``start_prefilter(available).search``, faster).
+    """A test that is false for lines no parser's ``start`` matches, so most lines of a long paste are ruled
+    out by one test instead of one per parser: ``match`` for the anchored patterns (no offset but the
+    first can match them), ``search`` for the others.
     None when the patterns cannot be merged."""
     parts = _merged_parts(available)
     if parts is None or not (parts[0] or parts[1]):

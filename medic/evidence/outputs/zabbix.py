@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from medic.evidence.outputs.base import OutputParser
+from medic.evidence.outputs.base import OutputParser, next_text
 from medic.model import Snapshot
 
 _SUBJECT = re.compile(
@@ -85,7 +85,7 @@ class ZabbixProblemParser(OutputParser):
             if line.strip() and _belongs(line):
                 end += 1
             elif not line.strip():
-                nxt = next((ln for ln in lines[end + 1 : end + 3] if ln.strip()), "")
+                nxt = next_text(lines, end)
                 if nxt and _belongs(nxt):
                     end += 1
                 else:
