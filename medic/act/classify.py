@@ -1,19 +1,47 @@
-"""Is a command read-only or does it change something? Decided by parsing it, never by guessing.
+"""Is a command read-only, mutating or manual? Decided by a grammar, never by looking for bad words.
 
-``classify(command)`` splits a shell line with :mod:`shlex` into simple commands (pipes, ``&&``, ``;``,
-``$(...)``), drops ``sudo``/``VAR=value``/``time`` prefixes, skips global flags, and looks the program and
-its verb up: ``kubectl get`` is read-only, ``kubectl scale`` mutating; ``xfs_repair -n`` read-only,
-``xfs_repair`` mutating; SQL ``SELECT`` read-only, ``DELETE``/``DROP`` mutating. A program it does not know
-counts as mutating, and so does output redirected to a file. Interactive commands (an editor, a login
-shell, ``kubectl exec -it ... -- sh``) cannot be run unattended: the plan makes them manual steps.
+A step is **read-only** only when the whole line can be proven to read. ``classify(command)``:
+
+1. parses the line with a real shell parser (:mod:`medic.act.shell`, over ``bashlex``) into simple
+   commands — of pipelines, ``&&``/``;`` lists, subshells, groups, loops, and of every ``$(...)``, backtick
+   and ``<(...)`` substitution — each with its words, ``NAME=value`` assignments and redirections. A line
+   the parser cannot read is mutating;
+2. refuses what it cannot reason about: a function definition, ``eval``, ``exec``, ``source``/``.``, a
+   here-document that expands ``$(...)``, an expansion that assigns (``${PATH:=...}``);
+3. refuses every write through the shell: a redirection to a file (``>``, ``>>``, ``>|``, ``&>``, ``<>``;
+   ``/dev/null`` and descriptor copies such as ``2>&1`` are fine) and an assignment to a variable that
+   decides what later commands run or read (``PATH``, ``LD_PRELOAD``, ``KUBECONFIG``, ``HOME``, ``IFS``...
+   see :data:`medic.act.allowlist.PATH_LIKE`) — as a prefix, a plain assignment, ``export``/``declare``,
+   ``env NAME=value`` or a ``for`` variable;
+4. unwraps wrappers (``sudo``, ``env``, ``timeout``, ``nice``, ``nohup``, ``stdbuf``, ``xargs``, ``watch``),
+   whose own options must be known, and classifies the command they run (``watch`` runs a shell string,
+   which is parsed again; ``xargs`` adds words read from standard input, which may become options);
+5. reads each remaining command against the allowlist (:mod:`medic.act.allowlist`): the program must be
+   listed; its words are read with the program's grammar — options with their arity (an option's value is
+   consumed and never taken for a verb), nested read-only subcommands, operand limits — and every option
+   and subcommand must be listed as read-only. Content that is code is checked too: a ``sed`` script (no
+   ``e``, ``w``, ``s///e``, ``s///w``), an ``awk`` program (no ``system()``, pipes, ``print >``, ``@``
+   directives), SQL given to ``mysql -e``/``psql -c``/``sqlite3``, curl URLs (http and https only);
+6. words computed when the line runs (``$VAR``, ``$(...)``, a leading glob) are allowed only where they
+   cannot become options or verbs: as the value of a known option or as an operand that starts with
+   literal text, and never unquoted (an unquoted expansion may split into several words).
+
+Everything else is **mutating**, with a reason naming what was not proven ("kubectl: option --cache-dir
+is not known to be read-only", "writes to file out.txt", "PATH is reassigned before kubectl runs").
+Commands that need a person at a terminal (an editor, a login shell, ``kubectl exec -it ... -- sh``,
+``tail -f``, ``watch``) are **manual**: the plan shows them and the operator runs them by hand.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from medic.act.allowlist import FLAG, ONE, OPTIONAL, TOOLS, WRAPPERS, Node, Option, Tool, Wrapper, path_like
+from medic.act.shell import Redirect, ShellSyntax, SimpleCommand, Word, parse_line
 
 
 class Kind(StrEnum):
@@ -28,150 +56,681 @@ class Verdict:
     reason: str
 
 
-_PREFIXES = {"sudo", "time", "nohup", "env", "exec", "command", "nice"}
-_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_SQL_READ = {"select", "show", "describe", "desc", "explain", "use", "with"}
+def _mutating(reason: str) -> Verdict:
+    return Verdict(Kind.MUTATING, reason)
+
+
+# ---------------------------------------------------------------- SQL
+
 _SQL_WORD = re.compile(
     r"^\s*(select|show|describe|desc|explain|use|with|insert|update|delete|drop|alter|truncate|create|grant"
     r"|revoke|replace|rename|source)\b",
     re.I,
 )
-
-# program → (read-only verbs, flags that take a value before the verb)
-_VERB_TOOLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "kubectl": (
-        frozenset(
-            "get describe logs log top explain api-resources api-versions version cluster-info events diff wait".split()
-        ),
-        frozenset(
-            "-n --namespace --context --kubeconfig -s --server --cluster --user --token -l --selector -o "
-            "--output --as --request-timeout".split()
-        ),
-    ),
-    "oc": (
-        frozenset("get describe logs log top explain api-resources version status whoami".split()),
-        frozenset("-n --namespace --context --kubeconfig -s --server".split()),
-    ),
-    "helm": (
-        frozenset("list ls status get history show search template version env lint verify".split()),
-        frozenset("-n --namespace --kube-context --kubeconfig".split()),
-    ),
-    "docker": (
-        frozenset("ps images inspect logs info version stats top events history diff port search".split()),
-        frozenset("-H --host --context --config -c".split()),
-    ),
-    "podman": (frozenset("ps images inspect logs info version stats top events history".split()), frozenset()),
-    "crictl": (frozenset("ps pods images inspect inspectp inspecti logs info version stats".split()), frozenset()),
-    "docker-compose": (frozenset("ps logs config top images version ls".split()), frozenset("-f --file -p".split())),
-    "systemctl": (
-        frozenset(
-            "status show list-units list-unit-files list-timers list-sockets list-dependencies is-active "
-            "is-enabled is-failed is-system-running cat get-default".split()
-        ),
-        frozenset("-H --host -M --machine --type -t --state -p --property".split()),
-    ),
-    "drbdadm": (frozenset("status dstate cstate role dump show-gi get-gi sh-resources".split()), frozenset()),
-    "drbdsetup": (frozenset("status show events2 show-gi".split()), frozenset()),
-    "etcdctl": (
-        frozenset("get version check endpoint member-list".split()),
-        frozenset("--endpoints --cert --key --cacert -w --write-out".split()),
-    ),
-    "konvoy": (frozenset("check diagnose version get".split()), frozenset()),
-    "git": (frozenset("status log diff show branch remote rev-parse describe".split()), frozenset("-C".split())),
-    "virtctl": (frozenset("version guestosinfo fslist userlist".split()), frozenset("-n --namespace".split())),
-    "velero": (frozenset("get describe version".split()), frozenset("-n --namespace".split())),
-    "ceph": (frozenset("status health df osd pg mon versions -s".split()), frozenset()),
-}
-# (program, verb) → sub-verbs that are read-only
-_SUB_READ: dict[tuple[str, str], frozenset[str]] = {
-    ("kubectl", "rollout"): frozenset({"status", "history"}),
-    ("kubectl", "config"): frozenset({"view", "get-contexts", "current-context", "get-clusters", "get-users"}),
-    ("kubectl", "auth"): frozenset({"can-i", "whoami"}),
-    ("kubectl", "certificate"): frozenset(),
-    ("docker", "service"): frozenset({"ls", "ps", "inspect", "logs"}),
-    ("docker", "volume"): frozenset({"ls", "inspect"}),
-    ("docker", "network"): frozenset({"ls", "inspect"}),
-    ("docker", "node"): frozenset({"ls", "inspect", "ps"}),
-    ("docker", "system"): frozenset({"df", "info", "events"}),
-    ("docker", "stack"): frozenset({"ls", "ps", "services"}),
-    ("docker", "container"): frozenset({"ls", "inspect", "logs", "top", "stats", "port", "diff"}),
-    ("docker", "image"): frozenset({"ls", "inspect", "history"}),
-    ("docker", "secret"): frozenset({"ls", "inspect"}),
-    ("docker", "config"): frozenset({"ls", "inspect"}),
-    ("etcdctl", "member"): frozenset({"list"}),
-    ("etcdctl", "endpoint"): frozenset({"health", "status", "hashkv"}),
-    ("etcdctl", "alarm"): frozenset({"list"}),
-    ("helm", "repo"): frozenset({"list", "ls"}),
-    ("ceph", "osd"): frozenset({"tree", "df", "stat", "dump", "ls", "status"}),
-}
-_READ_ONLY = frozenset(
-    "ls cat grep egrep fgrep zgrep rg head tail less more du df lsblk blkid findmnt ping nslookup dig host "
-    "getent echo printf date uptime free ps pgrep dmesg lsof netstat ss wc sort uniq cut tr jq stern "
-    "hostname whoami id uname which type stat file md5sum sha256sum test true timedatectl chronyc ntpq "
-    "showmount journalctl pwd basename dirname realpath readlink env printenv diff cmp column nl "
-    "kubectx kubens".split()
+_SQL_READ = frozenset({"select", "show", "describe", "desc", "explain", "use", "with", "values"})
+# words that change data or the server wherever they stand in a statement (outside strings and quoted names)
+_SQL_CHANGES = frozenset(
+    "insert update delete drop alter truncate create grant revoke replace rename merge call do handler load "
+    "lock unlock copy into outfile dumpfile attach detach vacuum reindex cluster refresh import install "
+    "uninstall kill shutdown flush reset purge prepare execute deallocate notify nextval setval set_config "
+    "pg_terminate_backend pg_cancel_backend pg_reload_conf pg_rotate_logfile pg_switch_wal lo_export lo_import "
+    "dblink dblink_exec sys_exec sys_eval sleep pg_sleep benchmark get_lock pg_advisory_lock".split()
 )
-_MUTATING = frozenset(
+_SQL_SESSION_SET = re.compile(r"^\s*set\s+(session\b|@|names\b|local\b)", re.I)
+
+
+def _sql_code(text: str) -> str:
+    """SQL with strings, quoted names and comments blanked (their words never decide anything)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n:
+                if text[j] == "\\" and c != "`":
+                    j += 2
+                    continue
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(" ")
+            i = j + 1
+            continue
+        if text.startswith("--", i) or c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def classify_sql(text: str) -> Verdict:
+    """SQL statements: read-only only when every statement starts with a reading verb and changes nothing."""
+    code = _sql_code(text)
+    if "\\" in code:
+        return _mutating("a database client command (\\...) may run programs or write files")
+    for stmt in (s for s in code.split(";") if s.strip()):
+        words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", stmt)
+        if not words:
+            continue
+        first = words[0].lower()
+        if first == "set" and _SQL_SESSION_SET.match(stmt):
+            continue
+        if first not in _SQL_READ:
+            return _mutating(f"SQL {first.upper()} is not known to only read")
+        bad = next((w for w in words if w.lower() in _SQL_CHANGES), None)
+        if bad:
+            return _mutating(f"SQL {bad.upper()} changes data")
+    return Verdict(Kind.READ_ONLY, "SQL that only reads")
+
+
+# ---------------------------------------------------------------- sed and awk programs
+
+
+def _sed_problem(script: str) -> str:
+    """Why a sed script may run a command or write a file ('' when it only prints)."""
+    i, n = 0, len(script)
+
+    def regex_end(start: int, delim: str) -> int:
+        j = start
+        while j < n:
+            if script[j] == "\\":
+                j += 2
+                continue
+            if script[j] == "\n":
+                return -1
+            if script[j] == delim:
+                return j
+            j += 1
+        return -1
+
+    def address(i: int) -> int:
+        if i < n and script[i].isdigit():
+            while i < n and (script[i].isdigit() or script[i] == "~"):
+                i += 1
+        elif i < n and script[i] == "$":
+            i += 1
+        elif i < n and script[i] in "+~" and i + 1 < n and script[i + 1].isdigit():
+            i += 1
+            while i < n and script[i].isdigit():
+                i += 1
+        elif i < n and (script[i] == "/" or (script[i] == "\\" and i + 1 < n)):
+            delim = "/" if script[i] == "/" else script[i + 1]
+            end = regex_end(i + (1 if script[i] == "/" else 2), delim)
+            if end < 0:
+                return -1
+            i = end + 1
+            while i < n and script[i] in "IM":
+                i += 1
+        return i
+
+    while i < n:
+        while i < n and script[i] in " \t\n;":
+            i += 1
+        if i >= n:
+            return ""
+        if script[i] == "#":
+            nl = script.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        i = address(i)
+        if i >= 0 and i < n and script[i] == ",":
+            i = address(i + 1)
+        if i < 0:
+            return "sed script cannot be read"
+        while i < n and script[i] in " \t!":
+            i += 1
+        if i >= n:
+            return "sed script ends without a command"
+        cmd = script[i]
+        i += 1
+        if cmd in "{}":
+            continue
+        if cmd in "pPdDnNgGhHxz=lLqQF":
+            while i < n and script[i].isdigit():
+                i += 1
+            continue
+        if cmd in "btT:":
+            while i < n and script[i] not in ";\n}":
+                i += 1
+            continue
+        if cmd in "aicrR":
+            # text or a file name to the end of the line (r/R read a file: still read-only)
+            while i < n and script[i] != "\n":
+                i += 2 if script[i] == "\\" else 1
+            continue
+        if cmd in "sy":
+            if i >= n or script[i] in "\n\\":
+                return f"sed {cmd} command cannot be read"
+            delim = script[i]
+            first = regex_end(i + 1, delim)
+            second = regex_end(first + 1, delim) if first >= 0 else -1
+            if second < 0:
+                return f"sed {cmd} command cannot be read"
+            if "[" in script[i + 1 : first] and delim != "/":
+                return "sed s command with an unusual delimiter and a bracket expression cannot be read safely"
+            i = second + 1
+            if cmd == "y":
+                continue
+            while i < n and script[i] in "gpiImM0123456789":
+                i += 1
+            if i < n and script[i] == "e":
+                return "sed s///e runs the result as a command"
+            if i < n and script[i] in "wW":
+                return "sed s///w writes to a file"
+            if i < n and script[i] not in " \t\n;}#":
+                return f"sed s flag {script[i]} is not known to be read-only"
+            continue
+        if cmd in "eE":
+            return "sed e runs a command"
+        if cmd in "wW":
+            return "sed w writes to a file"
+        return f"sed command {cmd} is not known to be read-only"
+    return ""
+
+
+def _awk_problem(prog: str) -> str:
+    """Why an awk program may run a command or write a file ('' when it only prints to standard output)."""
+    i, n = 0, len(prog)
+    operand = False  # the last token ends an operand (so "/" divides rather than starts a regex)
+    in_print = False
+    depth = 0
+    while i < n:
+        c = prog[i]
+        if c in " \t\r":
+            i += 1
+            continue
+        if c == "\\" and i + 1 < n and prog[i + 1] == "\n":
+            i += 2
+            continue
+        if c in "\n;":
+            in_print, operand = False, False
+            i += 1
+            continue
+        if c == "#":
+            nl = prog.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        if c == '"' or (c == "/" and not operand):
+            j = i + 1
+            bracket = False
+            while j < n and (prog[j] != c or bracket):
+                if prog[j] == "\\":
+                    j += 1
+                elif c == "/" and prog[j] == "[":
+                    bracket = True
+                elif c == "/" and prog[j] == "]":
+                    bracket = False
+                elif prog[j] == "\n":
+                    return "awk program cannot be read"
+                j += 1
+            if j >= n:
+                return "awk program cannot be read"
+            i, operand = j + 1, True
+            continue
+        if c.isalpha() or c == "_":
+            j = i
+            while j < n and (prog[j].isalnum() or prog[j] == "_"):
+                j += 1
+            ident = prog[i:j]
+            i = j
+            if ident == "system":
+                return "awk program calls system()"
+            if ident in ("print", "printf"):
+                in_print, depth, operand = True, 0, False
+            elif ident in ("in", "if", "while", "for", "do", "else", "return", "getline", "delete", "case"):
+                operand = False
+            else:
+                operand = True
+            continue
+        if c.isdigit() or c == ".":
+            while i < n and (prog[i].isalnum() or prog[i] == "."):
+                i += 1
+            operand = True
+            continue
+        if c == "@":
+            return "awk program uses a gawk directive or an indirect call (@)"
+        if c == "|":
+            if prog.startswith("||", i):
+                i, operand = i + 2, False
+                continue
+            return "awk program pipes to or from a command"
+        if c == ">":
+            if in_print and depth == 0:
+                return "awk program writes to a file (print >)"
+            i, operand = i + (2 if prog.startswith(">=", i) else 1), False
+            continue
+        if c in "([{":
+            depth += 1 if in_print else 0
+            i, operand = i + 1, False
+            continue
+        if c in ")]":
+            depth -= 1 if in_print else 0
+            i, operand = i + 1, True
+            continue
+        if c == "}":
+            in_print, operand = False, False
+            i += 1
+            continue
+        i, operand = i + 1, False
+    return ""
+
+
+# ---------------------------------------------------------------- the grammar of one program
+
+
+@dataclass
+class _Args:
+    path: list[str]
+    options: list[tuple[str, list[Word]]] = field(default_factory=list)
+    operands: list[Word] = field(default_factory=list)
+
+
+_COMPUTED_NAME = re.compile(r"[$`*?\[]")
+
+
+def _read_option(
+    allowed: dict[str, Option], words: list[Word], i: int, style: str, fail: Callable[[str], Verdict]
+) -> tuple[list[tuple[str, list[Word]]], int] | Verdict:
+    """The option word ``words[i]`` (a bundle of short flags counts as several) and the values it takes."""
+    w = words[i]
+    t = w.text
+    i += 1
+    found: list[tuple[str, list[Word]]] = []
+
+    def take(count: int, attached: str | None) -> list[Word] | Verdict:
+        nonlocal i
+        values: list[Word] = [Word(text=attached, raw=attached)] if attached is not None else []
+        while len(values) < count and i < len(words):
+            values.append(words[i])
+            i += 1
+        for v in values:
+            if v.splits:
+                return fail(f"{v.raw} is expanded when the line runs and may add words")
+        return values
+
+    if t.startswith("--") or style == "single":
+        opt_name, eq, value = t.partition("=")
+        if _COMPUTED_NAME.search(opt_name):
+            return fail(f"option {w.raw} is computed when the line runs")
+        opt = allowed.get(opt_name)
+        if opt is None:
+            return fail(f"option {opt_name} is not known to be read-only")
+        if opt.arity in (FLAG, OPTIONAL):
+            got: list[Word] | Verdict = [Word(text=value, raw=value)] if eq else []
+        else:
+            got = take(opt.arity, value if eq else None)
+        if isinstance(got, Verdict):
+            return got
+        found.append((opt_name, got))
+    else:
+        j = 1
+        while j < len(t):
+            opt_name = "-" + t[j]
+            if _COMPUTED_NAME.search(opt_name):
+                return fail(f"option {w.raw} is computed when the line runs")
+            opt = allowed.get(opt_name)
+            if opt is None:
+                inside = f" (in {t})" if len(t) > 2 else ""
+                return fail(f"option {opt_name}{inside} is not known to be read-only")
+            if opt.arity == FLAG:
+                found.append((opt_name, []))
+                j += 1
+                continue
+            rest = t[j + 1 :]
+            if opt.arity == OPTIONAL:
+                got = [Word(text=rest, raw=rest)] if rest else []
+            else:
+                got = take(opt.arity, rest.removeprefix("=") if rest else None)
+            if isinstance(got, Verdict):
+                return got
+            found.append((opt_name, got))
+            break
+    for opt_name, got in found:
+        restricted = allowed[opt_name].values
+        if restricted is not None:
+            for v in got:
+                if v.dynamic or v.text.upper() not in restricted:
+                    return fail(f"{opt_name} {v.text} is not known to be read-only")
+    return found, i
+
+
+def _read_args(name: str, tool: Tool, words: list[Word]) -> _Args | Verdict:
+    """Read the words after the program with its grammar; a Verdict when something is not read-only."""
+    node: Node = tool.root
+    args = _Args(path=[name])
+    allowed = dict(node.options)
+    ended = False
+    operands_here = 0
+
+    def fail(msg: str) -> Verdict:
+        return _mutating(f"{' '.join(args.path)}: {msg}")
+
+    i = 0
+    while i < len(words):
+        w = words[i]
+        t = w.text
+        if tool.style == "none":
+            args.operands.append(w)
+            i += 1
+            continue
+        if w.splits and not ended:
+            return fail(f"{w.raw} is expanded when the line runs and may add options")
+        if t == "--" and not ended and not w.dynamic:
+            ended = True
+            i += 1
+            continue
+        options_open = not ended and (tool.intersperse or not args.operands)
+        if options_open and t.startswith("-") and len(t) > 1:
+            if node.numeric and re.fullmatch(r"-\d+", t):
+                args.options.append(("-#", []))
+                i += 1
+                continue
+            read = _read_option(allowed, words, i, tool.style, fail)
+            if isinstance(read, Verdict):
+                return read
+            found, i = read
+            args.options.extend(found)
+            continue
+        i += 1
+        if w.dynamic and w.may_dash and not ended:
+            return fail(f"{w.raw} is computed when the line runs and may become an option")
+        if node.subcommands and operands_here == 0:
+            if w.dynamic:
+                return fail(f"the subcommand {w.raw} is computed when the line runs")
+            sub = node.subcommands.get(t)
+            if sub is None:
+                return fail(f"{t} is not a read-only subcommand")
+            node = sub
+            args.path.append(t)
+            allowed = {**allowed, **sub.options} if tool.inherit else dict(sub.options)
+            continue
+        operands_here += 1
+        if node.operands is not None and operands_here > node.operands:
+            return fail(f"operand {t} is not read-only" if node.operands == 0 else f"too many operands ({t})")
+        if node.operand and (w.dynamic or not re.fullmatch(node.operand, t, re.S)):
+            return fail(f"operand {t} is not read-only")
+        args.operands.append(w)
+    if node.subcommands and not node.bare and operands_here == 0 and len(args.path) == 1:
+        return fail("needs a read-only subcommand")
+    if node.require and not any(o in node.require for o, _ in args.options):
+        return fail(f"only reads with {' or '.join(node.require)}")
+    return args
+
+
+_SAFE_SINKS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+_WRITES = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
+
+
+def _content_check(tool: Tool, args: _Args, cmd: SimpleCommand) -> str:
+    """The extra check of a program whose arguments are code, SQL or URLs ('' when they only read)."""
+    name = " ".join(args.path)
+    values = {o: v for o, v in args.options}
+    if tool.check in ("sed", "awk"):
+        scripts = [v for o, vs in args.options if o in ("-e", "--expression") for v in vs]
+        if not scripts:
+            if not args.operands:
+                return f"{name} without a program"
+            scripts = [args.operands[0]]
+        for s in scripts:
+            if s.dynamic:
+                return f"{name} program {s.raw} is computed when the line runs"
+            why = _sed_problem(s.text) if tool.check == "sed" else _awk_problem(s.text)
+            if why:
+                return why
+        return ""
+    if tool.check == "sql":
+        for o in ("-e", "--execute", "-c", "--command"):
+            for v in values.get(o, []):
+                if v.dynamic:
+                    return f"{name}: the SQL {v.raw} is computed when the line runs"
+                verdict = classify_sql(v.text)
+                if verdict.kind is not Kind.READ_ONLY:
+                    return verdict.reason
+        return ""
+    if tool.check == "sqlite":
+        for w in args.operands[1:]:
+            t = w.text.strip()
+            if w.dynamic:
+                return f"{name}: {w.raw} is computed when the line runs"
+            if t.startswith("."):
+                if t.split()[0] not in (".dump", ".tables", ".schema", ".indexes", ".databases"):
+                    return f"sqlite3 {t.split()[0]} is not known to be read-only"
+                continue
+            verdict = classify_sql(t)
+            if verdict.kind is not Kind.READ_ONLY:
+                return verdict.reason
+        return ""
+    if tool.check == "curl":
+        urls = [*args.operands, *values.get("--url", [])]
+        for u in urls:
+            scheme = u.text.split("://", 1)[0].lower() if "://" in u.text else ""
+            if scheme not in ("", "http", "https"):
+                return f"curl: the {scheme} scheme may send commands; only http and https are read-only"
+        for o in ("-w", "--write-out"):
+            for v in values.get(o, []):
+                if "%output{" in v.text or v.text.startswith("@"):
+                    return "curl --write-out writes to a file"
+        return ""
+    if tool.check == "openssl" and args.path[1:2] == ["s_client"]:
+        reads_null = any(r.op == "<" and r.target is not None and r.target.text == "/dev/null" for r in cmd.redirects)
+        return "" if reads_null else "openssl s_client sends its standard input to the server (add </dev/null)"
+    return ""
+
+
+# ---------------------------------------------------------------- one simple command
+
+_SESSION_DECLARE = frozenset({"export", "declare", "typeset", "readonly", "local"})
+_SHELL_CODE = {
+    "source": "source runs another script in this shell",
+    ".": ". runs another script in this shell",
+    "eval": "eval runs a string as shell code",
+    "exec": "exec replaces the shell with another program",
+    "alias": "alias changes what later commands run",
+    "trap": "trap runs shell code on a signal",
+    "hash": "hash changes where later commands are found",
+    "enable": "enable changes the shell's builtins",
+    "shopt": "shopt changes how the shell reads later commands",
+    "builtin": "builtin runs a shell builtin Medic does not check",
+}
+_INTERPRETERS = frozenset(
+    "sh bash zsh ash dash ksh fish csh tcsh busybox python python2 python3 perl ruby node nodejs php lua tclsh "
+    "osascript pwsh powershell expect".split()
+)
+_KNOWN_MUTATING = frozenset(
     "rm rmdir mv cp mkdir chmod chown chgrp touch ln dd mkfs mkfs.xfs mkfs.ext4 mount umount reboot shutdown "
     "halt poweroff kill pkill killall tee truncate shred wipefs fdisk parted xfs_growfs resize2fs lvextend "
     "apt apt-get yum dnf rpm pip pip3 exportfs iptables firewall-cmd crontab useradd usermod passwd "
     "sqlite3 wget scp rsync tar gzip gunzip unzip make terraform ansible ansible-playbook kubeadm "
-    "hive hive-backup.sh".split()
+    "hive hive-backup.sh install patch".split()
 )
-# a login shell, an editor or a REPL: the operator works in it by hand
-_INTERACTIVE = frozenset(
-    "vi vim nano emacs ed less more top htop watch mysql mongo mongosh psql influx redis-cli sqlite3-shell "
-    "bash sh zsh".split()
-)
-_SHELLS = frozenset({"sh", "bash", "zsh", "/bin/sh", "/bin/bash", "ash"})
+_TRUSTED_DIRS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _split_words(command: str) -> list[str] | None:
-    try:
-        lex = shlex.shlex(command, posix=True, punctuation_chars="|&;<>()")
-        lex.whitespace_split = True
-        lex.commenters = ""
-        return list(lex)
-    except ValueError:
-        return None
+def _declared(words: list[Word], prog: str) -> Verdict | None:
+    """export/declare/unset/set: which variables they change; None when they only change harmless ones."""
+    for w in words:
+        t = w.text
+        if w.dynamic and "=" not in t.split("$", 1)[0]:
+            return _mutating(f"{prog} {w.raw}: the variable is computed when the line runs")
+        if prog == "set":
+            if t == "--" or not re.fullmatch(r"[-+][euxvo]+|pipefail|errexit|nounset|xtrace|verbose", t):
+                return _mutating(f"set {t} changes the shell in a way Medic does not check")
+            continue
+        if t.startswith(("-", "+")):
+            if prog == "unset" and t in ("-v", "-f"):
+                continue
+            if prog != "unset" and re.fullmatch(r"[-+][xrgilaAuptf]+", t):
+                continue
+            return _mutating(f"{prog} {t} is not known to be harmless")
+        name = t.split("=", 1)[0].rstrip("+")
+        if not _NAME.match(name):
+            return _mutating(f"{prog} {t} is not a plain variable")
+        if path_like(name) and ("=" in t or prog == "unset"):
+            return _mutating(f"{name} is reassigned, so later commands may run other programs or read other files")
+    return None
 
 
-def substitutions(command: str) -> list[str]:
-    """The inner commands of ``$(...)`` and backticks (one level)."""
-    inner = re.findall(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)", command)
-    inner += re.findall(r"`([^`]*)`", command)
+def _interactive_reason(cmd: SimpleCommand) -> str:
+    return interactive(cmd.argv) if cmd.words and not cmd.words[0].dynamic else ""
+
+
+def _classify_simple(cmd: SimpleCommand, depth: int) -> Verdict:
+    for r in cmd.redirects:
+        why = _redirect_problem(r)
+        if why:
+            return _mutating(why)
+    for name, _value in cmd.assignments:
+        if path_like(name):
+            after = f" before {cmd.words[0].text} runs" if cmd.words else ", so later commands may run other programs"
+            return _mutating(f"{name} is reassigned{after}")
+    if not cmd.words:
+        return Verdict(Kind.READ_ONLY, "sets a variable of this shell only" if cmd.assignments else "nothing to run")
+    return _classify_words(cmd.words, cmd, depth)
+
+
+def _redirect_problem(r: Redirect) -> str:
+    if r.op not in _WRITES or r.target is None:
+        return ""
+    if r.target.dynamic:
+        return f"writes to a file named when the line runs ({r.target.raw})"
+    if r.op == ">&" and r.target.text.isdigit():
+        return ""
+    if r.target.text in _SAFE_SINKS:
+        return ""
+    return f"writes to file {r.target.text}"
+
+
+def _classify_words(words: list[Word], cmd: SimpleCommand, depth: int) -> Verdict:
+    first = words[0]
+    if first.dynamic:
+        return _mutating(f"the program {first.raw} is computed when the line runs")
+    raw_name = first.text
+    if "/" in raw_name:
+        if not raw_name.startswith(_TRUSTED_DIRS):
+            return _mutating(f"{raw_name} runs a program from a path Medic does not trust")
+        raw_name = raw_name.rsplit("/", 1)[-1]
+    prog = raw_name
+    rest = words[1:]
+    if prog in _SHELL_CODE:
+        return _mutating(_SHELL_CODE[prog])
+    if prog in _SESSION_DECLARE or prog in ("unset", "set"):
+        bad = _declared(rest, prog)
+        return bad or Verdict(Kind.READ_ONLY, f"{prog} changes only this shell")
+    if prog in WRAPPERS:
+        return _classify_wrapped(prog, WRAPPERS[prog], rest, cmd, depth)
+    if prog in _INTERPRETERS:
+        return _mutating(f"{prog} runs a program Medic cannot check")
+    tool = TOOLS.get(prog)
+    if tool is None:
+        if prog in _KNOWN_MUTATING:
+            return _mutating(f"{prog} changes state")
+        return _mutating(f"{prog} is not a command Medic knows: counted as mutating")
+    args = _read_args(prog, tool, rest)
+    if isinstance(args, Verdict):
+        return args
+    why = _content_check(tool, args, cmd)
+    if why:
+        return _mutating(why)
+    return Verdict(Kind.READ_ONLY, f"{' '.join(args.path)} only reads")
+
+
+def _classify_wrapped(prog: str, wrapper: Wrapper, words: list[Word], cmd: SimpleCommand, depth: int) -> Verdict:
+    """A wrapper's own options, then the command it runs."""
+
+    def fail(msg: str) -> Verdict:
+        return _mutating(f"{prog}: {msg}")
+
+    allowed = dict(wrapper.options)
+    options: list[tuple[str, list[Word]]] = []
+    i = 0
+    while i < len(words):
+        t = words[i].text
+        if words[i].dynamic and words[i].may_dash:
+            return fail(f"{words[i].raw} is computed when the line runs and may become an option")
+        if t == "--":
+            i += 1
+            break
+        if not t.startswith("-") or t == "-":
+            break
+        if prog == "sudo" and (t in ("-s", "-i", "--shell", "--login") or re.fullmatch(r"-[a-zA-Z]*[si][a-zA-Z]*", t)):
+            if not words[i + 1 :]:
+                return Verdict(Kind.MANUAL, "a root shell")
+            return fail(f"{t} runs the command through a shell")
+        read = _read_option(allowed, words, i, "gnu", fail)
+        if isinstance(read, Verdict):
+            return read
+        found, i = read
+        options.extend(found)
+    replace = ""
+    if wrapper.stdin_args:
+        for name, values in options:
+            if name in ("-I", "-i", "--replace"):
+                replace = values[0].text if values and values[0].text else "{}"
+    rest = words[i:]
+    if wrapper.assignments:
+        while rest and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", rest[0].text):
+            name = rest[0].text.split("=", 1)[0]
+            if path_like(name):
+                after = f" before {rest[1].text} runs" if len(rest) > 1 else ""
+                return _mutating(f"{name} is reassigned{after}")
+            rest = rest[1:]
+    for _ in range(wrapper.operands):
+        if not rest:
+            return fail("no command to run")
+        if rest[0].dynamic and rest[0].may_dash:
+            return fail(f"{rest[0].raw} is computed when the line runs")
+        rest = rest[1:]
+    if not rest:
+        if wrapper.bare_reads:
+            return Verdict(Kind.READ_ONLY, f"{prog} without a command only prints")
+        return fail("no command to run")
+    if depth > _MAX_DEPTH:
+        return fail("wrappers nested too deeply")
+    if wrapper.shell_string:
+        if any(w.dynamic for w in rest):
+            return fail("runs a shell string computed when the line runs")
+        inner = _classify_line(" ".join(w.text for w in rest), depth + 1)
+    else:
+        if wrapper.stdin_args:
+            if replace:
+                rest = [
+                    Word(text=w.text, dynamic=True, may_dash=w.text.startswith(replace), raw=w.raw)
+                    if replace in w.text
+                    else w
+                    for w in rest
+                ]
+            else:
+                rest = [*rest, Word(text="", dynamic=True, may_dash=True, raw="(words read from standard input)")]
+        inner_cmd = SimpleCommand(words=rest, redirects=cmd.redirects, origin=cmd.origin, source=cmd.source)
+        why = interactive(inner_cmd.argv) if not rest[0].dynamic else ""
+        inner = Verdict(Kind.MANUAL, why) if why else _classify_words(rest, inner_cmd, depth + 1)
+    if inner.kind is Kind.READ_ONLY and wrapper.manual:
+        return Verdict(Kind.MANUAL, wrapper.manual)
     return inner
 
 
-def simple_commands(command: str) -> tuple[list[list[str]], bool]:
-    """Split a shell line into simple commands; the flag says output goes to a file."""
-    words = _split_words(command)
-    if words is None:
-        return [], False
-    parts: list[list[str]] = [[]]
-    writes = False
-    skip_next = False
-    for w in words:
-        if skip_next:
-            skip_next = False
-            target = w
-            if target not in ("/dev/null", "/dev/stderr", "/dev/stdout", "&1", "&2") and not target.startswith("&"):
-                writes = True
-            continue
-        if w and set(w) <= set("|&;()"):
-            parts.append([])
-            continue
-        if w in (">", ">>", ">|", "&>", "&>>"):
-            skip_next = True
-            continue
-        if w in ("<", "<<", "<<<"):
-            skip_next = False
-            continue
-        if re.fullmatch(r"\d?>", w) or (w.endswith(">") and w[:-1].isdigit()):
-            skip_next = True
-            continue
-        parts[-1].append(w)
-    return [p for p in parts if p], writes
+# nesting of wrappers and shell strings (watch 'sudo timeout 5 ...'): far beyond any runbook, bounded work
+_MAX_DEPTH = 8
+
+
+# ---------------------------------------------------------------- interactive commands
+
+# a login shell, an editor or a REPL: the operator works in it by hand
+_SHELLS = frozenset({"sh", "bash", "zsh", "/bin/sh", "/bin/bash", "ash"})
+_PREFIXES = {"sudo", "time", "nohup", "env", "exec", "command", "nice"}
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_KUBECTL_VALUE_FLAGS = frozenset(k for k, o in TOOLS["kubectl"].root.options.items() if o.arity == ONE)
 
 
 def _strip_prefixes(argv: list[str]) -> list[str]:
@@ -196,10 +755,7 @@ def _verb(argv: list[str], value_flags: frozenset[str]) -> tuple[str, list[str]]
     while i < len(argv):
         w = argv[i]
         if w.startswith("-"):
-            if w in value_flags and "=" not in w:
-                i += 2
-            else:
-                i += 1
+            i += 2 if w in value_flags and "=" not in w else 1
             continue
         return w, argv[i + 1 :]
     return "", []
@@ -218,13 +774,13 @@ def interactive(argv: list[str]) -> str:
     prog = argv[0].rsplit("/", 1)[-1]
     rest = argv[1:]
     if prog in ("kubectl", "oc"):
-        verb, tail = _verb(argv, _VERB_TOOLS["kubectl"][1])
+        verb, tail = _verb(argv, _KUBECTL_VALUE_FLAGS)
         if verb == "edit":
             return "kubectl edit opens an editor"
         if verb in ("logs", "log") and any(w in ("-f", "--follow") or w.startswith("--follow=true") for w in tail):
             return f"{prog} logs -f follows the log until it is stopped"
-        if verb == "get" and any(w in ("-w", "--watch", "--watch-only") for w in tail):
-            return f"{prog} get -w watches until it is stopped"
+        if verb in ("get", "events") and any(w in ("-w", "--watch", "--watch-only") for w in tail):
+            return f"{prog} {verb} -w watches until it is stopped"
         if verb in ("exec", "attach", "run", "debug") and any(w in ("-it", "-ti", "-i", "--stdin") for w in tail):
             after = tail[tail.index("--") + 1 :] if "--" in tail else []
             if not after or (after[0] in _SHELLS and "-c" not in after):
@@ -251,119 +807,88 @@ def interactive(argv: list[str]) -> str:
         return f"{prog} -f follows until it is stopped"
     if prog == "stern":
         return "stern follows logs until it is stopped"
-    if prog in ("watch", "top", "htop", "less", "more"):
+    if prog in ("top", "htop", "less", "more"):
         return f"{prog} runs until it is stopped"
+    if prog == "watch" and not rest:
+        return "watch runs until it is stopped"
     return ""
 
 
+# ---------------------------------------------------------------- the line
+
+
+def substitutions(command: str) -> list[str]:
+    """The inner commands of ``$(...)``, backticks and ``<(...)`` (every level)."""
+    try:
+        parsed = parse_line(command)
+    except ShellSyntax:
+        return []
+    out = []
+    for s in parsed.substitutions:
+        out.append(s[1:-1] if s.startswith("`") else s[2:-1])
+    return out
+
+
+def simple_commands(command: str) -> tuple[list[list[str]], bool]:
+    """The simple commands of a shell line (argv each); the flag says output goes to a file."""
+    try:
+        parsed = parse_line(command)
+    except ShellSyntax:
+        return [], False
+    writes = any(_redirect_problem(r) for c in parsed.commands for r in c.redirects)
+    return [c.argv for c in parsed.commands if c.words], writes
+
+
 def classify_argv(argv: list[str]) -> Verdict:
-    argv = _strip_prefixes(argv)
-    if not argv:
-        return Verdict(Kind.READ_ONLY, "nothing to run")
-    raw = argv[0]
-    prog = raw.rsplit("/", 1)[-1] if not raw.startswith("./") else raw
-    rest = argv[1:]
-    if prog in ("cd", "export", "set", "unset", "source", "."):
-        return Verdict(Kind.READ_ONLY, f"{prog} changes only the session")
-    if prog in _VERB_TOOLS:
-        read, value_flags = _VERB_TOOLS[prog]
-        verb, tail = _verb(argv, value_flags)
-        sub_read = _SUB_READ.get((prog, verb))
-        if sub_read is not None:
-            sub = next((w for w in tail if not w.startswith("-")), "")
-            if sub in sub_read:
-                return Verdict(Kind.READ_ONLY, f"{prog} {verb} {sub} only reads")
-            return Verdict(Kind.MUTATING, f"{prog} {verb} {sub or ''}".strip() + " changes state")
-        if prog == "ceph" and verb in read:
-            return Verdict(Kind.READ_ONLY, f"ceph {verb} only reads")
-        if verb in read:
-            return Verdict(Kind.READ_ONLY, f"{prog} {verb} only reads")
-        if not verb:
-            return Verdict(Kind.READ_ONLY, f"{prog} without a verb prints help")
-        return Verdict(Kind.MUTATING, f"{prog} {verb} changes state")
-    if prog in ("xfs_repair", "fsck", "e2fsck", "fsck.xfs", "fsck.ext4"):
-        if "-n" in rest:
-            return Verdict(Kind.READ_ONLY, f"{prog} -n only checks")
-        return Verdict(Kind.MUTATING, f"{prog} writes to the filesystem")
-    if prog == "sed" and not any(w.startswith("-i") or w == "--in-place" for w in rest):
-        return Verdict(Kind.READ_ONLY, "sed without -i only prints")
-    if prog == "awk" or prog == "gawk":
-        return Verdict(Kind.READ_ONLY, "awk prints")
-    if prog == "yq" and not any(w in ("-i", "--inplace") for w in rest):
-        return Verdict(Kind.READ_ONLY, "yq without -i only prints")
-    if prog == "find":
-        if any(w in ("-delete", "-exec", "-execdir", "-ok", "-fprint") for w in rest):
-            return Verdict(Kind.MUTATING, "find -delete/-exec changes files")
-        return Verdict(Kind.READ_ONLY, "find only lists")
-    if prog == "curl":
-        methods = {rest[i + 1].upper() for i, w in enumerate(rest[:-1]) if w in ("-X", "--request")}
-        sends = any(w.startswith(("-d", "--data", "-F", "--form", "-T", "--upload-file", "-o", "-O")) for w in rest)
-        if sends or methods - {"GET", "HEAD"}:
-            return Verdict(Kind.MUTATING, "curl sends data or writes a file")
-        return Verdict(Kind.READ_ONLY, "curl GET only reads")
-    if prog == "openssl":
-        if "-out" in rest or (rest[:1] and rest[0] in ("genrsa", "genpkey", "req", "ca")):
-            return Verdict(Kind.MUTATING, "openssl writes a key or certificate")
-        return Verdict(Kind.READ_ONLY, "openssl only inspects")
-    if prog == "ssh-add":
-        if any(w in ("-l", "-L") for w in rest):
-            return Verdict(Kind.READ_ONLY, "ssh-add -l/-L only lists")
-        return Verdict(Kind.MUTATING, "ssh-add changes the agent")
-    if prog == "ip":
-        if len(rest) <= 1 or any(w in ("show", "list", "ls", "get") for w in rest[1:2]):
-            return Verdict(Kind.READ_ONLY, "ip show only reads")
-        return Verdict(Kind.MUTATING, "ip changes the network")
-    if prog in ("mysql", "psql"):
-        sql = " ".join(rest)
-        return (
-            classify_sql(sql)
-            if _SQL_WORD.search(sql.split("-e", 1)[-1].strip("'\" "))
-            else Verdict(Kind.MUTATING, f"{prog} runs statements")
-        )
-    if prog == "sqlite3" and rest and all(w.startswith(".") and w in (".dump", ".tables", ".schema") for w in rest[1:]):
-        return Verdict(Kind.READ_ONLY, "sqlite3 .dump only reads")
-    if prog in _READ_ONLY:
-        if prog == "journalctl" and any(w.startswith(("--vacuum", "--rotate", "--flush")) for w in rest):
-            return Verdict(Kind.MUTATING, "journalctl --vacuum removes logs")
-        return Verdict(Kind.READ_ONLY, f"{prog} only reads")
-    if prog in _MUTATING:
-        return Verdict(Kind.MUTATING, f"{prog} changes state")
-    return Verdict(Kind.MUTATING, f"{prog} is not a command Medic knows: counted as mutating")
+    """The kind of one command given as argv (each element one word)."""
+    return classify(shlex.join(argv))
 
 
-def classify_sql(text: str) -> Verdict:
-    """SQL statements: read-only only when every statement is."""
-    verbs = [m.group(1).lower() for m in (_SQL_WORD.match(s) for s in re.split(r";\s*", text)) if m]
-    changing = [v for v in verbs if v not in _SQL_READ]
-    if changing:
-        return Verdict(Kind.MUTATING, f"SQL {changing[0].upper()} changes data")
-    return Verdict(Kind.READ_ONLY, "SQL that only reads")
+def _classify_line(command: str, depth: int) -> Verdict:
+    try:
+        parsed = parse_line(command)
+    except ShellSyntax as e:
+        return _mutating(f"cannot be parsed ({e}): counted as mutating")
+    if parsed.problems:
+        return _mutating(parsed.problems[0])
+    for name in parsed.loop_variables:
+        if path_like(name):
+            return _mutating(f"the loop reassigns {name}")
+    if not parsed.commands:
+        return _mutating("cannot be parsed: counted as mutating")
+    for cmd in parsed.commands:
+        why = _interactive_reason(cmd)
+        if why:
+            return Verdict(Kind.MANUAL, why)
+    verdicts: list[Verdict] = []
+    for k, cmd in enumerate(parsed.commands):
+        v = _classify_simple(cmd, depth)
+        if v.kind is not Kind.READ_ONLY:
+            if cmd.assignments and not cmd.words and v.reason.endswith("may run other programs"):
+                later = next((c.words[0].text for c in parsed.commands[k + 1 :] if c.words), "")
+                name = next(n for n, _ in cmd.assignments if path_like(n))
+                if later:
+                    return _mutating(f"{name} is reassigned before {later} runs")
+            if v.reason.startswith(tuple(f"{n} is reassigned, so" for n in _path_names(cmd))):
+                later = next((c.words[0].text for c in parsed.commands[k + 1 :] if c.words), "")
+                if later:
+                    return _mutating(v.reason.split(",", 1)[0] + f" before {later} runs")
+            return v
+        verdicts.append(v)
+    top = [v for v, c in zip(verdicts, parsed.commands, strict=True) if c.words and c.origin == "top"]
+    return (top or verdicts)[0]
+
+
+def _path_names(cmd: SimpleCommand) -> list[str]:
+    names = [n for n, _ in cmd.assignments]
+    for w in cmd.words[1:]:
+        names.append(w.text.split("=", 1)[0])
+    return [n for n in names if path_like(n)]
 
 
 def classify(command: str) -> Verdict:
-    """The kind of one shell line (a pipeline or list counts as its most dangerous part)."""
+    """The kind of one shell line: read-only only when every command in it is proven to read."""
     first = command.strip().split(None, 1)[0].lower() if command.strip() else ""
-    if _SQL_WORD.match(command) and first != "source":
+    if _SQL_WORD.match(command) and first != "source" and first not in TOOLS:
         return classify_sql(command)
-    parts, writes = simple_commands(command)
-    if not parts:
-        return Verdict(Kind.MUTATING, "cannot be parsed: counted as mutating")
-    for argv in parts:
-        why = interactive(argv)
-        if why:
-            return Verdict(Kind.MANUAL, why)
-    worst: Verdict | None = None
-    for argv in parts:
-        v = classify_argv(argv)
-        if v.kind is Kind.MUTATING:
-            worst = v
-            break
-        worst = worst or v
-    for inner in substitutions(command):
-        v = classify(inner)
-        if v.kind is not Kind.READ_ONLY:
-            return v
-    if writes:
-        return Verdict(Kind.MUTATING, "writes its output to a file")
-    assert worst is not None
-    return worst
+    return _classify_line(command, 0)

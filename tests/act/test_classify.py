@@ -26,7 +26,7 @@ READ_ONLY = [
     "helm list",
     "ssh-add -L",
     "cd /tmp",
-    "export KUBECONFIG=/tmp/k",
+    "export AZURE_STORAGE_ACCOUNT=backups",
     "sqlite3 grafana.db .dump",
     "curl -s https://example.com/healthz",
 ]
@@ -56,6 +56,7 @@ MUTATING = [
     "kubectl get pods > pods.txt",
     "curl -X POST https://example.com/api",
     "git pull",
+    "export KUBECONFIG=/tmp/k",  # later kubectl calls read another kubeconfig (and its exec plugins)
 ]
 MANUAL = [
     "kubectl edit deploy -n shared grafana",
