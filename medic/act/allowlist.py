@@ -131,7 +131,7 @@ _PRINT = (
     "-o= --output= --template= --allow-missing-template-keys --show-managed-fields --no-headers "
     "--show-labels --show-kind -L= --label-columns= --sort-by="
 )
-_SELECT = "-l= --selector= --field-selector= -A --all-namespaces -f= --filename= -R --recursive -k= --kustomize="
+_SELECT = "-l= --selector= --field-selector= -A --all-namespaces -f= --filename= -R --recursive"
 _LOGS = node(
     "-c= --container= -p --previous --tail= --since= --since-time= --timestamps -f --follow --all-containers "
     "-l= --selector= --max-log-requests= --prefix --limit-bytes= --pod-running-timeout= --ignore-errors "
@@ -735,8 +735,8 @@ MISC: dict[str, Tool] = {
     "printenv": Tool(node("-0 --null")),
     "xfs_repair": Tool(node("-n -v -f -m= -P -o= -d", operands=1, require=("-n",))),
     "fsck": Tool(node("-n -N -V -T -C? -t=", require=("-n", "-N"))),
-    "e2fsck": Tool(node("-n -f -v -c -C= -b= -B= -t -d", require=("-n",))),
-    "fsck.ext4": Tool(node("-n -f -v -c -C= -b= -B= -t -d", require=("-n",))),
+    "e2fsck": Tool(node("-n -f -v -C= -b= -B= -t -d", require=("-n",))),
+    "fsck.ext4": Tool(node("-n -f -v -C= -b= -B= -t -d", require=("-n",))),
     "fsck.xfs": Tool(node("-n -f", require=("-n",))),
     "mount": Tool(node("-l -t= --show-labels --types=", operands=0)),
     "kubectx": Tool(node("-c --current", operands=0)),

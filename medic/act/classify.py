@@ -581,8 +581,15 @@ def _declared(words: list[Word], prog: str) -> Verdict | None:
     return None
 
 
-def _interactive_reason(cmd: SimpleCommand) -> str:
-    return interactive(cmd.argv) if cmd.words and not cmd.words[0].dynamic else ""
+def _interactive_reason(cmd: SimpleCommand, alone: bool) -> str:
+    """Why the command needs a person; a shell or database client fed by a pipe or a file runs that input."""
+    if not cmd.words or cmd.words[0].dynamic:
+        return ""
+    why = interactive(cmd.argv)
+    prog = program_of(cmd.argv)
+    if why and (prog in _SHELLS or prog in _INTERPRETERS or prog in _CLIENTS) and not alone:
+        return ""
+    return why
 
 
 def _classify_simple(cmd: SimpleCommand, depth: int) -> Verdict:
@@ -600,6 +607,8 @@ def _classify_simple(cmd: SimpleCommand, depth: int) -> Verdict:
 
 
 def _redirect_problem(r: Redirect) -> str:
+    if r.target is not None and r.target.text.startswith(("/dev/tcp/", "/dev/udp/")):
+        return f"opens a network connection through {r.target.text}"
     if r.op not in _WRITES or r.target is None:
         return ""
     if r.target.dynamic:
@@ -672,6 +681,9 @@ def _classify_wrapped(prog: str, wrapper: Wrapper, words: list[Word], cmd: Simpl
             return read
         found, i = read
         options.extend(found)
+    for name, values in options:
+        if name in ("-u", "--unset") and any(path_like(v.text) or v.dynamic for v in values):
+            return fail(f"{name} {values[0].text} changes what the command runs or reads")
     replace = ""
     if wrapper.stdin_args:
         for name, values in options:
@@ -728,6 +740,7 @@ _MAX_DEPTH = 8
 
 # a login shell, an editor or a REPL: the operator works in it by hand
 _SHELLS = frozenset({"sh", "bash", "zsh", "/bin/sh", "/bin/bash", "ash"})
+_CLIENTS = frozenset({"mysql", "psql", "mongo", "mongosh", "influx", "redis-cli", "sqlite3"})
 _PREFIXES = {"sudo", "time", "nohup", "env", "exec", "command", "nice"}
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _KUBECTL_VALUE_FLAGS = frozenset(k for k, o in TOOLS["kubectl"].root.options.items() if o.arity == ONE)
@@ -856,8 +869,9 @@ def _classify_line(command: str, depth: int) -> Verdict:
             return _mutating(f"the loop reassigns {name}")
     if not parsed.commands:
         return _mutating("cannot be parsed: counted as mutating")
+    alone = len(parsed.commands) == 1 and not any(r.op.startswith("<") for r in parsed.commands[0].redirects)
     for cmd in parsed.commands:
-        why = _interactive_reason(cmd)
+        why = _interactive_reason(cmd, alone)
         if why:
             return Verdict(Kind.MANUAL, why)
     verdicts: list[Verdict] = []
@@ -875,8 +889,13 @@ def _classify_line(command: str, depth: int) -> Verdict:
                     return _mutating(v.reason.split(",", 1)[0] + f" before {later} runs")
             return v
         verdicts.append(v)
+    main = [
+        v
+        for v, c in zip(verdicts, parsed.commands, strict=True)
+        if c.words and c.origin == "top" and c.words[0].text not in _SESSION_DECLARE | {"set", "unset", "cd"}
+    ]
     top = [v for v, c in zip(verdicts, parsed.commands, strict=True) if c.words and c.origin == "top"]
-    return (top or verdicts)[0]
+    return (main or top or verdicts)[0]
 
 
 def _path_names(cmd: SimpleCommand) -> list[str]:

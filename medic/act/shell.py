@@ -66,16 +66,30 @@ class ParsedLine:
 
 
 _GLOB = set("*?[")
+_BRACE = re.compile(r"\{[^{}\s]*(,|\.\.)[^{}\s]*\}")
 # a runbook step is a line or a few; 64 KiB is far beyond any real one and keeps the parser's time bounded
 MAX_LINE = 65536
 _ASSIGNING_EXPANSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:?[=?]")
 
 
-def _scan_word(raw: str, expanded: bool) -> Word:
-    """Where the expansions of a word sit: quoted or not, first or after literal text."""
+def _scan_word(raw: str) -> Word:
+    """Where the expansions of a word sit: quoted or not, first or after literal text.
+
+    Expansions are ``$NAME``, ``${...}``, ``$(...)``, backticks, ``$'...'``/``$"..."`` (decoded by the shell,
+    so their text is not what runs), unquoted globs and brace expansion (``{a,b}``, ``{1..3}``, which
+    makes several words).
+    """
     quote = ""
     literal_before = False
     dynamic = splits = may_dash = False
+
+    def mark(split: bool) -> None:
+        nonlocal dynamic, splits, may_dash, literal_before
+        dynamic = True
+        splits = splits or split
+        may_dash = may_dash or not literal_before
+        literal_before = True  # what follows comes after this expansion
+
     i = 0
     while i < len(raw):
         c = raw[i]
@@ -98,24 +112,25 @@ def _scan_word(raw: str, expanded: bool) -> Word:
             quote = "'"
             i += 1
             continue
-        expansion = (c == "$" and i + 1 < len(raw) and (raw[i + 1].isalnum() or raw[i + 1] in "_{(@*#?$!-")) or (
-            c == "`"
-        )
-        glob = not quote and c in _GLOB
-        if expansion or glob:
-            dynamic = True
-            if not quote:
-                splits = splits or expansion
-            if not literal_before:
-                may_dash = True
-            literal_before = True  # what follows comes after this expansion
+        nxt = raw[i + 1] if i + 1 < len(raw) else ""
+        if c == "$" and not quote and nxt in ("'", '"'):
+            mark(False)
+            i += 1
+            continue
+        if (c == "$" and (nxt.isalnum() or nxt in "_{(@*#?$!-")) or c == "`":
+            mark(not quote)
+            i += 1
+            continue
+        if not quote and c in _GLOB:
+            mark(False)
+            i += 1
+            continue
+        if not quote and c == "{" and _BRACE.match(raw, i):
+            mark(True)
             i += 1
             continue
         literal_before = True
         i += 1
-    if not expanded and not any(ch in _GLOB for ch in raw):
-        # bashlex saw no expansion (an escaped "\$" for instance): the word is literal
-        return Word(text="", raw=raw)
     return Word(text="", dynamic=dynamic, splits=splits, may_dash=may_dash, raw=raw)
 
 
@@ -125,11 +140,10 @@ class _Walker:
         self.out = ParsedLine()
 
     def word(self, node: Any, origin: str) -> Word:
-        expanded = False
         for part in getattr(node, "parts", []) or []:
-            expanded = self.expansion(part, origin) or expanded
+            self.expansion(part, origin)
         start, end = node.pos
-        scanned = _scan_word(self.text[start:end], expanded)
+        scanned = _scan_word(self.text[start:end])
         return Word(
             text=node.word,
             dynamic=scanned.dynamic,
