@@ -550,7 +550,7 @@ _KNOWN_MUTATING = frozenset(
     "rm rmdir mv cp mkdir chmod chown chgrp touch ln dd mkfs mkfs.xfs mkfs.ext4 mount umount reboot shutdown "
     "halt poweroff kill pkill killall tee truncate shred wipefs fdisk parted xfs_growfs resize2fs lvextend "
     "apt apt-get yum dnf rpm pip pip3 exportfs iptables firewall-cmd crontab useradd usermod passwd "
-    "sqlite3 wget scp rsync tar gzip gunzip unzip make terraform ansible ansible-playbook kubeadm "
+    "wget scp rsync tar gzip gunzip unzip make terraform ansible ansible-playbook kubeadm "
     "hive hive-backup.sh install patch".split()
 )
 _TRUSTED_DIRS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/")
