@@ -467,6 +467,9 @@ def _read_args(name: str, tool: Tool, words: list[Word]) -> _Args | Verdict:
     return args
 
 
+# medic.act.plan classifies a template with each placeholder read as this word; inside a sed or awk program or
+# SQL a value is code, which no quoting makes safe
+_PLACEHOLDER = re.compile(r"\bPARAM\b")
 _SAFE_SINKS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 _WRITES = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 
@@ -484,6 +487,8 @@ def _content_check(tool: Tool, args: _Args, cmd: SimpleCommand) -> str:
         for s in scripts:
             if s.dynamic:
                 return f"{name} program {s.raw} is computed when the line runs"
+            if _PLACEHOLDER.search(s.text):
+                return f"{name}: a parameter inside the program becomes code; its value cannot be checked"
             why = _sed_problem(s.text) if tool.check == "sed" else _awk_problem(s.text)
             if why:
                 return why
@@ -493,6 +498,8 @@ def _content_check(tool: Tool, args: _Args, cmd: SimpleCommand) -> str:
             for v in values.get(o, []):
                 if v.dynamic:
                     return f"{name}: the SQL {v.raw} is computed when the line runs"
+                if _PLACEHOLDER.search(v.text):
+                    return f"{name}: a parameter inside the SQL becomes code; its value cannot be checked"
                 verdict = classify_sql(v.text)
                 if verdict.kind is not Kind.READ_ONLY:
                     return verdict.reason
@@ -502,6 +509,8 @@ def _content_check(tool: Tool, args: _Args, cmd: SimpleCommand) -> str:
             t = w.text.strip()
             if w.dynamic:
                 return f"{name}: {w.raw} is computed when the line runs"
+            if _PLACEHOLDER.search(t):
+                return f"{name}: a parameter inside the SQL becomes code; its value cannot be checked"
             if t.startswith("."):
                 if t.split()[0] not in (".dump", ".tables", ".schema", ".indexes", ".databases"):
                     return f"sqlite3 {t.split()[0]} is not known to be read-only"
@@ -651,6 +660,8 @@ def _classify_words(words: list[Word], cmd: SimpleCommand, depth: int) -> Verdic
     why = _content_check(tool, args, cmd)
     if why:
         return _mutating(why)
+    if prog == "cd":
+        return Verdict(Kind.READ_ONLY, "cd changes only this shell")
     return Verdict(Kind.READ_ONLY, f"{' '.join(args.path)} only reads")
 
 
