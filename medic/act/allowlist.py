@@ -532,12 +532,17 @@ FILES: dict[str, Tool] = {
         )
     ),
     "yq": Tool(
+        # "yq e EXPR FILE" and "yq EXPR FILE": e/eval are operands like the expression
         node(
             "-o= --output-format= -p= --input-format= -P --prettyPrint -r --unwrapScalar? -e --exit-status -I= "
-            "--indent= -N --no-doc -C --colors -M --no-colors -j --tojson --expression=",
-            {"e eval ea eval-all": node("-o= --output-format= -P --prettyPrint -r -e -I= --indent= -N -C -M -j")},
+            "--indent= -N --no-doc -C --colors -M --no-colors -j --tojson --expression="
         )
     ),
+    "base64": Tool(node("-d --decode -i --ignore-garbage -w= --wrap=")),
+    "zcat": Tool(node("-f --force -q --quiet -v --verbose -l --list")),
+    "tac": Tool(node("-b -r -s= --before --regex --separator=")),
+    "paste": Tool(node("-d= -s -z --delimiters= --serial --zero-terminated")),
+    "comm": Tool(node("-1 -2 -3 -i -z --check-order --nocheck-order --output-delimiter= --total", operands=2)),
     "du": Tool(
         node(
             "-s -h -a -c -x -b -k -m -l -L -P -D -H -S -0 -d= -B= -t= -X= --max-depth= --block-size= --summarize "
@@ -697,6 +702,11 @@ NETWORK: dict[str, Tool] = {
 }
 
 # ---------------------------------------------------------------- the session, the system, other tools
+# listing only: -L/-S must be given; -A/-D/-I/-F/-X/-P/-N/-Z (and -L -Z, which zeroes counters) are not listed
+_IPTABLES = node(
+    "-L? --list? -S? --list-rules? -n --numeric -v --verbose -x --exact --line-numbers -t= --table= -w? --wait?",
+    require=("-L", "--list", "-S", "--list-rules"),
+)
 MISC: dict[str, Tool] = {
     "echo": Tool(node(""), style="none"),
     "printf": Tool(node(""), intersperse=False),
@@ -739,6 +749,8 @@ MISC: dict[str, Tool] = {
     "fsck.ext4": Tool(node("-n -f -v -C= -b= -B= -t -d", require=("-n",))),
     "fsck.xfs": Tool(node("-n -f", require=("-n",))),
     "mount": Tool(node("-l -t= --show-labels --types=", operands=0)),
+    "iptables": Tool(_IPTABLES),
+    "ip6tables": Tool(_IPTABLES),
     "kubectx": Tool(node("-c --current", operands=0)),
     "kubens": Tool(node("-c --current", operands=0)),
     "mysql": Tool(

@@ -916,9 +916,19 @@ def _path_names(cmd: SimpleCommand) -> list[str]:
     return [n for n in names if path_like(n)]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(v: Verdict) -> Verdict:
+    """Reasons quote the runbook's words: control characters in them are shown escaped, never sent raw."""
+    if not _CONTROL.search(v.reason):
+        return v
+    return Verdict(v.kind, _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", v.reason))
+
+
 def classify(command: str) -> Verdict:
     """The kind of one shell line: read-only only when every command in it is proven to read."""
     first = command.strip().split(None, 1)[0].lower() if command.strip() else ""
     if _SQL_WORD.match(command) and first != "source" and first not in TOOLS:
-        return classify_sql(command)
-    return _classify_line(command, 0)
+        return _printable(classify_sql(command))
+    return _printable(_classify_line(command, 0))

@@ -232,9 +232,11 @@ def parse_line(text: str) -> ParsedLine:
     except RecursionError as e:
         raise ShellSyntax("nested too deeply") from e
     except bashlex.errors.ParsingError as e:
-        raise ShellSyntax(str(e).split("\n", 1)[0]) from e
-    except Exception as e:  # bashlex raises NotImplementedError, AssertionError, IndexError... on odd input
-        raise ShellSyntax(f"{type(e).__name__}: {str(e).split(chr(10), 1)[0]}") from e
+        raise ShellSyntax(str(e).split("\n", 1)[0][:100]) from e
+    except NotImplementedError as e:  # case, coproc, time, $((...)): bashlex does not read them
+        raise ShellSyntax(f"not supported by the parser: {str(e).split(',', 1)[0][:60]}") from e
+    except Exception as e:  # bashlex raises AssertionError, IndexError... on odd input
+        raise ShellSyntax(f"{type(e).__name__}: {str(e).split(chr(10), 1)[0][:60]}") from e
     walker = _Walker(text)
     try:
         for tree in trees:

@@ -312,6 +312,12 @@ def test_reasons_name_what_was_not_proven() -> None:
     assert classify("frobnicate now").reason == "frobnicate is not a command Medic knows: counted as mutating"
 
 
+def test_reasons_carry_no_control_characters() -> None:
+    v = classify("kubectl --\x1b[2J\x07 get pods")
+    assert v.kind is Kind.MUTATING
+    assert v.reason == "kubectl: option --\\x1b[2J\\x07 is not known to be read-only"
+
+
 def test_public_helpers() -> None:
     argvs, writes = simple_commands("kubectl get pods -n x | grep web > out.txt")
     assert argvs == [["kubectl", "get", "pods", "-n", "x"], ["grep", "web"]] and writes
