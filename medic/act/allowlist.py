@@ -75,6 +75,7 @@ class Wrapper:
     manual: str = ""  # the wrapper itself needs a person (watch runs until stopped)
     assignments: bool = False  # NAME=value words may come before the command (env, sudo)
     bare_reads: bool = True  # without a command it only prints (env, xargs → echo)
+    writes: str = ""  # the wrapper itself writes (nohup.out): the step is mutating whatever it runs
 
 
 _SPEC = re.compile(r"^(-{1,2}[^=?]+|-#)(==|=|\?)?(.*)$")
@@ -122,7 +123,7 @@ def node(
 
 # ---------------------------------------------------------------- Kubernetes clients
 _KUBE_GLOBAL = (
-    "-n= --namespace= --context= --kubeconfig= --cluster= --user= -s= --server= --request-timeout= --as= "
+    "-n= --namespace= --context= --kubeconfig= --cluster= --user= --request-timeout= --as= "
     "--as-group= --as-uid= --insecure-skip-tls-verify --certificate-authority= --client-certificate= "
     "--client-key= --token= --tls-server-name= --match-server-version -v= --v= --cache-dir= "
     "--disable-compression --warnings-as-errors --vmodule= --log-flush-frequency= --username= --password="
@@ -190,7 +191,7 @@ KUBECTL = Tool(node(_KUBE_GLOBAL, _KUBE_READ))
 OC = Tool(node(_KUBE_GLOBAL, {**_KUBE_READ, "status": node("-o= --suggest"), "whoami": node("-t --show-token -c")}))
 
 _HELM_GLOBAL = (
-    "-n= --namespace= --kube-context= --kubeconfig= --debug --kube-apiserver= --kube-token= --kube-as-user= "
+    "-n= --namespace= --kube-context= --kubeconfig= --debug --kube-token= --kube-as-user= "
     "--kube-as-group= --kube-ca-file= --kube-insecure-skip-tls-verify --kube-tls-server-name= "
     "--registry-config= --repository-config= --repository-cache= --burst-limit="
 )
@@ -826,7 +827,7 @@ WRAPPERS: Mapping[str, Wrapper] = MappingProxyType(
         ),
         "nice": Wrapper(opts("-n= --adjustment="), bare_reads=True),
         "ionice": Wrapper(opts("-c= --class= -n= --classdata= -t --ignore"), bare_reads=True),
-        "nohup": Wrapper(opts(""), bare_reads=False),
+        "nohup": Wrapper(opts(""), bare_reads=False, writes="nohup appends the output to nohup.out at a terminal"),
         "stdbuf": Wrapper(opts("-i= -o= -e= --input= --output= --error="), bare_reads=False),
         "xargs": Wrapper(
             opts(

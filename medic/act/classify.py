@@ -529,6 +529,10 @@ def _content_check(tool: Tool, args: _Args, cmd: SimpleCommand) -> str:
             for v in values.get(o, []):
                 if "%output{" in v.text or v.text.startswith("@"):
                     return "curl --write-out writes to a file"
+        for o in ("-H", "--header", "-b", "--cookie"):
+            for v in values.get(o, []):
+                if v.text.startswith("@") or (o in ("-b", "--cookie") and "=" not in v.text):
+                    return f"curl {o} {v.text} sends a local file to the server"
         return ""
     if tool.check == "openssl" and args.path[1:2] == ["s_client"]:
         reads_null = any(r.op == "<" and r.target is not None and r.target.text == "/dev/null" for r in cmd.redirects)
@@ -738,6 +742,8 @@ def _classify_wrapped(prog: str, wrapper: Wrapper, words: list[Word], cmd: Simpl
         inner_cmd = SimpleCommand(words=rest, redirects=cmd.redirects, origin=cmd.origin, source=cmd.source)
         why = interactive(inner_cmd.argv) if not rest[0].dynamic else ""
         inner = Verdict(Kind.MANUAL, why) if why else _classify_words(rest, inner_cmd, depth + 1)
+    if inner.kind is Kind.READ_ONLY and wrapper.writes:
+        return _mutating(wrapper.writes)
     if inner.kind is Kind.READ_ONLY and wrapper.manual:
         return Verdict(Kind.MANUAL, wrapper.manual)
     return inner

@@ -160,6 +160,9 @@ class _Walker:
             self.node(part.command, "substitution" if kind == "commandsubstitution" else "process")
             return True
         if kind == "parameter":
+            if "`" in part.value or "$(" in part.value or "$[" in part.value or "<(" in part.value:
+                # bashlex does not parse a substitution inside ${X:-...}: it may run anything
+                self.out.problems.append(f"${{{part.value}}} runs a command the parser cannot read")
             if _ASSIGNING_EXPANSION.match(part.value):
                 name = re.split(r"[:=?]", part.value, maxsplit=1)[0]
                 self.out.problems.append(f"${{{part.value}}} assigns {name} while the line runs")
