@@ -829,7 +829,7 @@ def interactive(argv: list[str]) -> str:
         if not any(w in ("-e", "-c", "--eval", "--execute", "--command", "-execute") for w in rest):
             return f"{prog} opens an interactive shell"
         return ""
-    if prog in _SHELLS and "-c" not in rest:
+    if prog in _SHELLS and "-c" not in rest and all(w.startswith("-") for w in rest):
         return "a shell"
     if prog in ("logout", "exit"):
         return "ends a login session"

