@@ -17,14 +17,17 @@ A step is **read-only** only when the whole line can be proven to read. ``classi
    whose own options must be known, and classifies the command they run (``watch`` runs a shell string,
    which is parsed again; ``xargs`` adds words read from standard input, which may become options);
 5. reads each remaining command against the allowlist (:mod:`medic.act.allowlist`): the program must be
-   listed; its words are read with the program's grammar — options with their arity (an option's value is
-   consumed and never taken for a verb), nested read-only subcommands, operand limits — and every option
-   and subcommand must be listed as read-only. Content that is code is checked too: a ``sed`` script (no
-   ``e``, ``w``, ``s///e``, ``s///w``), an ``awk`` program (no ``system()``, pipes, ``print >``, ``@``
-   directives), SQL given to ``mysql -e``/``psql -c``/``sqlite3``, curl URLs (http and https only);
-6. words computed when the line runs (``$VAR``, ``$(...)``, a leading glob) are allowed only where they
-   cannot become options or verbs: as the value of a known option or as an operand that starts with
-   literal text, and never unquoted (an unquoted expansion may split into several words).
+   listed (and, written as a path, live in /usr/bin, /bin, /usr/sbin, /sbin or /usr/local/bin); its words
+   are read with the program's grammar — options with their arity (an option's value is consumed and never
+   taken for a verb), nested read-only subcommands, operand limits — and every option and subcommand must
+   be listed as read-only. Content that is code is read with its own grammar (:mod:`medic.act.codecheck`):
+   a ``sed`` script (no ``e``, ``w``, ``s///e``, ``s///w``), an ``awk`` program (no ``system()``, pipes,
+   ``print >``, ``@`` directives), SQL given to ``mysql -e``/``psql -c``/``sqlite3``; a runbook placeholder
+   inside such code makes the command mutating (a value there is code). curl URLs must be http or https
+   and ``-H @file`` is refused;
+6. words computed when the line runs (``$VAR``, ``$(...)``, ``$'...'``, braces, a leading glob) are
+   allowed only where they cannot become options or verbs: as the value of a known option or as an operand
+   that starts with literal text, and never unquoted (an unquoted expansion may split into several words).
 
 Everything else is **mutating**, with a reason naming what was not proven ("kubectl: option --cache-dir
 is not known to be read-only", "writes to file out.txt", "PATH is reassigned before kubectl runs").
