@@ -218,6 +218,11 @@ _KUBECTL_NAMED_VERBS = {
 }
 _KUBECTL_POD_VERBS = {"logs", "exec", "attach", "port-forward", "debug"}
 _HOST_PROGRAMS = {"ping", "ping6", "dig", "nslookup", "host", "traceroute", "tracepath", "mtr", "nc", "telnet"}
+_CURL_ARG = set(
+    "-o -O -d -H -u -X -A -e -b -c -F -K -T -w -x -m -r -E -y -Y -z --data --data-raw --data-binary --header "
+    "--user --request --user-agent --cookie --form --config --output --max-time --connect-timeout --cacert "
+    "--cert --key --proxy --resolve --write-out --retry -P --post-data --header --output-document".split()
+)
 _SSH_ARG = set("-b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B".split())
 _PARTS_REASON = {
     "commandsubstitution": "the value would land inside a command substitution ($(...) or backticks)",
@@ -501,7 +506,7 @@ def _context_kinds(seg: _Seg, words: list[str], j: int, prefix: str, suffix: str
             out.add(ParamKind.HOST)
     elif p in ("cd", "pushd"):
         out.add(ParamKind.PATH)
-    elif p in ("curl", "wget") and not prefix and not prev.startswith("-"):
+    elif p in ("curl", "wget") and not prefix and prev not in _CURL_ARG:
         out.add(ParamKind.URL)
     if opt in ("-h", "--host") and p in ("mysql", "mariadb", "psql", "redis-cli", "mongo", "mongosh", "cqlsh"):
         out.add(ParamKind.HOST)
@@ -548,6 +553,11 @@ class _Walker:
                 out[idx] = (state, literal) if state in ("", "'", '"') else f"the value would land inside {state}"
                 i = self.spans[idx][1]
                 literal = True
+                continue
+            if state == "" and text[i] == "$" and text[i + 1 : i + 2] in ("'", '"'):
+                # $'...' (escapes decoded) and $"..." (translated): bashlex reads them as a bare '$'
+                state = "a $'...' string" if text[i + 1] == "'" else 'a $"..." string'
+                i += 2
                 continue
             if i in skips:
                 part = skips[i]
