@@ -94,8 +94,9 @@ GOOD = {
     K.SECRET: ["p@ss word with spaces", "a'b\"c$(x)"],
     K.TEXT: ["$(id)", "x; rm -rf /", "日本語 名前", "* ? [a]"],
 }
+LONG = ".".join(["a" * 63] * 4)  # four full labels: 255 characters, over the 253 of a subdomain
 BAD = {
-    K.K8S_NAME: ["Web-0", "web_0", "web 0", "web-*", "a" * 254, "web-", "$(id)", ".".join(["a" * 63] * 4), "web;id", "wéb", "web\u20100"],
+    K.K8S_NAME: ["Web-0", "web_0", "web 0", "web-*", "a" * 254, "web-", "$(id)", "web;id", "wéb", "web\u20100", LONG],
     K.NAMESPACE: ["Shop", "a" * 64, "a.b", "ns;id", "ns ns", "$(id)", "`id`", "${IFS}"],
     K.NODE: ["--selector=kubernetes.io/os=linux", "Node1", "node_1", "n*", "n 1"],
     K.CONTAINER: ["a b", "a;b", "a/b", "$(id)"],
@@ -146,7 +147,8 @@ def test_the_error_names_the_parameter_and_hides_secrets() -> None:
     )
     with pytest.raises(InputError) as info:
         validate("node", "Node_1", {K.NODE})
-    assert str(info.value) == "--set node='Node_1': a node name is an RFC 1123 name (lowercase letters, digits, '-', '.')"
+    rule = "a node name is an RFC 1123 name (lowercase letters, digits, '-', '.')"
+    assert str(info.value) == f"--set node='Node_1': {rule}"
     with pytest.raises(InputError) as info:
         validate("db-password", "-hunter2", {K.SECRET}, secret=True)
     assert "hunter2" not in str(info.value) and "<redacted>" in str(info.value)
@@ -188,7 +190,7 @@ def test_leading_dash_only_after_double_dash_or_inside_a_word(template: str, das
 
 
 def test_bare_json_values_and_empty_values() -> None:
-    p = _param("kubectl patch svc web -p '[{\"op\":\"replace\",\"value\":<v>}]'", "v")
+    p = _param('kubectl patch svc web -p \'[{"op":"replace","value":<v>}]\'', "v")
     assert p.json_bare
     validate_parameter(p, "8080")
     validate_parameter(p, "true")
