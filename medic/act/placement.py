@@ -642,6 +642,9 @@ class _Walker:
                 self.reasons.setdefault(idx, reason)
                 return
             prefix, suffix = value[: max(at, 0)], value[at + len(sentinel) :] if at >= 0 else ""
+            if prefix in ("-", "--") and not values[seg.start + 1 : j].count("--"):
+                self.reasons.setdefault(idx, "the value would name an option")
+                return
             dashdash = "--" in values[seg.start + 1 : j]
             json_ctx = (
                 seg.program in ("kubectl", "oc")

@@ -71,10 +71,17 @@ class Command:
         return out
 
 
+_HEREDOC = re.compile(r"(?<!<)<<-?\s*(['\"]?)[A-Za-z_][A-Za-z0-9_]*\1(?!\S)")
+
+
 def shell_command(template: str) -> Command:
-    """A shell command of a step: classified, and manual when a placeholder sits where a value is unsafe."""
+    """A shell command of a step: classified, and manual when a placeholder sits where a value is unsafe
+    or when it opens a here-document (its text is a block of its own here: Medic would run it empty)."""
     v = _classify(template)
-    return Command(template, v.kind, v.reason, manual_reason=render_line(template, {}).manual_reason)
+    reason = render_line(template, {}).manual_reason
+    if not reason and _HEREDOC.search(template):
+        reason = "a here-document: Medic does not feed its text to the command"
+    return Command(template, v.kind, v.reason, manual_reason=reason)
 
 
 def _add_command(step: Step, template: str) -> None:

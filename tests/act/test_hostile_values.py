@@ -148,6 +148,8 @@ UNSAFE_CONTEXTS = [
     ("LD_PRELOAD=<v> ls", "would set LD_PRELOAD"),
     ("env BASH_ENV=<v> bash script.sh", "would set BASH_ENV"),
     ("export <v>=1", "would name a variable"),
+    ("kubectl get pods --<v>", "name an option"),
+    ("kubectl get pods -<v> x", "name an option"),
     ("<v> --help", "choose the program"),
     ("sudo <v> get pods", "choose the program"),
     ("kubectl exec web-0 -- <v> -la", "choose the program"),
