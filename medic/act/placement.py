@@ -59,6 +59,8 @@ class Placement:
     manual_reason: str = ""
 
 
+# runbook command lines are a few hundred characters; the parser takes seconds on tens of kilobytes
+MAX_LINE = 8192
 _SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "csh", "tcsh", "fish", "busybox", "pwsh", "powershell"}
 _EVAL = {"eval", "source", ".", "trap", "alias", "exec", "builtin", "fc"}
 _INTERPRETERS = {
@@ -727,6 +729,8 @@ def place(text: str, spans: tuple[tuple[int, int], ...]) -> Placement:
     """The sites of the placeholders at ``spans`` in the command line ``text``."""
     if not spans:
         return Placement(())
+    if len(text) > MAX_LINE:
+        return Placement((None,) * len(spans), f"the line is longer than {MAX_LINE} characters: not parsed")
     stext, placed = _sentinel_text(text, spans)
     walker = _Walker(stext, placed)
     try:

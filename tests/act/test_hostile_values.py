@@ -154,6 +154,8 @@ UNSAFE_CONTEXTS = [
     ("sudo <v> get pods", "choose the program"),
     ("kubectl exec web-0 -- <v> -la", "choose the program"),
     ("echo 'unterminated <v>", "cannot read this line"),
+    ("echo " + "$(" * 300 + "<v>" + ")" * 300, "cannot read this line"),
+    ("echo " + "a " * 5000 + "<v>", "longer than 8192 characters"),
 ]
 
 
