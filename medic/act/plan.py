@@ -78,9 +78,10 @@ def shell_command(template: str) -> Command:
     """A shell command of a step: classified, and manual when a placeholder sits where a value is unsafe
     or when it opens a here-document (its text is a block of its own here: Medic would run it empty)."""
     v = _classify(template)
-    reason = render_line(template, {}).manual_reason
-    if not reason and _HEREDOC.search(template):
+    if _HEREDOC.search(template):
         reason = "a here-document: Medic does not feed its text to the command"
+    else:
+        reason = render_line(template, {}).manual_reason
     return Command(template, v.kind, v.reason, manual_reason=reason)
 
 

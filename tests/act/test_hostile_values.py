@@ -413,3 +413,16 @@ def test_display_quotes_values_for_copy_and_paste() -> None:
     r = render_command(cmd, {"namespace": "shop", "pattern": "a b'c"})
     assert r.script is not None and shlex.split(r.display)[-1] == "a b'c"
     assert r.display == 'kubectl get pods -n shop | grep -F -- ""\'a b\'"\'"\'c\'""'
+
+
+def test_here_document_steps_are_manual(act_store: Store) -> None:
+    """A here-document's text is a block of its own in a runbook: Medic would run the command empty."""
+    title = "Repository server disk full: service log files under /var/log/services keep growing"
+    plan = build_plan(act_store, act_store.get(entry_by_title(act_store, title)))
+    step = next(s for s in plan.steps if any("<<'EOF'" in c.template for c in s.commands))
+    assert step.manual and str(step.kind) == "manual"
+    assert step.manual_reason == "a here-document: Medic does not feed its text to the command: run it by hand"
+    title = "LoadBalancer Service stuck with EXTERNAL-IP pending"
+    plan = build_plan(act_store, act_store.get(entry_by_title(act_store, title)))
+    step = next(s for s in plan.steps if any("<<'EOF'" in c.template for c in s.commands))
+    assert step.manual_reason == "a here-document: Medic does not feed its text to the command: run it by hand"
