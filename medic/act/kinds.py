@@ -178,8 +178,8 @@ def validate(name: str, value: str, kinds: set[ParamKind], dash_ok: bool = False
         raise refuse("a value may not hold a control character (newline, NUL, escape...)")
     if len(value) > MAX_VALUE:
         raise refuse(f"a value is at most {MAX_VALUE} characters")
-    if normalise_dashes(value[:1]) == "-" and not dash_ok:
-        raise refuse("a value may not start with '-' (it would be read as an option)")
     for kind in sorted(kinds):
         if not _ok(kind, value):
             raise refuse(RULES[kind])
+    if normalise_dashes(value[:1]) == "-" and not dash_ok:
+        raise refuse("a value may not start with '-' (it would be read as an option)")

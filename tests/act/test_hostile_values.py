@@ -355,11 +355,15 @@ def entry_id(db: Path, title: str) -> str:
 @pytest.mark.parametrize(
     ("title", "name", "value", "why"),
     [
-        (DRAIN, "node", "--selector=kubernetes.io/os=linux", "would be read as an option"),
-        (PLAIN, "pod", "--kubeconfig=/evil", "would be read as an option"),
-        (PLAIN, "pod", "--all", "would be read as an option"),
-        (PLAIN, "pod", "\u2010\u2010all", "would be read as an option"),
-        (PLAIN, "pod", "\u2212\u2212all", "would be read as an option"),
+        (DRAIN, "node", "--selector=kubernetes.io/os=linux", "a node name is an RFC 1123 name"),
+        (PLAIN, "pod", "--kubeconfig=/evil", "RFC 1123"),
+        (PLAIN, "pod", "--all", "RFC 1123"),
+        (PLAIN, "pod", "\u2010\u2010all", "RFC 1123"),
+        (PLAIN, "pod", "\u2212\u2212all", "RFC 1123"),
+        (CODE, "pattern", "-v", "would be read as an option"),
+        (CODE, "pattern", "\u2013v", "would be read as an option"),
+        (CODE, "pattern", "\uff0dv", "would be read as an option"),
+        (CODE, "user", "--all-databases", "would be read as an option"),
         (PLAIN, "pod", "web 0", "RFC 1123"),
         (PLAIN, "pod", "web-*", "RFC 1123"),
         (PLAIN, "pod", "$(id)", "RFC 1123"),
@@ -384,12 +388,13 @@ def test_a_refused_value_binds_nothing(hostile_db: Path, title: str, name: str, 
             DRAIN,
             ["node=--selector=kubernetes.io/os=linux"],
             "medic: --set node='--selector=kubernetes.io/os=linux': "
-            "a value may not start with '-' (it would be read as an option)",
+            "a node name is an RFC 1123 name (lowercase letters, digits, '-', '.')",
         ),
         (
             PLAIN,
             ["pod=--kubeconfig=/evil", "namespace=shop"],
-            "medic: --set pod='--kubeconfig=/evil': a value may not start with '-' (it would be read as an option)",
+            "medic: --set pod='--kubeconfig=/evil': "
+            "a Kubernetes name is an RFC 1123 name (lowercase letters, digits, '-', '.'; at most 253)",
         ),
         (
             PLAIN,

@@ -143,7 +143,8 @@ def test_the_error_names_the_parameter_and_hides_secrets() -> None:
     with pytest.raises(InputError) as info:
         validate("node", "--selector=kubernetes.io/os=linux", {K.NODE})
     assert str(info.value) == (
-        "--set node='--selector=kubernetes.io/os=linux': a value may not start with '-' (it would be read as an option)"
+        "--set node='--selector=kubernetes.io/os=linux': "
+        "a node name is an RFC 1123 name (lowercase letters, digits, '-', '.')"
     )
     with pytest.raises(InputError) as info:
         validate("node", "Node_1", {K.NODE})
