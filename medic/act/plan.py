@@ -175,10 +175,11 @@ class Plan:
         return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, object]:
-        values = self.values
+        """The plan as shown (``medic plan --json``): values of secret parameters read ``<redacted>``."""
+        values = {p.name: "<redacted>" if p.secret else p.value for p in self.parameters if p.value is not None}
         return {
             "entry": {"id": self.entry_id, "title": self.title, "source": self.source, "line": self.line},
-            "parameters": [p.to_dict() for p in self.parameters],
+            "parameters": [p.to_dict(reveal=False) for p in self.parameters],
             "missing": self.missing,
             "steps": [s.to_dict(values) for s in self.steps],
             "rollback": [s.to_dict(values) for s in self.rollback],

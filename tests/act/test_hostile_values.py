@@ -431,3 +431,12 @@ def test_here_document_steps_are_manual(act_store: Store) -> None:
     plan = build_plan(act_store, act_store.get(entry_by_title(act_store, title)))
     step = next(s for s in plan.steps if any("<<'EOF'" in c.template for c in s.commands))
     assert step.manual_reason == "a here-document: Medic does not feed its text to the command: run it by hand"
+
+
+def test_plan_json_never_shows_a_secret_value(act_store: Store) -> None:
+    store_plan = build_plan(act_store, act_store.get(entry_by_title(act_store, "Azure で Backup の設定ができない")))
+    secret = "s3cr3t-Value/With+Base64=="
+    store_plan.bind({"storage-key": secret, "storage-account": "acct"})
+    shown = json.dumps(store_plan.to_dict(), ensure_ascii=False)
+    assert secret not in shown and "<redacted>" in shown and "acct" in shown
+    assert store_plan.values["storage-key"] == secret  # what runs keeps the value
