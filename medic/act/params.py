@@ -13,18 +13,25 @@ Every placeholder gets a canonical name (``namespace``, ``cluster``, ``volume``.
 in several steps, or two spellings of one thing (``xxx`` after ``-n`` and ``<namespace name>``), is one
 parameter, bound once with ``--set namespace=shop``.
 
-Values are substituted with :func:`shlex.quote`, closing and reopening the quotes the template has open
-at that point, so a value is always one literal shell word: ``x; rm -rf /``, ``$(id)`` or a backtick run
-nothing.
+Where each placeholder sits is read with a real shell parser (:mod:`medic.act.placement`). A value is
+substituted only where the quoting is fully understood, as one literal shell word (or a documented part of
+one: ``--namespace=<ns>``, ``pvc-<id>``), closing and reopening the quotes open there: ``x; rm -rf /``,
+``$(id)`` or a backtick run nothing. A placeholder anywhere else (inside ``$(...)``, an awk program, an
+SQL string, ``sh -c '...'``...) makes its command manual: :func:`render_line` says why.
+
+Each parameter has kinds (:mod:`medic.act.kinds`) from its name and from where it sits; every value is
+validated before anything runs (:func:`validate_parameter`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-import shlex
 import unicodedata
 from dataclasses import dataclass, field
 
+from medic.act.kinds import ParamKind, kinds_from_name, normalise_dashes, validate
+from medic.act.placement import Placement, Site, place
 from medic.errors import InputError
 
 _ANGLE = re.compile(r"<([^\s<>=&|;'\"`$()][^<>\n]{0,60}?)>")
@@ -121,14 +128,54 @@ class Parameter:
     name: str
     forms: list[str] = field(default_factory=list)
     value: str | None = None
+    # kinds the places it is used in say it is (``-n <x>`` → namespace); its name adds more (:attr:`kinds`)
+    context_kinds: set[ParamKind] = field(default_factory=set)
+    # a leading '-' is refused unless every command place of it is after '--' or inside a word
+    dash_ok: bool = False
+    json_bare: bool = False  # used as a bare JSON value (a number, true, false or null)
 
     @property
     def secret(self) -> bool:
         return is_secret(self.name) or any(is_secret(f) for f in self.forms)
 
+    @property
+    def kinds(self) -> set[ParamKind]:
+        named = kinds_from_name(self.name, self.secret)
+        if self.context_kinds:
+            named.discard(ParamKind.TEXT)
+        return named | self.context_kinds
+
+    def see(self, site: Site | None, first: bool) -> None:
+        """Learn from one place in a command where this parameter is used."""
+        if site is None:
+            self.dash_ok = False
+            return
+        self.context_kinds |= site.kinds
+        self.dash_ok = (self.dash_ok or first) and site.dash_ok
+        self.json_bare = self.json_bare or site.json_bare
+
     def to_dict(self, reveal: bool = True) -> dict[str, object]:
         value = self.value if (reveal or not self.secret or self.value is None) else "<redacted>"
-        return {"name": self.name, "forms": self.forms, "value": value, "missing": self.value is None}
+        return {
+            "name": self.name,
+            "forms": self.forms,
+            "kinds": sorted(str(k) for k in self.kinds),
+            "value": value,
+            "missing": self.value is None,
+        }
+
+
+_JSON_SCALAR = re.compile(r"^(?:-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null)$")
+
+
+def validate_parameter(param: Parameter, value: str) -> None:
+    """Raise :class:`InputError` (one line, the value hidden for a secret) unless ``value`` fits ``param``."""
+    if not value.strip():
+        raise InputError(f"--set {param.name}: the value is empty")
+    validate(param.name, value, param.kinds, dash_ok=param.dash_ok, secret=param.secret)
+    if param.json_bare and not _JSON_SCALAR.match(value):
+        shown = "<redacted>" if param.secret else repr(value)
+        raise InputError(f"--set {param.name}={shown}: it stands for a JSON number, true, false or null")
 
 
 def _previous_word(text: str, start: int) -> str:
@@ -182,8 +229,8 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InputError(f"--set {pair!r}: write NAME=VALUE")
-        if any(ord(c) < 32 for c in value):
-            raise InputError(f"--set {key}: the value holds a control character")
+        if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in value):
+            raise InputError(f"--set {key.strip()}: the value holds a control character (newline, NUL, escape...)")
         out[canonical(key.strip().strip("<>{}$"))] = value
     return out
 
@@ -211,26 +258,93 @@ def _quote_state(text: str, upto: int) -> str:
     return state
 
 
-def shell_value(value: str, state: str) -> str:
-    """``value`` as one literal word inserted where ``state`` quoting is open (closed, quoted, reopened)."""
-    quoted = shlex.quote(value)
+_SAFE = re.compile(r"^[\w@%+=:,./-]+$", re.ASCII)
+
+
+def shell_value(value: str, state: str, whole_word: bool = False) -> str:
+    """``value`` as one literal word inserted where ``state`` quoting is open (closed, quoted, reopened).
+
+    A plain value (letters, digits, ``@%+=:,./-``) goes in as it is inside quotes or as a whole bare word;
+    anything else, or a value joined to other text outside quotes, is single-quoted.
+    """
+    if _SAFE.match(value) and (state or whole_word):
+        return value
+    quoted = "'" + value.replace("'", "'\"'\"'") + "'"
     return f"{state}{quoted}{state}" if state else quoted
+
+
+def placement(text: str) -> tuple[list[Placeholder], Placement]:
+    """The placeholders of a command line and where each sits (:func:`medic.act.placement.place`)."""
+    found = find_placeholders(text)
+    return found, place(text, tuple((p.start, p.end) for p in found))
+
+
+def sites(text: str) -> list[tuple[str, Site | None]]:
+    """(parameter name, site) of every placeholder of a command line; the site is None where it is unsafe."""
+    found, placed = placement(text)
+    return [(ph.name, placed.sites[i]) for i, ph in enumerate(found)]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A command line with its values in: ``manual_reason`` says why it must not be run by Medic."""
+
+    text: str
+    missing: list[str]
+    manual_reason: str = ""
+
+
+def _dash(value: str) -> bool:
+    return normalise_dashes(unicodedata.normalize("NFKC", value[:1])) == "-"
+
+
+def render_line(text: str, values: dict[str, str]) -> Line:
+    """A command line with each bound placeholder replaced by its value, quoted for where it sits."""
+    found, placed = placement(text)
+    out: list[str] = []
+    missing: list[str] = []
+    reason = placed.manual_reason
+    pos = 0
+    for i, ph in enumerate(found):
+        out.append(text[pos : ph.start])
+        pos = ph.end
+        if ph.name not in values:
+            out.append(ph.form)
+            if ph.name not in missing:
+                missing.append(ph.name)
+            continue
+        value = values[ph.name]
+        site = placed.sites[i]
+        if site is None:  # shown to the operator, never run: quoted as well as a line scan can
+            out.append(shell_value(value, _quote_state(text, ph.start)))
+            continue
+        if site.json_string:
+            value = json.dumps(value, ensure_ascii=False)[1:-1]
+        if not reason and any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value):
+            reason = f"the value of {ph.name} holds a control character"
+        if not reason and site.word_start and not site.dash_ok and _dash(value):
+            reason = f"the value of {ph.name} starts with '-': it would be read as an option"
+        out.append(shell_value(value, site.quote, site.whole_word))
+    out.append(text[pos:])
+    return Line("".join(out), missing, reason)
 
 
 def render(text: str, values: dict[str, str], for_shell: bool = True) -> tuple[str, list[str]]:
     """Substitute bound placeholders; returns (text, names still missing).
 
-    With ``for_shell`` each value is quoted for the shell context it lands in; otherwise (prose shown
-    to the operator) it is inserted as written.
+    With ``for_shell`` each value is quoted for the shell context it lands in (:func:`render_line`);
+    otherwise (prose shown to the operator) it is inserted as written.
     """
+    if for_shell:
+        line = render_line(text, values)
+        return line.text, line.missing
     out: list[str] = []
     missing: list[str] = []
     pos = 0
     for ph in find_placeholders(text):
         out.append(text[pos : ph.start])
         if ph.name in values:
-            value = values[ph.name]
-            out.append(shell_value(value, _quote_state(text, ph.start)) if for_shell else value)
+            out.append(values[ph.name])
         else:
             out.append(ph.form)
             if ph.name not in missing:

@@ -12,7 +12,10 @@ it; without a numbered list each command block is a step, titled by the paragrap
 blocks are the expected result of the step before them (``$ cmd`` lines in a lone session block are its
 commands). Commands written inline in a step's prose (`` `./gradlew -Pcluster=<クラスタ名> deployVantiq` ``)
 count when the step has no command block. YAML, SQL, editors and login shells make a step manual: its
-text and commands are shown and the operator does it by hand.
+text and commands are shown and the operator does it by hand. So does a placeholder where a value could
+not be substituted safely (inside ``$(...)``, an awk program, an SQL string...: :mod:`medic.act.placement`).
+Parameters get their kinds from their names and from where they sit; :meth:`Plan.bind` validates every
+value before anything runs.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medic.act.classify import Kind, Verdict, classify, classify_sql
-from medic.act.params import Parameter, find_placeholders, render
+from medic.act.params import Parameter, find_placeholders, render, render_line, sites, validate_parameter
 from medic.knowledge.codeblocks import classify as classify_block
 from medic.knowledge.codeblocks import is_command_line
 from medic.knowledge.document import Block, ParsedDocument
@@ -59,9 +62,38 @@ class Command:
     kind: Kind
     reason: str
     lang: str = "sh"  # sh or sql
+    manual_reason: str = ""  # a placeholder sits where no value can be substituted safely
 
     def to_dict(self) -> dict[str, str]:
-        return {"template": self.template, "kind": str(self.kind), "reason": self.reason, "lang": self.lang}
+        out = {"template": self.template, "kind": str(self.kind), "reason": self.reason, "lang": self.lang}
+        if self.manual_reason:
+            out["manual_reason"] = self.manual_reason
+        return out
+
+
+_HEREDOC = re.compile(r"(?<!<)<<-?\s*(['\"]?)[A-Za-z_][A-Za-z0-9_]*\1(?!\S)")
+
+
+def shell_command(template: str) -> Command:
+    """A shell command of a step: classified, and manual when a placeholder sits where a value is unsafe
+    or when it opens a here-document (its text is a block of its own here: Medic would run it empty)."""
+    v = _classify(template)
+    if _HEREDOC.search(template):
+        reason = "a here-document: Medic does not feed its text to the command"
+    else:
+        reason = render_line(template, {}).manual_reason
+    return Command(template, v.kind, v.reason, manual_reason=reason)
+
+
+def _add_command(step: Step, template: str) -> None:
+    cmd = shell_command(template)
+    step.commands.append(cmd)
+    if step.manual_reason:
+        return
+    if cmd.manual_reason:
+        step.manual_reason = f"{cmd.manual_reason}: run it by hand"
+    elif cmd.kind is Kind.MANUAL:
+        step.manual_reason = cmd.reason
 
 
 @dataclass
@@ -114,9 +146,16 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
     def bind(self, values: dict[str, str]) -> list[str]:
-        """Give parameters their values; returns the names given that the plan does not have."""
+        """Give parameters their values; returns the names given that the plan does not have.
+
+        Every value is validated first (:func:`validate_parameter`): one bad value raises
+        :class:`InputError` and binds nothing.
+        """
         known = {p.name: p for p in self.parameters}
         unknown = [k for k in values if k not in known]
+        for name, value in values.items():
+            if name in known:
+                validate_parameter(known[name], value)
         for name, value in values.items():
             if name in known:
                 known[name].value = value
@@ -136,10 +175,11 @@ class Plan:
         return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, object]:
-        values = self.values
+        """The plan as shown (``medic plan --json``): values of secret parameters read ``<redacted>``."""
+        values = {p.name: "<redacted>" if p.secret else p.value for p in self.parameters if p.value is not None}
         return {
             "entry": {"id": self.entry_id, "title": self.title, "source": self.source, "line": self.line},
-            "parameters": [p.to_dict() for p in self.parameters],
+            "parameters": [p.to_dict(reveal=False) for p in self.parameters],
             "missing": self.missing,
             "steps": [s.to_dict(values) for s in self.steps],
             "rollback": [s.to_dict(values) for s in self.rollback],
@@ -158,6 +198,8 @@ class Rendered:
     argv: list[str] | None
     script: str | None
     missing: list[str]
+    # why Medic must not run it (then argv and script are None): the operator runs ``display`` by hand
+    manual_reason: str = ""
 
 
 def needs_shell(text: str) -> bool:
@@ -183,9 +225,13 @@ def needs_shell(text: str) -> bool:
 
 
 def render_command(command: Command, values: dict[str, str]) -> Rendered:
-    text, missing = render(command.template, values)
-    if missing:
-        return Rendered(display=text, argv=None, script=None, missing=missing)
+    line = render_line(command.template, values)
+    text, missing = line.text, line.missing
+    reason = command.manual_reason or line.manual_reason
+    if command.lang == "sql":
+        reason = reason or "an SQL statement: run it in the database shell"
+    if missing or reason:
+        return Rendered(display=text, argv=None, script=None, missing=missing, manual_reason=reason)
     if not needs_shell(text):
         try:
             return Rendered(display=text, argv=shlex.split(text), script=None, missing=[])
@@ -371,10 +417,7 @@ def _add_commands(step: Step, block: Block) -> None:
         return
     commands, other = _shell_lines(block.text)
     for c in commands:
-        v = _classify(c)
-        step.commands.append(Command(c, v.kind, v.reason))
-        if v.kind is Kind.MANUAL and not step.manual_reason:
-            step.manual_reason = v.reason
+        _add_command(step, c)
     if other and commands:
         step.expected.extend(ln for ln in other if ln.strip())
 
@@ -438,10 +481,7 @@ def steps_from_blocks(blocks: list[Block], prose_is_step: bool) -> list[Step]:
                     step = b_.new(b_.pending[-1] if b_.pending else "", b_.pending[:-1])
                     b_.pending = []
                 for c in prompts:
-                    v = _classify(c)
-                    step.commands.append(Command(c, v.kind, v.reason))
-                    if v.kind is Kind.MANUAL and not step.manual_reason:
-                        step.manual_reason = v.reason
+                    _add_command(step, c)
                 step.expected.extend(rest)
             elif target is not None:
                 target.expected.extend(ln for ln in block.text.split("\n") if ln.strip())
@@ -497,10 +537,7 @@ def _finish(step: Step) -> None:
     if not step.commands:
         for line in prose:
             for span in _inline_commands(line):
-                v = _classify(span)
-                step.commands.append(Command(span, v.kind, v.reason))
-                if v.kind is Kind.MANUAL and not step.manual_reason:
-                    step.manual_reason = v.reason
+                _add_command(step, span)
     if _MANUAL.match(step.title):
         step.manual_reason = step.manual_reason or "marked manual in the runbook"
     if step.config and not step.manual_reason:
@@ -520,6 +557,8 @@ def _number(steps: list[Step]) -> list[Step]:
 def _parameters(steps: list[Step]) -> list[Parameter]:
     params: dict[str, Parameter] = {}
 
+    used: set[str] = set()
+
     def see(text: str) -> None:
         for ph in find_placeholders(text):
             p = params.setdefault(ph.name, Parameter(ph.name))
@@ -529,6 +568,10 @@ def _parameters(steps: list[Step]) -> list[Parameter]:
     for step in steps:
         for c in step.commands:
             see(c.template)
+            if c.lang == "sh":
+                for name, site in sites(c.template):
+                    params[name].see(site, first=name not in used)
+                    used.add(name)
         for cfg in step.config:
             see("\n".join(ln for ln in cfg.split("\n") if not ln.lstrip().startswith("#")))
         for line in [step.title, *step.text]:

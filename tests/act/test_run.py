@@ -12,6 +12,7 @@ import pytest
 from medic.act.audit import AuditLog
 from medic.act.plan import Plan, build_plan
 from medic.act.run import Runner, RunOptions
+from medic.errors import InputError
 from medic.knowledge.store import Store
 from tests.act.conftest import Tools, entry_by_title
 
@@ -96,27 +97,29 @@ def test_yes_alone_confirms_read_only_only(act_store: Store, audit: AuditLog, to
 def test_hostile_values_run_nothing_extra(
     act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path, value: str
 ) -> None:
-    plan = plan_of(act_store, XFS, service=value, device=value)
+    # a service is a name (typed parameters refuse these values for it); a device is a path: any one line
+    plan = plan_of(act_store, XFS, service="ldap", device=value)
     result = runner(plan, audit, tmp_path, yes=True, allow_mutating=True).run()
     assert result.status == "completed"
     assert tools.calls() == [
-        ["docker", "service", "scale", f"{value}=0"],
+        ["docker", "service", "scale", "ldap=0"],
         ["xfs_repair", "-n", value],
         ["xfs_repair", value],
-        ["docker", "service", "scale", f"{value}=1"],
-        ["docker", "service", "ps", value],
+        ["docker", "service", "scale", "ldap=1"],
+        ["docker", "service", "ps", "ldap"],
     ]
     assert not (tmp_path / "pwned").exists()
 
 
 def test_hostile_value_in_a_shell_line(act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
-    """A runbook line with a pipe runs under sh -c; the value is still one quoted word."""
+    """A runbook line with a pipe runs under sh -c; a node value that is no node name is refused first."""
     plan = plan_of(act_store, DRAIN, node="n1")
     plan.steps[2].commands[0].template += " | grep -F -- <node>"
-    plan.bind({"node": "$(touch pwned)`touch pwned2`"})
+    with pytest.raises(InputError, match="RFC 1123"):
+        plan.bind({"node": "$(touch pwned)`touch pwned2`"})
     result = runner(plan, audit, tmp_path, yes=True, allow_mutating=True).run()
     assert result.status == "completed"
-    assert tools.calls()[-1][-1] == "spec.nodeName=$(touch pwned)`touch pwned2`"
+    assert tools.calls()[-1][-1] == "spec.nodeName=n1"
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
 
 
