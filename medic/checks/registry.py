@@ -246,7 +246,7 @@ def evaluate(
     results: dict[str, CheckResult] = {}
     for c in checks:
         if c.code not in chosen:
-            results[c.code] = CheckResult(c.code, Outcome.SKIPPED, "not selected (--checks)")
+            results[c.code] = CheckResult(c.code, Outcome.SKIPPED, "not selected by --checks")
             continue
         skip = scope_skip(snapshot, c, wanted)
         if skip:

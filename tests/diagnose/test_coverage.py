@@ -141,7 +141,7 @@ def test_skipped_checks_say_why() -> None:
     )
     assert run.results["POD101"].outcome is Outcome.FAILED
     deselected = evaluate(snap, [CHECKS["POD101"], CHECKS["NODE305"]], selected=[CHECKS["NODE305"]])
-    assert deselected.results["POD101"] == CheckResult("POD101", Outcome.SKIPPED, "not selected (--checks)", 0)
+    assert deselected.results["POD101"] == CheckResult("POD101", Outcome.SKIPPED, "not selected by --checks", 0)
     host_only = Snapshot(host={"drbd": []})
     assert evaluate(host_only, [CHECKS["POD101"]]).results["POD101"].reason == "no Kubernetes objects in this snapshot"
 
@@ -166,7 +166,7 @@ def test_diagnose_result_summary_and_counts() -> None:
     summary = result.summary()
     assert summary.startswith(f"{len(REGISTRY)} checks: 1 failed, ")
     assert "not evaluated (" in summary and "403 on secrets" in summary
-    assert f"{counts['skipped']} skipped (not selected (--checks)" in summary
+    assert f"{counts['skipped']} skipped (not selected by --checks" in summary
 
 
 def test_nothing_to_check_and_unknown_namespaces_are_errors() -> None:
