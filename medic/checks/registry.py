@@ -179,16 +179,25 @@ def needs(c: Check) -> list[frozenset[str]]:
     return groups
 
 
-def _skips(snap: Snapshot, kind: str) -> list[dict[str, Any]]:
-    return [s for s in snap.meta.get("skipped") or () if isinstance(s, dict) and s.get("kind") == kind]
+def _skips(snap: Snapshot, kind: str, namespaces: Iterable[str] | None) -> list[dict[str, Any]]:
+    """The collector's records of listings of ``kind`` that failed (those of other namespaces left out)."""
+    wanted = set(namespaces or ())
+    return [
+        s
+        for s in snap.meta.get("skipped") or ()
+        if isinstance(s, dict)
+        and s.get("kind") == kind
+        and (not wanted or not s.get("namespace") or s["namespace"] in wanted)
+    ]
 
 
-def kind_gap(snap: Snapshot, kind: str) -> str | None:
+def kind_gap(snap: Snapshot, kind: str, namespaces: Iterable[str] | None = None) -> str | None:
     """Why ``kind`` cannot be read completely from the snapshot (``None`` when it can): not collected, or
-    listed with a 403/404/timeout (recorded in ``meta["skipped"]`` by the collector)."""
+    listed with a 403/404/timeout (recorded in ``meta["skipped"]`` by the collector) in the namespaces asked
+    about (all when ``namespaces`` is empty)."""
     if kind.startswith("host:"):
         return None if kind[5:] in snap.host else f"no {kind[5:]} host facts in the snapshot"
-    skips = _skips(snap, kind)
+    skips = _skips(snap, kind, namespaces)
     if skips:
         statuses = sorted({str(s.get("status")) for s in skips})
         where = sorted({str(s["namespace"]) for s in skips if s.get("namespace")})
@@ -202,11 +211,11 @@ def kind_gap(snap: Snapshot, kind: str) -> str | None:
     return None if snap.has(kind) else f"no {kind} in the snapshot"
 
 
-def coverage_gap(snap: Snapshot, c: Check) -> str | None:
-    """Why the check cannot see everything it reads, or ``None``."""
+def coverage_gap(snap: Snapshot, c: Check, namespaces: Iterable[str] | None = None) -> str | None:
+    """Why the check cannot see everything it reads (in ``namespaces``, all when empty), or ``None``."""
     reasons = []
     for group in needs(c):
-        gaps = [kind_gap(snap, k) for k in sorted(group)]
+        gaps = [kind_gap(snap, k, namespaces) for k in sorted(group)]
         if all(gaps):
             reasons.append(" and ".join(str(g) for g in gaps))
     return "; ".join(reasons) or None
@@ -261,7 +270,7 @@ def evaluate(
             error = f"stopped on malformed input: {type(exc).__name__}: {exc}"[:MAX_REASON]
         if wanted:
             mine = [f for f in mine if f.object.namespace in wanted]
-        gap = coverage_gap(snapshot, c)
+        gap = coverage_gap(snapshot, c, wanted)
         reason = "; ".join(r for r in (error, gap or "") if r)
         if mine:
             outcome = Outcome.FAILED

@@ -107,6 +107,8 @@ def test_a_kind_forbidden_in_one_namespace_names_it() -> None:
     snap = cluster(secrets=[])
     snap.meta["skipped"] = [{"kind": "secrets", "status": 403, "reason": "forbidden", "namespace": "kube-system"}]
     assert kind_gap(snap, "secrets") == "403 on secrets in namespace kube-system"
+    assert kind_gap(snap, "secrets", ["kube-system", "shop"]) == "403 on secrets in namespace kube-system"
+    assert kind_gap(snap, "secrets", ["shop"]) is None  # a namespace filter asks nothing of kube-system
     assert kind_gap(snap, "pods") is None
 
 
