@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from medic.knowledge.search import search
 from medic.knowledge.store import Store
 from medic.model import Entry, Role, SearchHit
 from medic.report.safe import dumps, term
+
+if TYPE_CHECKING:
+    from medic.pasted import PastedResult
 
 app = typer.Typer(
     name="medic",
@@ -250,6 +253,7 @@ def triage_cmd(
             progress=lambda done: bar.update(task, completed=min(done, size or done)),
         )
     result = pasted.triage
+    _redact_evidence(pasted)
     if as_json:
         doc = {
             "matches": [m.to_dict() for m in result.matches],
@@ -287,6 +291,19 @@ def triage_cmd(
             for f in m.fixes[:6]:
                 out.print(f"     {term(f[:160])}")
         out.print(f"   [dim]whole entry: medic show {term(e.id)}[/]")
+
+
+def _redact_evidence(pasted: PastedResult) -> None:
+    """The user's evidence lines echoed back (why a match fits, a finding's lines) lose their credentials:
+    triage output is pasted into tickets and chats."""
+    from medic.evidence.redact import redact_text
+
+    for m in pasted.triage.matches:
+        for h in m.evidence:
+            h.text = redact_text(h.text)[0]
+    for f in pasted.findings:
+        f.message = redact_text(f.message)[0]
+        f.evidence = [redact_text(line)[0] for line in f.evidence]
 
 
 PARSE_MAX = 64 * 1024 * 1024

@@ -165,3 +165,11 @@ def test_diagnose_every_format(hostile_bundle: Path, indexed: Path, fmt: str) ->
         assert "<script>" not in out and "&lt;script&gt;" in out
     else:
         assert "<script>" not in out and "&lt;script&gt;" in out and "## Coverage" in out
+
+
+def test_triage_output_carries_no_credentials(indexed: Path) -> None:
+    secret = "hunter2-s3cr3t-pw"
+    log = f"kubelet: {WORD} eviction manager: attempting to reclaim ephemeral-storage password={secret}\n".encode()
+    for extra in ([], ["--json"]):
+        out = clean(medic("triage", "-", "--all", *extra, db=indexed, stdin=log * 3))
+        assert WORD in out and secret not in out and "password=<redacted>" in out
