@@ -31,8 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 register_act(app)
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=False, emoji=False)  # data is never markup, emoji codes included
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class State:

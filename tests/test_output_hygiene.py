@@ -53,7 +53,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     books = root / "books"
     books.mkdir()
     (books / f"evil{CLEAR}{BIDI}.md").write_text(
-        f"# Disk pressure {WORD} {PAYLOAD}\n\n"
+        f"# Disk pressure {WORD} {PAYLOAD} :warning:\n\n"
         f"The kubelet reports {WORD} eviction threshold {PAYLOAD}.\n\n"
         "## Symptom\n\n"
         f"```\nkubelet: {WORD} eviction manager: attempting to reclaim ephemeral-storage {TITLE}\n```\n\n"
@@ -71,6 +71,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_search_and_show(indexed: Path) -> None:
     out = clean(medic("search", WORD, db=indexed))
     assert "loud" in out and MARKUP in out and "\\x1b]0;pwned\\x07" in out
+    assert ":warning:" in out  # an emoji code in data stays text
     hits = json.loads(clean(medic("search", WORD, "--json", db=indexed)))["results"]
     assert f"{TITLE}{CLEAR}{CSI8}{BIDI}{MARKUP}" in hits[0]["title"]  # JSON stays exact (the parser drops the HTML)
     shown = clean(medic("show", hits[0]["id"], db=indexed))
