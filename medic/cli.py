@@ -470,7 +470,7 @@ def diagnose_cmd(
 ) -> None:
     """Run the checks on a live cluster (read-only) or a bundle; link every finding to its runbook entries."""
     from medic.checks.registry import select
-    from medic.diagnose import diagnose, require_namespaces, require_something
+    from medic.diagnose import diagnose, require_applicable, require_namespaces, require_something
     from medic.evidence.bundle import read_bundle
     from medic.model import Outcome, Severity
     from medic.report import FORMATS, render
@@ -514,6 +514,7 @@ def diagnose_cmd(
             bar.update(task, description=term(what), completed=done, total=total)
 
         result = diagnose(snap, store, codes=codes, namespaces=namespaces, progress=progress)
+    require_applicable(result)
     if output == "terminal":
         print_report(out, result, explain=explain)
     else:

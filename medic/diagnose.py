@@ -107,6 +107,15 @@ def diagnose(
     return DiagnoseResult(findings=findings, checks=checks, meta=dict(snap.meta), results=run.results, known=known)
 
 
+def require_applicable(result: DiagnoseResult) -> None:
+    """Refuse a run in which no selected check applied (host checks on a cluster bundle, cluster-scoped ones
+    under ``-n``): it looked at nothing."""
+    chosen = [result.results[c.code] for c in result.checks if c.code in result.results]
+    if chosen and all(r.outcome is Outcome.SKIPPED for r in chosen):
+        why = sorted({r.reason for r in chosen})
+        raise InputError(f"nothing to check: none of the {len(chosen)} selected check(s) applies ({'; '.join(why)})")
+
+
 def require_something(snap: Snapshot, what: str = "the bundle") -> None:
     """Refuse a snapshot with nothing to check: no object of any kind, no host fact, no log line."""
     if any(snap.objects.values()) or any(snap.host.values()) or snap.logs:

@@ -223,3 +223,16 @@ def test_live_diagnose_of_an_unknown_namespace_is_an_error(tmp_path: Path) -> No
         res = medic("diagnose", "--kubeconfig", str(config), "-n", "nosuchns", tmp=tmp_path)
     one_line(res, 2, "nosuchns")
     assert res.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["--checks", "HOST"], "15 selected check(s) applies (no host facts in this snapshot)"),
+        (["--checks", "NODE301", "-n", "vantiq"], "1 selected check(s) applies (about cluster-scoped nodes, outside"),
+    ],
+)
+def test_a_run_where_no_selected_check_applies_is_an_error(kb: Path, args: list[str], why: str) -> None:
+    res = medic("diagnose", "--demo", *args, "--fail-on", "error", "-o", "junit", tmp=kb)
+    one_line(res, 2, "medic: nothing to check: none of the " + why)
+    assert res.stdout == ""
