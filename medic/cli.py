@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from medic.act.commands import register as register_act
@@ -20,6 +18,10 @@ from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.search import search
 from medic.knowledge.store import Store
 from medic.model import Entry, Role, SearchHit
+from medic.report.safe import dumps, term
+
+if TYPE_CHECKING:
+    from medic.pasted import PastedResult
 
 app = typer.Typer(
     name="medic",
@@ -29,8 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 register_act(app)
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=False, emoji=False)  # data is never markup, emoji codes included
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class State:
@@ -89,7 +91,7 @@ def index_cmd(
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=escape(Path(path).name) if path else "")
+            bar.update(task, completed=done, total=total, description=term(Path(path).name) if path else "")
 
         report = index_paths(store, paths, progress=progress, force=force)
         if report.indexed or report.removed:
@@ -99,7 +101,7 @@ def index_cmd(
 
             signature_set(store)
     for path, reason in report.failed:
-        err.print(f"[yellow]warning:[/] {escape(display_source(path))}: {escape(reason)}")
+        err.print(f"[yellow]warning:[/] {term(display_source(path))}: {term(reason)}")
     counts = store.count()
     out.print(
         f"indexed {len(report.indexed)} file(s) ({report.entries} entries), {len(report.unchanged)} unchanged, "
@@ -116,12 +118,12 @@ def _print_hits(hits: list[SearchHit]) -> None:
         return
     for n, hit in enumerate(hits, start=1):
         path = " › ".join(hit.heading_path[:-1])
-        out.print(f"[bold]{n}. {escape(hit.title)}[/]  [cyan]\\[{hit.lang}][/]  score {hit.score:.2f}")
+        out.print(f"[bold]{n}. {term(hit.title)}[/]  [cyan]\\[{term(hit.lang)}][/]  score {hit.score:.2f}")
         out.print(
-            f"   [dim]{escape(display_source(hit.source))}:{hit.line_start}"
-            f"{'  ' + escape(path) if path else ''}  id {hit.id}[/]"
+            f"   [dim]{term(display_source(hit.source))}:{hit.line_start}"
+            f"{'  ' + term(path) if path else ''}  id {term(hit.id)}[/]"
         )
-        snip = escape(hit.snippet)
+        snip = term(hit.snippet)
         parts = snip.split("**")
         rendered = "".join(f"[bold yellow]{p}[/]" if i % 2 else p for i, p in enumerate(parts))
         out.print(f"   {rendered}")
@@ -141,7 +143,7 @@ def search_cmd(
     store = _open_store()
     hits = search(store, query, lang=lang, limit=limit, include_builtin=not no_builtin)
     if as_json:
-        sys.stdout.write(json.dumps({"results": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps({"results": [h.to_dict() for h in hits]}) + "\n")
     else:
         _print_hits(hits)
 
@@ -157,14 +159,16 @@ ROLE_LABELS = {
 
 
 def _print_entry(entry: Entry, store: Store) -> None:
-    out.rule(f"[bold]{escape(entry.title)}")
+    out.rule(f"[bold]{term(entry.title)}")
     out.print(
-        f"[dim]{escape(display_source(entry.source))}:{entry.line_start}-{entry.line_end}  "
-        f"lang {entry.lang}  id {entry.id}" + (f"  role {entry.role}" if entry.is_part else "") + "[/]"
+        f"[dim]{term(display_source(entry.source))}:{entry.line_start}-{entry.line_end}  "
+        f"lang {term(entry.lang)}  id {term(entry.id)}"
+        + (f"  role {term(entry.role)}" if entry.is_part else "")
+        + "[/]"
     )
-    out.print(f"[dim]{escape(' › '.join(entry.heading_path))}[/]")
+    out.print(f"[dim]{term(' › '.join(entry.heading_path))}[/]")
     if entry.tags:
-        out.print("tags: " + ", ".join(f"[magenta]!{escape(t)}[/]" for t in entry.tags))
+        out.print("tags: " + ", ".join(f"[magenta]!{term(t)}[/]" for t in entry.tags))
     _print_body(entry)
     parts = store.entries(p.id for p in entry.parts)
     for ref in entry.parts:
@@ -172,17 +176,18 @@ def _print_entry(entry: Entry, store: Store) -> None:
         if part is None:
             continue
         out.print(
-            f"\n[bold green]{ROLE_LABELS.get(ref.role, ref.role)}[/] — {escape(part.title)} [dim](id {part.id})[/]"
+            f"\n[bold green]{term(ROLE_LABELS.get(ref.role, ref.role))}[/] — {term(part.title)} "
+            f"[dim](id {term(part.id)})[/]"
         )
         _print_body(part)
 
 
 def _print_body(entry: Entry) -> None:
     if entry.body:
-        out.print(escape(entry.body))
+        out.print(term(entry.body))
     for block in entry.code_blocks:
-        out.print(f"[dim]── {block.kind} ({block.lang}), line {block.line}[/]")
-        out.print(escape(block.text), style="cyan")
+        out.print(f"[dim]── {term(block.kind)} ({term(block.lang)}), line {block.line}[/]")
+        out.print(term(block.text), style="cyan")
 
 
 @app.command("show")
@@ -197,7 +202,7 @@ def show_cmd(
         data = entry.to_dict()
         parts = store.entries(r.id for r in entry.parts)
         data["parts"] = [parts[r.id].to_dict() for r in entry.parts if r.id in parts]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps(data) + "\n")
     else:
         _print_entry(entry, store)
 
@@ -248,17 +253,18 @@ def triage_cmd(
             progress=lambda done: bar.update(task, completed=min(done, size or done)),
         )
     result = pasted.triage
+    _redact_evidence(pasted)
     if as_json:
         doc = {
             "matches": [m.to_dict() for m in result.matches],
             "findings": [f.to_dict() for f in pasted.findings],
             "outputs": [{k: v for k, v in b.to_dict().items() if k != "facts"} for b in pasted.parsed.blocks],
         }
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps(doc) + "\n")
         return
     if pasted.parsed.blocks:
         kinds = ", ".join(f"{b.kind} (lines {b.start_line}-{b.end_line})" for b in pasted.parsed.blocks[:6])
-        out.print(f"[dim]command output recognised: {escape(kinds)}; {len(pasted.findings)} finding(s)[/]")
+        out.print(f"[dim]command output recognised: {term(kinds)}; {len(pasted.findings)} finding(s)[/]")
     if not result.matches:
         out.print(
             f"no confident match in {result.lines} lines ({result.signatures} signatures checked)"
@@ -267,24 +273,37 @@ def triage_cmd(
         return
     for n, m in enumerate(result.matches, start=1):
         e = m.entry
-        out.print(f"[bold]{n}. {escape(e.title)}[/]  [cyan]\\[{e.lang}][/]  confidence {m.confidence:.0%}")
+        out.print(f"[bold]{n}. {term(e.title)}[/]  [cyan]\\[{term(e.lang)}][/]  confidence {m.confidence:.0%}")
         out.print(
-            f"   [dim]{escape(display_source(e.source))}:{e.line_start}  {escape(' › '.join(e.heading_path[:-1]))}[/]"
+            f"   [dim]{term(display_source(e.source))}:{e.line_start}  {term(' › '.join(e.heading_path[:-1]))}[/]"
         )
         if m.evidence:
             out.print("   [bold]why[/]")
             for h in m.evidence[:5]:
-                out.print(f"     line {h.line_no}: {escape(h.text[:160])}")
-                out.print(f"       [dim]≈ {escape(h.matched[:160])}[/]")
+                out.print(f"     line {h.line_no}: {term(h.text[:160])}")
+                out.print(f"       [dim]≈ {term(h.matched[:160])}[/]")
         if m.tests:
             out.print("   [bold]is it this issue?[/]")
             for t in m.tests[:5]:
-                out.print(f"     {escape(t[:160])}")
+                out.print(f"     {term(t[:160])}")
         if m.fixes:
             out.print("   [bold]fix[/]")
             for f in m.fixes[:6]:
-                out.print(f"     {escape(f[:160])}")
-        out.print(f"   [dim]whole entry: medic show {e.id}[/]")
+                out.print(f"     {term(f[:160])}")
+        out.print(f"   [dim]whole entry: medic show {term(e.id)}[/]")
+
+
+def _redact_evidence(pasted: PastedResult) -> None:
+    """The user's evidence lines echoed back (why a match fits, a finding's lines) lose their credentials:
+    triage output is pasted into tickets and chats."""
+    from medic.evidence.redact import redact_text
+
+    for m in pasted.triage.matches:
+        for h in m.evidence:
+            h.text = redact_text(h.text)[0]
+    for f in pasted.findings:
+        f.message = redact_text(f.message)[0]
+        f.evidence = [redact_text(line)[0] for line in f.evidence]
 
 
 PARSE_MAX = 64 * 1024 * 1024
@@ -313,17 +332,17 @@ def parse_cmd(
     result = parse_lines(text.splitlines())
     if as_json:
         doc = {"blocks": [b.to_dict() for b in result.blocks], "plain_lines": len(result.plain)}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps(doc, default=str) + "\n")
         return
     if not result.blocks:
         out.print(f"no command output recognised ({len(result.plain)} plain lines)")
         return
     for b in result.blocks:
         out.print(
-            f"[bold]{b.kind}[/]  lines {b.start_line}-{b.end_line}"
-            + (f"  [dim]$ {escape(b.command)}[/]" if b.command else "")
+            f"[bold]{term(b.kind)}[/]  lines {b.start_line}-{b.end_line}"
+            + (f"  [dim]$ {term(b.command)}[/]" if b.command else "")
         )
-        out.print("  " + escape(json.dumps(b.facts, ensure_ascii=False, default=str))[:1500])
+        out.print("  " + term(dumps(b.facts, indent=None, default=str)[:1500]))
     out.print(f"[dim]{len(result.blocks)} block(s), {len(result.plain)} plain line(s)[/]")
 
 
@@ -334,21 +353,19 @@ def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     infos = store.sources()
     if as_json:
         sys.stdout.write(
-            json.dumps(
+            dumps(
                 {
                     "sources": [
                         {"path": i.path, "format": i.fmt, "lang": i.lang, "builtin": i.builtin, "entries": i.entries}
                         for i in infos
                     ]
-                },
-                ensure_ascii=False,
-                indent=2,
+                }
             )
             + "\n"
         )
         return
     for i in infos:
-        out.print(f"{escape(display_source(i.path))}  [dim]{i.fmt} {i.lang} {i.entries} entries[/]")
+        out.print(f"{term(display_source(i.path))}  [dim]{term(i.fmt)} {term(i.lang)} {i.entries} entries[/]")
 
 
 def _namespaces(namespace: list[str] | None, all_namespaces: bool) -> list[str] | None:
@@ -373,7 +390,7 @@ def collect_cmd(
 ) -> None:
     """Collect a read-only snapshot of a live cluster into an offline bundle (secrets redacted)."""
     from medic.evidence.bundle import write_bundle
-    from medic.evidence.kube import CollectOptions, collect
+    from medic.evidence.kube import ClusterError, CollectOptions, collect
 
     if logs < 0:
         raise MedicError("--logs must be 0 or more")
@@ -398,15 +415,22 @@ def collect_cmd(
 
         def progress(kind: str, n: int) -> None:
             counts[kind] = n
-            bar.update(task, description=kind, completed=sum(counts.values()))
+            bar.update(task, description=term(kind), completed=sum(counts.values()))
 
         snap = collect(options, progress=progress)
-    write_bundle(snap, output)
     total = sum(len(v) for v in snap.objects.values())
-    skipped = snap.meta.get("skipped") or []
+    skipped = [s for s in snap.meta.get("skipped") or [] if isinstance(s, dict)]
+    if not total:  # a proxy that answers 404 everywhere, or credentials that may list nothing
+        statuses = sorted({str(s.get("status")) for s in skipped})
+        raise ClusterError(
+            f"collected 0 objects from {snap.meta.get('server') or 'the API server'}"
+            + (f": {len(skipped)} listing(s) answered {', '.join(statuses)}" if skipped else "")
+            + "; no bundle written (is it a Kubernetes API server, and may these credentials list anything?)"
+        )
+    write_bundle(snap, output)
     err.print(
-        f"wrote {output}: {total:,} objects of {len(snap.objects)} kinds, {len(snap.logs)} container logs"
-        + (f"; skipped {', '.join(str(s.get('kind')) for s in skipped)}" if skipped else "")
+        f"wrote {term(output)}: {total:,} objects of {len(snap.objects)} kinds, {len(snap.logs)} container logs"
+        + (f"; skipped {term(', '.join(str(s.get('kind')) for s in skipped))}" if skipped else "")
     )
 
 
@@ -426,8 +450,19 @@ def diagnose_cmd(
         str, typer.Option("-o", "--output", help="terminal, json, markdown, html, junit or sarif.")
     ] = "terminal",
     fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error|warning.")
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at least this severe (error|warning), or a selected check could not be "
+            "evaluated (a kind it reads is missing, forbidden or malformed).",
+        ),
     ] = None,
+    allow_not_evaluated: Annotated[
+        bool,
+        typer.Option(
+            "--allow-not-evaluated", help="With --fail-on: checks that could not be evaluated do not fail the run."
+        ),
+    ] = False,
     checks: Annotated[
         str | None, typer.Option("--checks", help="Only these check codes or prefixes, comma-separated (POD,PVC201).")
     ] = None,
@@ -435,9 +470,9 @@ def diagnose_cmd(
 ) -> None:
     """Run the checks on a live cluster (read-only) or a bundle; link every finding to its runbook entries."""
     from medic.checks.registry import select
-    from medic.diagnose import diagnose
+    from medic.diagnose import diagnose, require_applicable, require_namespaces, require_something
     from medic.evidence.bundle import read_bundle
-    from medic.model import Severity
+    from medic.model import Outcome, Severity
     from medic.report import FORMATS, render
     from medic.report.terminal import print_report
 
@@ -461,6 +496,9 @@ def diagnose_cmd(
         from medic.evidence.kube import CollectOptions, collect
 
         snap = collect(CollectOptions(context=context, kubeconfig=kubeconfig, namespaces=namespaces))
+    # a source with nothing in it, or a namespace it does not hold, would check nothing and say "all clear"
+    require_something(snap, "the cluster" if bundle is None and not demo else "the bundle")
+    require_namespaces(snap, namespaces)
     store = _open_store()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -473,9 +511,10 @@ def diagnose_cmd(
         task = bar.add_task("checking", total=None)
 
         def progress(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
+            bar.update(task, description=term(what), completed=done, total=total)
 
         result = diagnose(snap, store, codes=codes, namespaces=namespaces, progress=progress)
+    require_applicable(result)
     if output == "terminal":
         print_report(out, result, explain=explain)
     else:
@@ -483,6 +522,8 @@ def diagnose_cmd(
     worst = result.worst()
     if fail_on and worst is not None and worst.rank >= Severity(fail_on).rank:
         raise typer.Exit(1)
+    if fail_on and not allow_not_evaluated and result.with_outcome(Outcome.NOT_EVALUATED):
+        raise typer.Exit(1)  # a gate that could not look is not a gate that passed
 
 
 def demo_bundle_path() -> Path:
@@ -508,16 +549,16 @@ def checks_cmd(
     titles = linked_titles(_open_store(), registered)
     if as_json:
         rows = [{**c.to_dict(), "entries": titles[c.code]} for c in registered]
-        sys.stdout.write(json.dumps({"checks": rows}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps({"checks": rows}) + "\n")
         return
     style = {"error": "red", "warning": "yellow", "info": "cyan"}
     for c in registered:
         out.print(
-            f"[{style[c.severity.value]}]{c.code}[/] {c.severity.value:<7} {escape(c.title)}"
+            f"[{style[c.severity.value]}]{c.code}[/] {c.severity.value:<7} {term(c.title)}"
             f"  [dim]({', '.join(c.looks_at)})[/]"
         )
         for t in titles[c.code]:
-            out.print(f"    [green]→[/] {escape(t)}")
+            out.print(f"    [green]→[/] {term(t)}")
     out.print(f"[dim]{len(registered)} checks · details: medic checks --markdown, docs/checks.md[/]")
 
 
@@ -530,7 +571,7 @@ def main() -> None:
     try:
         app()
     except MedicError as exc:
-        err.print(f"medic: {escape(str(exc))}")
+        err.print(f"medic: {term(str(exc))}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("medic: interrupted")

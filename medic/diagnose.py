@@ -19,21 +19,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from medic.checks.registry import Check, run_checks, select
+from medic.checks.registry import Check, all_checks, evaluate, select
+from medic.errors import InputError
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
-from medic.model import Entry, Finding, FindingLink, Severity, Snapshot
+from medic.model import CheckResult, Entry, Finding, FindingLink, Outcome, Severity, Snapshot
 from medic.triage import CONFIDENT, confidence, signature_set, triage
 
 MAX_LINKS = 4
 LOG_LINES_SCANNED = 2000  # per container log: the last lines are the ones that matter
 
 
+MAX_NAMES_SHOWN = 8  # namespaces listed in the "not found" error; the rest is an ellipsis
+
+
 @dataclass
 class DiagnoseResult:
+    """Findings, and every known check's outcome (``results`` by code; ``checks`` are the selected ones)."""
+
     findings: list[Finding]
     checks: list[Check]
     meta: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    known: list[Check] = field(default_factory=list)  # every registered check, selected or not
 
     def counts(self) -> dict[str, int]:
         out = {str(s): 0 for s in Severity}
@@ -44,6 +52,39 @@ class DiagnoseResult:
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
+    def outcomes(self) -> dict[str, int]:
+        """How many checks failed, passed, were not evaluated, were skipped."""
+        out = {str(o): 0 for o in Outcome}
+        for r in self.results.values():
+            out[str(r.outcome)] += 1
+        return out
+
+    def with_outcome(self, outcome: Outcome) -> list[CheckResult]:
+        return [r for r in self.results.values() if r.outcome is outcome]
+
+    def reasons(self, outcome: Outcome) -> list[str]:
+        """The distinct reasons of the checks with this outcome, most frequent first."""
+        seen: dict[str, int] = {}
+        for r in self.with_outcome(outcome):
+            for part in r.reason.split("; "):
+                if part:
+                    seen[part] = seen.get(part, 0) + 1
+        return sorted(seen, key=lambda k: (-seen[k], k))
+
+    def summary(self, max_reasons: int = 3) -> str:
+        """``86 checks: 3 failed, 70 passed, 11 not evaluated (403 on secrets; ...), 2 skipped``."""
+        n = self.outcomes()
+        parts = []
+        for o in Outcome:
+            text = f"{n[str(o)]} {o.value}"
+            if o is not Outcome.PASSED and o is not Outcome.FAILED and n[str(o)] and max_reasons:
+                why = self.reasons(o)
+                if why:
+                    more = f"; {len(why) - max_reasons} more" if len(why) > max_reasons else ""
+                    text += f" ({'; '.join(why[:max_reasons])}{more})"
+            parts.append(text)
+        return f"{len(self.results)} checks: " + ", ".join(parts)
+
 
 def diagnose(
     snap: Snapshot,
@@ -52,18 +93,73 @@ def diagnose(
     namespaces: list[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DiagnoseResult:
-    """Run the selected checks and link each finding to runbook entries (when a store is given)."""
+    """Run the selected checks, say of every check whether it failed, passed, could not be evaluated or
+    was skipped, and link each finding to runbook entries (when a store is given)."""
+    known = all_checks()
     checks = select(codes)
     if store is not None and any(c.code == "LOG802" for c in checks):
         snap.cache["log_matches"] = log_signature_matches(store, snap)
-    findings = run_checks(snap, checks)
-    if namespaces:
-        wanted = set(namespaces)
-        findings = [f for f in findings if f.object.namespace in wanted]
+    run = evaluate(snap, known, selected=checks, namespaces=namespaces)
+    findings = run.findings
     findings.sort(key=lambda f: (-f.severity.rank, f.object.namespace, f.code, f.object.kind, f.object.name))
     if store is not None:
         link_findings(store, findings, {c.code: c for c in checks}, progress)
-    return DiagnoseResult(findings=findings, checks=checks, meta=dict(snap.meta))
+    return DiagnoseResult(findings=findings, checks=checks, meta=dict(snap.meta), results=run.results, known=known)
+
+
+def require_applicable(result: DiagnoseResult) -> None:
+    """Refuse a run in which no selected check applied (host checks on a cluster bundle, cluster-scoped ones
+    under ``-n``): it looked at nothing."""
+    chosen = [result.results[c.code] for c in result.checks if c.code in result.results]
+    if chosen and all(r.outcome is Outcome.SKIPPED for r in chosen):
+        why = sorted({r.reason for r in chosen})
+        raise InputError(f"nothing to check: none of the {len(chosen)} selected check(s) applies ({'; '.join(why)})")
+
+
+def require_something(snap: Snapshot, what: str = "the bundle") -> None:
+    """Refuse a snapshot with nothing to check: no object of any kind, no host fact, no log line."""
+    if any(snap.objects.values()) or any(snap.host.values()) or snap.logs:
+        return
+    skipped = [s for s in snap.meta.get("skipped") or () if isinstance(s, dict)]
+    why = ""
+    if skipped:
+        statuses = sorted({str(s.get("status")) for s in skipped})
+        why = f" ({len(skipped)} listing(s) refused: {', '.join(statuses)})"
+    raise InputError(f"nothing to check: {what} holds no objects{why}")
+
+
+def snapshot_namespaces(snap: Snapshot) -> set[str]:
+    """Every namespace the snapshot knows: Namespace objects, the collected scope, objects' namespaces."""
+    found: set[str] = set()
+    for ns in snap.items("namespaces"):
+        name = ns.get("metadata", {}).get("name") if isinstance(ns.get("metadata"), dict) else None
+        if isinstance(name, str):
+            found.add(name)
+    scope = snap.meta.get("namespaces")
+    if isinstance(scope, list):
+        found.update(str(n) for n in scope)
+    for items in snap.objects.values():
+        for obj in items:
+            meta = obj.get("metadata") if isinstance(obj, dict) else None
+            if isinstance(meta, dict) and isinstance(meta.get("namespace"), str):
+                found.add(meta["namespace"])
+    return found
+
+
+def require_namespaces(snap: Snapshot, namespaces: Iterable[str] | None) -> None:
+    """Refuse a namespace filter that names a namespace the snapshot does not hold: it would check nothing."""
+    wanted = list(namespaces or ())
+    if not wanted:
+        return
+    known = snapshot_namespaces(snap)
+    missing = [n for n in wanted if n not in known]
+    if missing:
+        names = sorted(known)
+        shown = ", ".join(names[:MAX_NAMES_SHOWN]) + ("…" if len(names) > MAX_NAMES_SHOWN else "")
+        raise InputError(
+            f"namespace {', '.join(missing)} not found in the snapshot "
+            + (f"(namespaces: {shown})" if names else "(it holds no namespaced objects)")
+        )
 
 
 # generated name suffixes: ReplicaSet/pod hashes (Kubernetes' consonant-and-digit alphabet), ordinals

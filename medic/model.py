@@ -180,6 +180,33 @@ class Finding:
         }
 
 
+class Outcome(StrEnum):
+    """What one check's run says: it found something, it found nothing, it could not look, or it was not asked.
+
+    ``NOT_EVALUATED``: a kind it needs is missing from the snapshot or could not be listed (403, 404,
+    timeout), or the check stopped on malformed input. ``SKIPPED``: deselected (``--checks``), outside
+    the namespace filter, or about a source the snapshot does not hold (host checks on a cluster bundle).
+    """
+
+    FAILED = "failed"
+    PASSED = "passed"
+    NOT_EVALUATED = "not evaluated"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's outcome, with why when it is not a plain pass (the missing kinds, the error)."""
+
+    code: str
+    outcome: Outcome
+    reason: str = ""
+    findings: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "outcome": str(self.outcome), "reason": self.reason, "findings": self.findings}
+
+
 @dataclass
 class Snapshot:
     """What a system looks like, wherever it came from (live API, bundle, pasted command output).

@@ -29,6 +29,13 @@ def checks_markdown(checks: list[Check]) -> str:
         "Every finding carries its code; `medic diagnose --checks CODE,...` runs only some checks.",
         "Tag a section of your own runbook with `!<code>` (for example `!pod101`) to link it to a check.",
         "",
+        "Every run gives each check one outcome, shown in every report format: **failed** (it made findings),",
+        "**passed**, **not evaluated** (a kind it reads, other than the events and logs that only add evidence,",
+        "is missing from the snapshot or could not be listed (403, 404, timeout), or the check stopped on",
+        "malformed input) or **skipped** (deselected by `--checks`, cluster-scoped under `-n`, host checks on",
+        "a snapshot without host facts). `--fail-on` also fails when a selected check was not evaluated",
+        "(`--allow-not-evaluated` turns that off).",
+        "",
         "| Code | Severity | Title |",
         "|---|---|---|",
     ]

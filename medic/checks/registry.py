@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from medic.model import Finding, ObjectRef, Severity, Snapshot
+from medic.model import CheckResult, Finding, ObjectRef, Outcome, Severity, Snapshot
 
 # the modules that hold checks, one per area; importing them registers their checks
 AREAS = (
@@ -136,19 +136,169 @@ def select(codes: Iterable[str] | None) -> list[Check]:
     return [c for c in checks if any(c.code.startswith(w) for w in wanted)]
 
 
-def run_checks(snapshot: Snapshot, checks: Iterable[Check]) -> list[Finding]:
-    """Run checks on a snapshot. A check that fails on odd data reports it as a finding; the others go on."""
+# kinds that give a finding its evidence (event messages, log lines) but that a check does not decide on:
+# without them it still runs and its findings carry fewer lines. Required when they are all a check reads.
+SUPPORTING = frozenset({"events", "logs"})
+# kinds of an add-on API (KubeVirt CDI): absent where the add-on is not installed, and then there is none
+OPTIONAL = frozenset({"datavolumes"})
+# kinds of which one is enough: the collector lists Endpoints where EndpointSlices are not served
+ALTERNATIVES = (frozenset({"endpointslices", "endpoints"}),)
+# cluster-scoped kinds: a check about them is outside a namespace filter (its findings have no namespace)
+CLUSTER_SCOPED = frozenset(
+    {
+        "namespaces",
+        "nodes",
+        "persistentvolumes",
+        "storageclasses",
+        "customresourcedefinitions",
+        "apiservices",
+        "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations",
+    }
+)
+MAX_REASON = 200  # characters of an exception message kept in a result's reason
+
+
+@dataclass
+class CheckRun:
+    """What running checks on a snapshot gave: the findings, and one result per check (by code)."""
+
+    findings: list[Finding]
+    results: dict[str, CheckResult]
+
+
+def needs(c: Check) -> list[frozenset[str]]:
+    """The kinds a check cannot be evaluated without, as groups of which any one member is enough."""
+    kinds = [k for k in c.looks_at if k not in OPTIONAL]
+    required = [k for k in kinds if k not in SUPPORTING] or kinds
+    groups: list[frozenset[str]] = []
+    for k in required:
+        group = next((g for g in ALTERNATIVES if k in g), frozenset({k}))
+        if group not in groups:
+            groups.append(group)
+    return groups
+
+
+def _skips(snap: Snapshot, kind: str, namespaces: Iterable[str] | None) -> list[dict[str, Any]]:
+    """The collector's records of listings of ``kind`` that failed (those of other namespaces left out)."""
+    wanted = set(namespaces or ())
+    return [
+        s
+        for s in snap.meta.get("skipped") or ()
+        if isinstance(s, dict)
+        and s.get("kind") == kind
+        and (not wanted or not s.get("namespace") or s["namespace"] in wanted)
+    ]
+
+
+def kind_gap(snap: Snapshot, kind: str, namespaces: Iterable[str] | None = None) -> str | None:
+    """Why ``kind`` cannot be read completely from the snapshot (``None`` when it can): not collected, or
+    listed with a 403/404/timeout (recorded in ``meta["skipped"]`` by the collector) in the namespaces asked
+    about (all when ``namespaces`` is empty)."""
+    if kind.startswith("host:"):
+        return None if kind[5:] in snap.host else f"no {kind[5:]} host facts in the snapshot"
+    skips = _skips(snap, kind, namespaces)
+    if skips:
+        statuses = sorted({str(s.get("status")) for s in skips})
+        where = sorted({str(s["namespace"]) for s in skips if s.get("namespace")})
+        scope = f" in namespace {', '.join(where[:3])}{'…' if len(where) > 3 else ''}" if where else ""
+        if kind == "logs":
+            return "; ".join(sorted({f"logs: {s.get('reason') or s.get('status')}" for s in skips}))
+        return f"{'/'.join(statuses)} on {kind}{scope}"
+    if kind == "logs":
+        collected = "collected_at" in snap.meta and not snap.meta.get("partial")
+        return None if snap.logs or collected else "no container logs in the snapshot"
+    return None if snap.has(kind) else f"no {kind} in the snapshot"
+
+
+def coverage_gap(snap: Snapshot, c: Check, namespaces: Iterable[str] | None = None) -> str | None:
+    """Why the check cannot see everything it reads (in ``namespaces``, all when empty), or ``None``."""
+    reasons = []
+    for group in needs(c):
+        gaps = [kind_gap(snap, k, namespaces) for k in sorted(group)]
+        if all(gaps):
+            reasons.append(" and ".join(str(g) for g in gaps))
+    return "; ".join(reasons) or None
+
+
+def scope_skip(snap: Snapshot, c: Check, namespaces: Iterable[str] | None) -> str | None:
+    """Why the check does not apply here: a host check on a snapshot without host facts, a cluster check on
+    one with only host facts, a cluster-scoped check under a namespace filter."""
+    groups = needs(c)
+    if all(k.startswith("host:") for g in groups for k in g):
+        return None if snap.host else "no host facts in this snapshot"
+    if not snap.objects and not snap.logs:
+        return "no Kubernetes objects in this snapshot"
+    primary = sorted(groups[0])[0] if groups else ""
+    if namespaces and primary in CLUSTER_SCOPED:
+        return f"about cluster-scoped {primary}, outside the namespace filter"
+    return None
+
+
+def evaluate(
+    snapshot: Snapshot,
+    checks: Iterable[Check],
+    selected: Iterable[Check] | None = None,
+    namespaces: Iterable[str] | None = None,
+) -> CheckRun:
+    """Run the selected checks (all of ``checks`` when ``selected`` is None) and say for every check whether
+    it failed, passed, could not be evaluated or was skipped, and why.
+
+    A check that raises (malformed input it did not expect) keeps the findings it made before, is recorded
+    as not evaluated with the error, and the other checks go on. Findings outside ``namespaces`` are
+    dropped.
+    """
+    checks = list(checks)
+    chosen = {c.code for c in (checks if selected is None else selected)}
+    wanted = set(namespaces or ())
     findings: list[Finding] = []
+    results: dict[str, CheckResult] = {}
     for c in checks:
+        if c.code not in chosen:
+            results[c.code] = CheckResult(c.code, Outcome.SKIPPED, "not selected by --checks")
+            continue
+        skip = scope_skip(snapshot, c, wanted)
+        if skip:
+            results[c.code] = CheckResult(c.code, Outcome.SKIPPED, skip)
+            continue
+        mine: list[Finding] = []
+        error = ""
         try:
-            findings.extend(c.finding(h) for h in c.run(snapshot))
-        except Exception as exc:  # a malformed object must not hide every other finding
+            for hit in c.run(snapshot):
+                mine.append(c.finding(hit))
+        except Exception as exc:  # one malformed object: this check says so, the others go on
+            error = f"stopped on malformed input: {type(exc).__name__}: {exc}"[:MAX_REASON]
+        if wanted:
+            mine = [f for f in mine if f.object.namespace in wanted]
+        gap = coverage_gap(snapshot, c, wanted)
+        reason = "; ".join(r for r in (error, gap or "") if r)
+        if mine:
+            outcome = Outcome.FAILED
+        elif reason:
+            outcome = Outcome.NOT_EVALUATED
+        else:
+            outcome = Outcome.PASSED
+        results[c.code] = CheckResult(c.code, outcome, reason, len(mine))
+        findings.extend(mine)
+    return CheckRun(findings=findings, results=results)
+
+
+def run_checks(snapshot: Snapshot, checks: Iterable[Check]) -> list[Finding]:
+    """The findings of checks on a snapshot, for callers that only read findings (pasted output, tests): a
+    check that stopped on malformed input is reported as a ``MEDIC001`` info finding. ``evaluate`` gives
+    every check's outcome."""
+    checks = list(checks)
+    run = evaluate(snapshot, checks)
+    findings = run.findings
+    for c in checks:
+        result = run.results[c.code]
+        if result.reason.startswith("stopped on malformed input"):
             findings.append(
                 Finding(
                     code="MEDIC001",
                     severity=Severity.INFO,
                     object=ObjectRef("Check", "", c.code),
-                    message=f"check {c.code} could not run on this snapshot: {type(exc).__name__}: {exc}",
+                    message=f"check {c.code} could not run on this snapshot: {result.reason}",
                 )
             )
     return findings

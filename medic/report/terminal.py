@@ -1,14 +1,19 @@
-"""The terminal report: findings grouped by severity, then namespace, with counts and runbook links."""
+"""The terminal report: findings grouped by severity, then namespace, with counts and runbook links, then
+what was checked: every check that could not be evaluated or was skipped, grouped by why.
+
+Every piece of data goes through ``medic.report.safe.term``: control characters are shown, Rich markup
+in a name is text."""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 
 from medic.diagnose import DiagnoseResult
-from medic.model import Finding, Severity
+from medic.model import Finding, Outcome, Severity
+from medic.report.safe import term
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+MAX_CODES_SHOWN = 12  # codes listed per coverage reason; the rest are counted
 
 
 def _object(f: Finding) -> str:
@@ -19,18 +24,22 @@ def print_report(console: Console, result: DiagnoseResult, explain: bool = False
     meta = result.meta
     c = result.counts()
     console.print(
-        f"[bold]Medic diagnosis[/] · context {escape(str(meta.get('context') or '-'))} · "
-        f"Kubernetes {escape(str(meta.get('cluster_version') or '?'))} · collected "
-        f"{escape(str(meta.get('collected_at') or '?'))} · {len(result.checks)} checks"
+        f"[bold]Medic diagnosis[/] · context {term(meta.get('context') or '-')} · "
+        f"Kubernetes {term(meta.get('cluster_version') or '?')} · collected "
+        f"{term(meta.get('collected_at') or '?')} · {len(result.checks)} checks"
     )
     for s in meta.get("skipped") or []:
+        if not isinstance(s, dict):
+            continue
         console.print(
-            f"[dim]  not collected: {escape(str(s.get('kind')))} ({escape(str(s.get('status')))}"
-            f"{': ' + escape(str(s.get('reason'))) if s.get('reason') else ''})[/]"
+            f"[dim]  not collected: {term(s.get('kind'))} ({term(s.get('status'))}"
+            f"{': ' + term(s.get('reason')) if s.get('reason') else ''})[/]"
         )
     if not result.findings:
-        console.print("[green]No findings.[/]")
-        return
+        if result.with_outcome(Outcome.NOT_EVALUATED):
+            console.print("[yellow]No findings, but some checks could not be evaluated (below).[/]")
+        else:
+            console.print("[green]No findings.[/]")
     for sev in Severity:
         found = [f for f in result.findings if f.severity is sev]
         if not found:
@@ -42,26 +51,45 @@ def print_report(console: Console, result: DiagnoseResult, explain: bool = False
             by_ns.setdefault(f.object.namespace or "(cluster)", []).append(f)
         for ns in sorted(by_ns):
             members = by_ns[ns]
-            console.print(f"  [bold]{escape(ns)}[/] ({len(members)})")
+            console.print(f"  [bold]{term(ns)}[/] ({len(members)})")
             for f in members[:max_per_group]:
-                console.print(
-                    f"    [{STYLE[sev]}]{f.code}[/] {escape(_object(f))}: {escape(f.message)}", highlight=False
-                )
+                console.print(f"    [{STYLE[sev]}]{term(f.code)}[/] {term(_object(f))}: {term(f.message)}")
                 # evidence: all of it when explaining, else one line for findings that name no entry
                 shown = f.evidence[:6] if explain else [] if f.entries else f.evidence[:1]
                 for line in shown:
-                    console.print(f"      [dim]│ {escape(line[:200])}[/]")
+                    console.print(f"      [dim]│ {term(line[:200])}[/]")
                 for e in f.entries[: (4 if explain else 1)]:
                     where = "built-in" if e.builtin else "runbook"
                     console.print(
-                        f"      [green]→[/] {escape(e.title)} [dim]({where}, {e.id}"
-                        f"{', ' + e.via if explain else ''})[/]"
+                        f"      [green]→[/] {term(e.title)} [dim]({where}, {term(e.id)}"
+                        f"{', ' + term(e.via) if explain else ''})[/]"
                     )
             if len(members) > max_per_group:
                 console.print(f"    [dim]… {len(members) - max_per_group} more (see --output json)[/]")
+    _print_coverage(console, result, explain)
     console.print()
-    console.print(
-        f"[bold]{len(result.findings)} finding(s):[/] [red]{c['error']} error(s)[/], "
-        f"[yellow]{c['warning']} warning(s)[/], [cyan]{c['info']} info[/]"
-        + ("" if explain else " · `medic show ID` for a runbook entry, --explain for evidence")
-    )
+    if result.findings:
+        console.print(
+            f"[bold]{len(result.findings)} finding(s):[/] [red]{c['error']} error(s)[/], "
+            f"[yellow]{c['warning']} warning(s)[/], [cyan]{c['info']} info[/]"
+            + ("" if explain else " · `medic show ID` for a runbook entry, --explain for evidence")
+        )
+    style = "yellow" if result.with_outcome(Outcome.NOT_EVALUATED) else "dim"
+    console.print(f"[{style}]{term(result.summary())}[/]")
+
+
+def _print_coverage(console: Console, result: DiagnoseResult, explain: bool) -> None:
+    """Checks that could not be evaluated (always) and skipped ones (with --explain), grouped by reason."""
+    for outcome in (Outcome.NOT_EVALUATED, Outcome.SKIPPED):
+        rows = result.with_outcome(outcome)
+        if not rows or (outcome is Outcome.SKIPPED and not explain):
+            continue
+        by_reason: dict[str, list[str]] = {}
+        for r in rows:
+            by_reason.setdefault(r.reason or "-", []).append(r.code)
+        console.print()
+        label = "[yellow]NOT EVALUATED[/]" if outcome is Outcome.NOT_EVALUATED else "[dim]SKIPPED[/]"
+        console.print(f"{label} ({len(rows)})")
+        for reason, codes in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            more = f" +{len(codes) - MAX_CODES_SHOWN}" if len(codes) > MAX_CODES_SHOWN else ""
+            console.print(f"  {term(', '.join(codes[:MAX_CODES_SHOWN]))}{more}: {term(reason)}")
