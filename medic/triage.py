@@ -247,7 +247,10 @@ def triage(
             search_scores[hit.id] = search_scores.get(hit.id, 0.0) + NOTE_SHARE * hit.score
 
     # 3. words of the evidence that few entries share (identifiers, component and error names)
-    link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words))
+    # the words of the lines that report a problem count wherever they are: a lone error at the end of a
+    # long log links as surely as one at its start (the other words are counted in the first WORDS_BYTES)
+    problem_words = [w for _, ln in salient_first.values() for w in evidence_words(ln.encode("utf-8", "replace"))]
+    link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words, first=problem_words))
     for rowid in link_scores:
         entry_scores.setdefault(rowid, 0.0)
 
