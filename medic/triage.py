@@ -38,6 +38,7 @@ USER_FIRST_RATIO = 0.75
 WEAK = 0.2
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence
 SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest is matched by signatures only)
+ALERT_LINES_SCANNED = 1_000  # alert-field lines looked at: an alert payload has a few, a JSON log one per line
 LINES_PER_SIGNATURE = 50
 SHAPES_KEPT = 50_000
 SEARCH_WEIGHT = 2.0
@@ -103,7 +104,11 @@ _STRONG = re.compile("(?i)" + STRONG_WORDS)
 # A run of CJK characters: a sentence the user wrote about the problem ("after the upgrade the dashboards are
 # gone"), or a message of localised software. Either says in words what the evidence is about.
 NOTE_WORDS = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{ac00}-\x{d7af}]{4}"
-ERROR_MARK, NOTE_MARK = 0, 1
+# The fields of an alert that say what is wrong, in any of the shapes senders print them (Alertmanager's
+# "alertname = X" and JSON, Grafana's "summary:", a template's "message = ..."): they are the query even though
+# they hold no error word ("KubeControllerManagerDown", "PersistentVolume is filling up").
+ALERT_FIELDS = r"\b(?:alertname|alert_name|summary|description|message)[\"']?\s*[:=]"
+ERROR_MARK, NOTE_MARK, ALERT_MARK = 0, 1, 2
 NOTES = 6  # distinct note lines kept (the first ones: a paste starts or ends with what the user saw)
 _NOTE_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -111,7 +116,7 @@ _NOTE_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 def salience_engine(prefer: str) -> Engine:
     """Two patterns: the error words, and runs of CJK text (notes); each reports the lines that have it."""
     if prefer not in _SALIENCE:
-        _SALIENCE[prefer] = make_engine([STRONG_WORDS, NOTE_WORDS], None, prefer)
+        _SALIENCE[prefer] = make_engine([STRONG_WORDS, NOTE_WORDS, ALERT_FIELDS], None, prefer)
     return _SALIENCE[prefer]
 
 
@@ -156,6 +161,7 @@ def triage(
     salient_first: dict[str, tuple[int, str]] = {}
     notes: dict[str, tuple[int, str]] = {}  # template → (line number, text) of the user's notes
     looked = 0
+    alerts_looked = 0
     shapes: dict[bytes, str] = {}
     line_base = 0
     total_bytes = 0
@@ -183,6 +189,8 @@ def triage(
                 newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
             if len(notes) >= NOTES:  # a log in a CJK language marks every line: no per-line work once enough
                 marks = [(mark, end) for mark, end in marks if mark != NOTE_MARK]
+            if alerts_looked >= ALERT_LINES_SCANNED:
+                marks = [(mark, end) for mark, end in marks if mark != ALERT_MARK]
             for mark, end in marks:
                 if looked >= SALIENT_LINES_SCANNED or newlines is None:
                     break
@@ -196,9 +204,16 @@ def triage(
                     if len(notes) < NOTES and is_note(text):
                         notes.setdefault(template_of(text)[0], (line_base + idx + 1, text))
                     continue
-                if not is_salient(text):
+                if mark == ALERT_MARK:
+                    # a structured log names every line's "message": alert fields have a budget of their own, so
+                    # they never use up the error lines' one
+                    if alerts_looked >= ALERT_LINES_SCANNED or not is_alert_field(text):
+                        continue
+                    alerts_looked += 1
+                elif not is_salient(text):
                     continue
-                looked += 1
+                else:
+                    looked += 1
                 # lines that differ only in digits (timestamps, counters, ids) share a template: templating
                 # is the costly step of this loop, so each digit-free shape is templated once
                 shape = raw[:500].translate(None, b"0123456789")
@@ -247,7 +262,10 @@ def triage(
             search_scores[hit.id] = search_scores.get(hit.id, 0.0) + NOTE_SHARE * hit.score
 
     # 3. words of the evidence that few entries share (identifiers, component and error names)
-    link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words))
+    # the words of the lines that report a problem count wherever they are: a lone error at the end of a
+    # long log links as surely as one at its start (the other words are counted in the first WORDS_BYTES)
+    problem_words = [w for _, ln in salient_first.values() for w in evidence_words(ln.encode("utf-8", "replace"))]
+    link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words, first=problem_words))
     for rowid in link_scores:
         entry_scores.setdefault(rowid, 0.0)
 
@@ -429,6 +447,17 @@ def is_salient(line: str) -> bool:
     """A line that reports a problem: an error word that is not just the name of a zero counter, in a line
     that is not a command the user typed."""
     return bool(_STRONG.search(_COUNTER.sub(" ", line))) and not _PROMPT.match(line)
+
+
+_ALERT_FIELD = re.compile(r"(?i)" + ALERT_FIELDS + r"\s*[\"']?(?=\S)")
+
+
+def is_alert_field(line: str) -> bool:
+    """A line that gives an alert's name or says in words what the alert is about (a value, not a command)."""
+    m = _ALERT_FIELD.search(line)
+    if m is None:
+        return False
+    return sum(ch.isalpha() for ch in line[m.end() :]) >= 8 and not _PROMPT.match(line)
 
 
 def is_note(line: str) -> bool:

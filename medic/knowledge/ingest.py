@@ -21,7 +21,7 @@ from medic.knowledge.text import detect_language
 from medic.model import Entry
 
 # Bump when parsing changes what an unchanged file yields: every file is then parsed again.
-PARSER_VERSION = "14"
+PARSER_VERSION = "15"
 BUILTIN_PREFIX = "builtin:"
 
 Progress = Callable[[int, int, str], None]

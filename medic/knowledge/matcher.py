@@ -88,6 +88,9 @@ class HyperscanEngine:
         self._db.scan(chunk, match_event_handler=handler, scratch=scratch)
 
 
+RE2_MAX_MEM = 192 << 20
+
+
 class Re2Engine:
     """RE2 set per line: slower than Hyperscan, same answers, for hosts where Hyperscan cannot load."""
 
@@ -98,6 +101,10 @@ class Re2Engine:
 
         options = re2.Options()
         options.case_sensitive = False
+        # RE2's default program budget (8 MiB) is spent by a few hundred loose signatures compiled as one set;
+        # the budget is an upper bound RE2 allocates into as it needs, sized for the few thousand signatures
+        # of a large knowledge base within triage's memory target
+        options.max_mem = RE2_MAX_MEM
         self._set = re2.Set.SearchSet(options)
         for p in patterns:
             self._set.Add(p)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -216,14 +217,19 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word.lower()))
 
 
-def rare_terms(store: Store, words: dict[str, int], limit: int = 16) -> list[tuple[str, float]]:
+def rare_terms(
+    store: Store, words: dict[str, int], limit: int = 16, first: Iterable[str] = ()
+) -> list[tuple[str, float]]:
     """Words of a text that the knowledge base has but few of its entries: (word, idf), rarest first.
 
-    ``words`` maps a word to how often the text uses it. A word no entry has, or one in more than
+    ``words`` maps a word to how often the text uses it; ``first`` are words always looked at (those of the
+    lines that report a problem, wherever they are in the text). A word no entry has, or one in more than
     COMMON_SHARE of them, links nothing."""
     total = max(store.searchable_count(), 1)
     # a long log has endless ids; the words that occur more than once, and the first others, are enough
-    chosen = sorted(words, key=lambda w: -words[w])[:MAX_TEXT_WORDS]
+    chosen = list(dict.fromkeys(first))[:MAX_TEXT_WORDS]
+    taken = set(chosen)
+    chosen += [w for w in sorted(words, key=lambda w: -words[w]) if w not in taken][: MAX_TEXT_WORDS - len(chosen)]
     stems = {w: stem(w) for w in chosen}
     df = store.doc_freq(stems.values())
     scored: list[tuple[float, str]] = []

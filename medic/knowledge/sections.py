@@ -156,7 +156,59 @@ def build_entries(
                 end = later.line_start - 1
                 break
         entry.line_end = max(end, entry.line_start)
+    lead = _lead_entry(doc, source, source_key, fallback_title, builtin, doc_lang, seen_paths)
+    if lead is not None:
+        entries.insert(0, lead)
     return entries
+
+
+# A page's lead (the text before its first heading) becomes an entry of its own when it says something: a
+# sentence or more (a line of badges or a one-word "Overview" is not worth an entry).
+LEAD_LETTERS = 40
+
+
+def _lead_entry(
+    doc: ParsedDocument,
+    source: str,
+    source_key: str,
+    fallback_title: str,
+    builtin: bool,
+    doc_lang: str,
+    seen_paths: dict[tuple[str, ...], int],
+) -> Entry | None:
+    """The text before the first heading of a page that has headings, titled with the page's title (its
+    front matter's, or the file name): often the paragraph that says what problem the page is about."""
+    if not doc.sections or not doc.preamble:
+        return None
+    tags, prose = split_tags([b.text for b in doc.preamble if not b.code])
+    body = "\n".join(prose)
+    code = _code_blocks(doc.preamble)
+    if sum(ch.isalpha() for ch in body) < LEAD_LETTERS and not code:
+        return None
+    title = doc.title or fallback_title
+    path = [title]
+    ordinal = seen_paths.get(tuple(path), 0)
+    seen_paths[tuple(path)] = ordinal + 1
+    start = min(b.line for b in doc.preamble) or 1
+    end = max(start, doc.sections[0].line - 1)
+    lang = "en" if builtin else detect_language(f"{title}\n{body}", default=doc_lang, min_chars=16)
+    return Entry(
+        id=entry_id(source_key, path, ordinal),
+        source=source,
+        title=title,
+        anchor="",
+        heading_path=path,
+        level=1,
+        line_start=start,
+        line_end=end,
+        lang=lang,
+        body=body,
+        code_blocks=code,
+        tags=tags,
+        role=Role.NONE,
+        parent_id=None,
+        builtin=builtin,
+    )
 
 
 def searchable(entries: list[Entry]) -> set[str]:

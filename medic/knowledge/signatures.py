@@ -75,7 +75,12 @@ _VARIABLES: list[tuple[str, re.Pattern[str], str]] = [
         ),
         r"\S+",
     ),
-    ("ts", re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"), r"\S+"),
+    # a timestamp may hold one space ("2018-01-21 21:52:35.07"): its wildcard allows a time after a space
+    (
+        "ts",
+        re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"),
+        r"\S+(?: \d\d:\d\d\S*)?",
+    ),
     (
         "uuid",
         re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
@@ -95,7 +100,9 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # where the message proper starts inside a longer line: after the last exception/severity marker
 _CORE_START = re.compile(r"(?:\w*Exception|\w*Error|FATAL|ERROR|E!|error|fatal)\s*:\s+(?=\S)")
 _SHORT_QUOTED = re.compile(r"\"([^\"\s]{1,80})\"|'([^'\s]{1,80})'")
-_PLACEHOLDER = re.compile(r"<(?!none>)(\w+)>")  # kubectl's literal <none> is text
+# a template's placeholders: ``<kind>`` for variable parts, ``<*>`` for a short quoted value (kubectl's literal
+# ``<none>`` is text)
+_PLACEHOLDER = re.compile(r"<(?!none>)(\w+|\*)>")
 
 
 FULL, STATUS, FRAGMENT = 0, 1, 2
@@ -285,9 +292,32 @@ def _candidate_lines(entry: Entry) -> Iterator[tuple[str, int, bool]]:
         yield line, line_no, prose
 
 
+# escaped line breaks inside one printed line (a JSON or Python string: Ansible's ``"msg": "...\\r\\nDisconnected"``)
+_ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n|\\r")
+
+
+def _split_escaped(line: str) -> list[str]:
+    """A line that prints several lines through escape sequences, as those lines (each may be a symptom)."""
+    return [part for part in _ESCAPED_BREAK.split(line) if part.strip()]
+
+
 def _candidates(entry: Entry) -> Iterator[tuple[str, int, bool, bool]]:
     """(text, runbook line number, from prose, shown under a symptom heading) of lines that may be symptoms."""
+    for text, line_no, prose, symptom in _raw_candidates(entry):
+        for part in _split_escaped(text):
+            yield part, line_no, prose, symptom
+
+
+def _raw_candidates(entry: Entry) -> Iterator[tuple[str, int, bool, bool]]:
     symptom = entry.role is Role.SYMPTOM
+    # a heading that quotes a message (an FAQ's 'What does "mvcc: database space exceeded" mean?') shows it
+    # as plainly as a log block would
+    quoted = [*_INLINE_CODE.finditer(entry.title), *_QUOTED.finditer(entry.title)]
+    for m in quoted:
+        yield next(g for g in m.groups() if g), entry.line_start, True, False
+    # a heading that is the message itself ("Too many authentication failures")
+    if not quoted and SIGNAL.search(entry.title):
+        yield entry.title, entry.line_start, True, False
     for block in entry.code_blocks:
         if block.kind is not CodeKind.OUTPUT and not (block.kind is CodeKind.OTHER and block.lang in ("text", "log")):
             continue
@@ -353,8 +383,9 @@ def mine(entry: Entry, owner_id: str | None = None) -> list[Signature]:
                 continue
             if kind == STATUS and letters < 6:
                 continue
-            if template not in out:
-                out[template] = Signature(
+            # one signature per pattern: a message quoted in the heading and shown in a log block is one symptom
+            if regex not in out:
+                out[regex] = Signature(
                     entry_id=owner_id or entry.id,
                     template=template,
                     regex=regex,
