@@ -67,6 +67,7 @@ class CommandResult:
     duration: float
     timed_out: bool
     capture: Capture
+    interrupted: int = 0  # the signal that ended the run while this command ran (it was killed)
 
 
 @dataclass
@@ -359,6 +360,7 @@ class Runner:
                 "kind": str(cmd.kind),
                 "exit_code": result.exit_code,
                 "timed_out": result.timed_out,
+                **({"interrupted": signal.Signals(result.interrupted).name} if result.interrupted else {}),
                 "duration": round(result.duration, 3),
                 "output_digest": result.capture.digest,
                 "output_lines": result.capture.lines,
@@ -368,6 +370,8 @@ class Runner:
                 "cwd": str(self.cwd),
             },
         )
+        if result.interrupted:
+            raise Interrupted(result.interrupted)
         return result
 
     def _builtin(self, argv: list[str] | None) -> tuple[int, str] | None:
@@ -429,13 +433,17 @@ class Runner:
             except subprocess.TimeoutExpired:
                 timed_out = True
                 _kill_group(proc)
-            except BaseException:  # a signal (Interrupted), Ctrl-C: the command's whole group goes first
+            except (Interrupted, KeyboardInterrupt) as stop:  # the command's whole group goes first
                 _kill_group(proc)
-                raise
+                reader.join(timeout=5)
+                signum = stop.signum if isinstance(stop, Interrupted) else int(signal.SIGINT)
+                return CommandResult(display, 128 + signum, 0.0, False, capture, interrupted=signum)
         reader.join(timeout=5)
         if tty is not None and proc.returncode in (-signal.SIGINT, -signal.SIGHUP):
             # Ctrl-C or a hang-up reached the command (the foreground group), not Medic: the run ends too
-            raise Interrupted(-proc.returncode)
+            signum = -proc.returncode
+            _kill_group(proc)  # what it left behind (a background job ignores SIGINT)
+            return CommandResult(display, 128 + signum, 0.0, False, capture, interrupted=signum)
         code = proc.returncode if not timed_out else 124
         if timed_out:
             self.emit(f"timed out after {self.options.timeout:g} s")
