@@ -371,6 +371,8 @@ class AuditLog:
             self._append(self.db, run_id, kind, data)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot write the audit log ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"{self.anchor}: cannot write the audit anchor ({exc.strerror or exc})") from None
         self._tighten()
 
     def _append(self, db: sqlite3.Connection, run_id: str, kind: str, data: dict[str, Any]) -> None:

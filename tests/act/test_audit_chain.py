@@ -16,7 +16,8 @@ from medic.errors import StoreError
 
 OLD_SCHEMA = """
 CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, at REAL NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, at REAL NOT NULL, type TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE INDEX events_run ON events(run_id);
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
