@@ -80,6 +80,7 @@ class RunResult:
 
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+POLL = 0.02  # seconds between checks on a command that has the terminal (short next to a person's reaction)
 KILL_GRACE = 3.0  # seconds a command's group has between SIGTERM and SIGKILL (enough to flush and exit)
 
 
@@ -397,6 +398,7 @@ class Runner:
         capture = Capture()
         started = time.monotonic()
         tty = self._terminal()
+        _Gate.deferring = True  # until the wait below, which kills the command's group on a signal
         try:
             # a process group of its own, always: a timeout or a signal ends the whole pipeline
             proc = subprocess.Popen(
@@ -409,12 +411,22 @@ class Runner:
                 process_group=0,
             )
         except FileNotFoundError:
+            _release_signals()
             capture.add(f"{argv[0]}: command not found\n")
             self.emit_output(f"{argv[0]}: command not found\n")
             return CommandResult(display, 127, 0.0, False, capture)
         except PermissionError:
+            _release_signals()
             capture.add(f"{argv[0]}: permission denied\n")
             return CommandResult(display, 126, 0.0, False, capture)
+        try:
+            return self._watch(display, proc, tty, capture, started)
+        finally:
+            _Gate.deferring = False
+
+    def _watch(
+        self, display: str, proc: subprocess.Popen[bytes], tty: int | None, capture: Capture, started: float
+    ) -> CommandResult:
         stdout = proc.stdout
         assert stdout is not None
 
@@ -429,7 +441,11 @@ class Runner:
         timed_out = False
         with _foreground(tty, proc.pid):
             try:
-                proc.wait(timeout=self.options.timeout)
+                _release_signals()  # a signal that came since Popen is raised here, where it kills the group
+                if tty is None:
+                    proc.wait(timeout=self.options.timeout)
+                else:
+                    self._wait_foreground(proc, tty)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 _kill_group(proc)
@@ -448,6 +464,26 @@ class Runner:
         if timed_out:
             self.emit(f"timed out after {self.options.timeout:g} s")
         return CommandResult(display, code, time.monotonic() - started, timed_out, capture)
+
+    def _wait_foreground(self, proc: subprocess.Popen[bytes], tty: int) -> None:
+        """Wait for a command that has the terminal. Ctrl-Z stops its group, not Medic (which would wait on
+        a stopped command for ever, the terminal lost): the command is continued and told so."""
+        deadline = time.monotonic() + self.options.timeout
+        while True:
+            pid, status = os.waitpid(proc.pid, os.WUNTRACED | os.WNOHANG)
+            if pid and os.WIFSTOPPED(status):
+                self.emit("a command cannot be suspended here: it goes on (Ctrl-C ends the run)")
+                with suppress(OSError):
+                    os.tcsetpgrp(tty, proc.pid)
+                with suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGCONT)
+                continue
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                return
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(proc.args, self.options.timeout)
+            time.sleep(POLL)
 
     def _terminal(self) -> int | None:
         """The terminal to hand to the command: with a person, when Medic is in its foreground group."""
@@ -497,6 +533,21 @@ def _foreground(tty: int | None, pgid: int) -> Iterator[None]:
         signal.signal(signal.SIGTTOU, previous)
 
 
+class _Gate:
+    """While deferred, a signal is remembered instead of raised: a process started but not yet known to us
+    (inside ``Popen``, before the ``try`` that kills its group) is never left behind."""
+
+    deferring = False
+    pending = 0
+
+
+def _release_signals() -> None:
+    """Stop deferring; raise the signal that came meanwhile, if one did."""
+    _Gate.deferring = False
+    if _Gate.pending:
+        raise Interrupted(_Gate.pending)
+
+
 @contextmanager
 def _signals_raise() -> Iterator[None]:
     """SIGTERM, SIGHUP and SIGINT raise :class:`Interrupted` in the main thread (elsewhere: unchanged).
@@ -511,14 +562,19 @@ def _signals_raise() -> Iterator[None]:
     def handler(signum: int, _frame: FrameType | None) -> None:
         for sig in SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
+        if _Gate.deferring:
+            _Gate.pending = signum
+            return
         raise Interrupted(signum)
 
+    _Gate.pending = 0
     previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
     try:
         yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        _Gate.pending = 0
 
 
 def quote_argv(argv: list[str]) -> str:

@@ -219,3 +219,22 @@ def test_with_a_person_the_command_can_read_the_terminal(catalog_db: Path, tools
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 3
+
+
+def test_with_a_person_ctrl_z_does_not_leave_the_terminal_stuck(
+    catalog_db: Path, tools: Tools, drain_id: str, sleeper: Path
+) -> None:
+    child = spawn(catalog_db, tools, "run", drain_id, "--set", "node=n1", "--execute")
+    child.expect_exact("run step 1 (MUTATING)?")
+    child.sendline("yes")
+    wait_for(lambda: len(recorded(sleeper)) == 2)
+    shell, grandchild = recorded(sleeper)
+    child.sendcontrol("z")  # SIGTSTP to the foreground group: the command's
+    child.expect_exact("a command cannot be suspended here: it goes on (Ctrl-C ends the run)")
+    assert alive(shell) and alive(grandchild)
+    child.sendintr()
+    child.expect_exact("interrupted by SIGINT")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    wait_for(lambda: not alive(shell) and not alive(grandchild), 10)
