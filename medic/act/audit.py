@@ -301,6 +301,7 @@ class AuditLog:
                 missing = self._missing_triggers(db) if columns else []
                 for sql in _TRIGGERS.values():
                     db.execute(sql)
+                self._check_replaced(db)
                 if missing:
                     self.warnings.append(
                         f"{self.path}: the append-only triggers were missing ({', '.join(missing)}); "
@@ -312,6 +313,18 @@ class AuditLog:
             os.umask(old)
         self._tighten()
         return db
+
+    def _check_replaced(self, db: sqlite3.Connection) -> None:
+        """An empty log beside an anchor that recorded rows: the file was deleted or swapped. Say so in the
+        new chain (verify reports it for ever after) and restart the anchor from the new log."""
+        anchor = self.read_anchor()
+        if anchor is None or anchor[0] == 0 or db.execute("SELECT 1 FROM events LIMIT 1").fetchone():
+            return
+        self.warnings.append(
+            f"{self.path}: the audit log is new but its anchor recorded {anchor[0]} row(s): the old log was "
+            "removed or replaced"
+        )
+        self._append(db, "", "audit_log_replaced", {"anchor_seq": anchor[0], "anchor_hash": anchor[1]}, force=True)
 
     @staticmethod
     def _missing_triggers(db: sqlite3.Connection) -> list[str]:
@@ -375,7 +388,9 @@ class AuditLog:
             raise StoreError(f"{self.anchor}: cannot write the audit anchor ({exc.strerror or exc})") from None
         self._tighten()
 
-    def _append(self, db: sqlite3.Connection, run_id: str, kind: str, data: dict[str, Any]) -> None:
+    def _append(
+        self, db: sqlite3.Connection, run_id: str, kind: str, data: dict[str, Any], force: bool = False
+    ) -> None:
         db.execute("BEGIN IMMEDIATE")  # one writer at a time: seq and prev_hash are read, then written
         try:
             seq, h = self._insert(db, run_id, kind, data)
@@ -383,7 +398,7 @@ class AuditLog:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._write_anchor(seq, h)
+        self._write_anchor(seq, h, force)
 
     @staticmethod
     def _insert(db: sqlite3.Connection, run_id: str, kind: str, data: dict[str, Any]) -> tuple[int, str]:
@@ -399,14 +414,14 @@ class AuditLog:
         )
         return seq, h
 
-    def _write_anchor(self, seq: int, h: str) -> None:
+    def _write_anchor(self, seq: int, h: str, force: bool = False) -> None:
         """Record the newest (seq, hash); under a lock and only forward, so concurrent writers agree."""
         self.locks.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(self.locks / "anchor.lock", os.O_RDWR | os.O_CREAT, PRIVATE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             current = self.read_anchor()
-            if current is not None and current[0] >= seq:
+            if current is not None and current[0] >= seq and not force:
                 return
             tmp = self.anchor.with_name(f"{self.anchor.name}.{os.getpid()}.tmp")
             wfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
@@ -583,6 +598,8 @@ class AuditLog:
                 return result
             if kind == "audit_triggers_restored":
                 result.problems.append(f"row {seq}: the append-only triggers had been dropped before this row")
+            elif kind == "audit_log_replaced":
+                result.problems.append(f"row {seq}: the log before this row was removed or replaced")
             prev, prev_seq = str(h), int(seq)
             result.rows += 1
         result.last_seq = prev_seq

@@ -240,3 +240,21 @@ def test_run_lock_is_exclusive_and_shows_running(tmp_path: Path) -> None:
         log.lock("../../etc/x")
     log.close()
     other.close()
+
+
+def test_a_deleted_log_is_remembered_by_the_anchor(tmp_path: Path) -> None:
+    filled(tmp_path / "audit.db").close()
+    (tmp_path / "audit.db").unlink()
+    assert AuditLog(tmp_path / "audit.db", write=False).verify().problems == [
+        "the log ends at row 0 but the anchor records row 6: rows were removed from the end"
+    ]
+    log = AuditLog(tmp_path / "audit.db")
+    assert log.warnings == [
+        f"{tmp_path / 'audit.db'}: the audit log is new but its anchor recorded 6 row(s): the old log was "
+        "removed or replaced"
+    ]
+    for _ in range(8):  # growing past the old length does not make it look intact again
+        log.append("eeeeeeeeeeee", "step_finished", {"phase": "steps", "step": 1, "status": "ok"})
+    result = log.verify()
+    assert result.rows == 9 and result.problems == ["row 1: the log before this row was removed or replaced"]
+    log.close()
