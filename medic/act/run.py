@@ -127,6 +127,15 @@ class Runner:
         self.secret_names = [p.name for p in plan.parameters if p.value and (p.secret or plain(p.value) != p.value)]
         secret_values = [p.value for p in plan.parameters if p.value and p.name in self.secret_names]
         self.redact = Redactor(secret_values)
+        # ...and so is a value that holds one of those (``<redacted>-suffix`` must never be resumed with)
+        more = [
+            p
+            for p in plan.parameters
+            if p.value and p.name not in self.secret_names and self.redact(p.value) != p.value
+        ]
+        if more:
+            self.secret_names += [p.name for p in more]
+            self.redact = Redactor(secret_values + [p.value for p in more if p.value])
         self.results: list[CommandResult] = []
         self.run_id = ""
         self.lock = lock

@@ -364,3 +364,17 @@ def test_sigterm_in_process_kills_the_group_and_records_it(
     finished = [b for _at, k, b in audit.events(result.run_id) if k == "run_finished"]
     assert finished == [{"status": "interrupted", "message": "interrupted by SIGTERM"}]
     assert not audit.is_running(result.run_id)
+
+
+def test_a_value_holding_a_secret_is_a_secret(audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
+    from medic.act.params import Parameter
+
+    plan = _plan_with("kubectl get pods <storage-key> <label>", "storage-key", "Zq8wLm2vTx")
+    plan.parameters.append(Parameter("label", ["<label>"], "app-Zq8wLm2vTx"))
+    result = runner(plan, audit, tmp_path, yes=True).run()
+    assert result.status == "completed"
+    state = audit.state(result.run_id)
+    assert state.parameters == {"storage-key": "<redacted>", "label": "<redacted>"}
+    assert state.secret_names == ["label", "storage-key"] and set(state.secret_digests) == {"label", "storage-key"}
+    raw = "\n".join(str(body) for _at, _k, body in audit.events(result.run_id))
+    assert "Zq8wLm2vTx" not in raw
