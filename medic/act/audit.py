@@ -238,8 +238,11 @@ class RunLock:
         self.path = path
         self._fd: int | None = fd
 
-    def release(self) -> None:
+    def release(self, remove: bool = False) -> None:
+        """Unlock; ``remove`` (a finished run) unlinks the file first, while it is still held."""
         if self._fd is not None:
+            if remove:
+                self.path.unlink(missing_ok=True)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

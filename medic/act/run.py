@@ -80,6 +80,7 @@ class RunResult:
 
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+FINAL = ("dry-run", "completed", "aborted", "rolled-back")  # what `medic run --resume` refuses to go on with
 POLL = 0.02  # seconds between checks on a command that has the terminal (short next to a person's reaction)
 KILL_GRACE = 3.0  # seconds a command's group has between SIGTERM and SIGKILL (enough to flush and exit)
 
@@ -150,19 +151,21 @@ class Runner:
         self.run_id = resume or secrets.token_hex(6)
         if self.lock is None:
             self.lock = self.audit.lock(self.run_id)
+        result: RunResult | None = None
         try:
             with _signals_raise():
                 try:
-                    return self._run(resume, dict(done or {}))
+                    result = self._run(resume, dict(done or {}))
                 except (Interrupted, KeyboardInterrupt) as stop:
                     signum = stop.signum if isinstance(stop, Interrupted) else int(signal.SIGINT)
                     name = signal.Signals(signum).name
                     self.emit(f"interrupted by {name}")
                     result = self._finish("interrupted", f"interrupted by {name}")
                     result.signal = signum
-                    return result
+                return result
         finally:
-            self.lock.release()
+            # a run that cannot be resumed any more needs no lock file (one per run would pile up)
+            self.lock.release(remove=result is not None and result.status in FINAL)
 
     def _run(self, resume: str | None, done: dict[tuple[str, int], str]) -> RunResult:
         mode = "execute" if self.options.execute else "dry-run"

@@ -364,6 +364,7 @@ def test_sigterm_in_process_kills_the_group_and_records_it(
     finished = [b for _at, k, b in audit.events(result.run_id) if k == "run_finished"]
     assert finished == [{"status": "interrupted", "message": "interrupted by SIGTERM"}]
     assert not audit.is_running(result.run_id)
+    assert (tmp_path / "audit.locks" / f"{result.run_id}.lock").exists()  # it can be resumed: its lock stays
 
 
 def test_a_value_holding_a_secret_is_a_secret(audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
@@ -378,3 +379,4 @@ def test_a_value_holding_a_secret_is_a_secret(audit: AuditLog, tools: Tools, tmp
     assert state.secret_names == ["label", "storage-key"] and set(state.secret_digests) == {"label", "storage-key"}
     raw = "\n".join(str(body) for _at, _k, body in audit.events(result.run_id))
     assert "Zq8wLm2vTx" not in raw
+    assert list((tmp_path / "audit.locks").iterdir()) == [tmp_path / "audit.locks" / "anchor.lock"]  # finished
