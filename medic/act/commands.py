@@ -1,4 +1,9 @@
-"""``medic plan``, ``medic run`` and ``medic audit``: thin commands over :mod:`medic.act`."""
+"""``medic plan``, ``medic run`` and ``medic audit``: thin commands over :mod:`medic.act`.
+
+``medic audit verify`` recomputes the audit log's hash chain: exit 0 when intact, 1 at the first broken row.
+What the audit log prints is recorded data (commands, output): control characters in it are shown as
+visible escapes (``\\x1b``), never sent to the terminal.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from medic.act.audit import AuditLog, RunSummary, audit_path
+from medic.act.audit import AuditLog, RunSummary, audit_path, check_resume_secrets
 from medic.act.params import parse_assignments, render
 from medic.act.plan import Plan, build_plan, render_command
 from medic.act.run import Runner, RunOptions
@@ -33,8 +38,34 @@ def _db_path() -> Path:
     return resolve_db_path(cli.State.db)
 
 
-def _open_audit() -> AuditLog:
-    return AuditLog(audit_path(_db_path()))
+def _open_audit(write: bool = True) -> AuditLog:
+    audit = AuditLog(audit_path(_db_path()), write=write)
+    for warning in audit.warnings:
+        sys.stderr.write(f"medic: warning: {_printable(warning)}\n")
+    return audit
+
+
+# C0 controls but tab and newline, DEL and C1 controls: shown as visible escapes. A local stand-in for the
+# shared sanitizer (medic/report/safe.py, built in parallel); same output as its ``printable``.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)}
+_CONTROLS.update({c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+_JSON_CONTROLS = {
+    c: f"\\u{c:04x}"
+    for c in (0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def _printable(text: object) -> str:
+    return str(text).translate(_CONTROLS)
+
+
+def _term(text: object) -> str:
+    return escape(_printable(text))
+
+
+def _dumps(data: object) -> str:
+    """JSON whose printing cannot drive the terminal (JSON escapes C0; DEL, C1 and bidi are escaped too)."""
+    return json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_CONTROLS)
 
 
 def _plan(entry_id: str, sets: list[str] | None) -> Plan:
@@ -54,14 +85,14 @@ def _plan(entry_id: str, sets: list[str] | None) -> Plan:
 
 def _print_plan(plan: Plan) -> None:
     values = plan.values
-    _out.rule(f"[bold]{escape(plan.title)}")
-    _out.print(f"[dim]{escape(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
+    _out.rule(f"[bold]{_term(plan.title)}")
+    _out.print(f"[dim]{_term(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
     if plan.parameters:
         _out.print("[bold]parameters[/]")
         for p in plan.parameters:
             shown = "<redacted>" if p.secret and p.value else p.value
-            value = f"= {escape(shown)}" if shown is not None else "[red]missing[/]"
-            _out.print(f"  {escape(p.name)} {value}  [dim](written {escape(', '.join(p.forms))})[/]")
+            value = f"= {_term(shown)}" if shown is not None else "[red]missing[/]"
+            _out.print(f"  {_term(p.name)} {value}  [dim](written {_term(', '.join(p.forms))})[/]")
     style = {"read-only": "green", "mutating": "yellow", "manual": "magenta"}
     for label, steps in (("steps", plan.steps), ("rollback", plan.rollback)):
         if not steps:
@@ -69,22 +100,22 @@ def _print_plan(plan: Plan) -> None:
         _out.print(f"[bold]{label}[/]")
         for s in steps:
             title = render(s.title, values, for_shell=False)[0]
-            _out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {escape(title)}")
+            _out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {_term(title)}")
             if s.manual:
-                _out.print(f"     [dim]manual: {escape(s.manual_reason)}[/]")
+                _out.print(f"     [dim]manual: {_term(s.manual_reason)}[/]")
             for c in s.commands:
                 r = render_command(c, values)
-                _out.print(f"     [cyan]$ {escape(r.display)}[/]  [dim]{c.kind}: {escape(c.reason)}[/]")
+                _out.print(f"     [cyan]$ {_term(r.display)}[/]  [dim]{c.kind}: {_term(c.reason)}[/]")
             for cfg in s.config:
                 for line in render(cfg, values, for_shell=False)[0].split("\n"):
-                    _out.print(f"     [dim]| {escape(line)}[/]")
+                    _out.print(f"     [dim]| {_term(line)}[/]")
             if s.expected:
-                _out.print(f"     [dim]expected: {escape(' / '.join(s.expected[:3])[:200])}[/]")
+                _out.print(f"     [dim]expected: {_term(' / '.join(s.expected[:3])[:200])}[/]")
     for note in plan.notes:
-        _out.print(f"[dim]note: {escape(note)}[/]")
+        _out.print(f"[dim]note: {_term(note)}[/]")
     if plan.missing:
         sets = " ".join(f"--set {m}=..." for m in plan.missing)
-        _out.print(f"[red]missing:[/] {escape(', '.join(plan.missing))}  ({escape(sets)})")
+        _out.print(f"[red]missing:[/] {_term(', '.join(plan.missing))}  ({_term(sets)})")
 
 
 def _tty_ask(prompt: str, choices: tuple[str, ...]) -> str:
@@ -95,12 +126,13 @@ def _tty_ask(prompt: str, choices: tuple[str, ...]) -> str:
 
 
 def _emit(line: str) -> None:
-    sys.stdout.write(line + "\n")
+    sys.stdout.write(_printable(line) + "\n")
     sys.stdout.flush()
 
 
 def _emit_output(line: str) -> None:
-    sys.stdout.write("    │ " + line if line.endswith("\n") else "    │ " + line + "\n")
+    """A line of a command's output, as it comes: shown, never obeyed (escape sequences made visible)."""
+    sys.stdout.write("    │ " + _printable(line.rstrip("\r\n")) + "\n")
     sys.stdout.flush()
 
 
@@ -116,7 +148,7 @@ def register(app: typer.Typer) -> None:
         """Show an entry as a plan: steps (read-only, mutating, manual), parameters and rollback."""
         plan = _plan(entry_id, sets)
         if as_json:
-            sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(_dumps(plan.to_dict()) + "\n")
             return
         _print_plan(plan)
 
@@ -145,8 +177,10 @@ def register(app: typer.Typer) -> None:
         audit = _open_audit()
         done: dict[tuple[str, int], str] = {}
         run_id: str | None = None
+        lock = None
         if resume:
             run_id = audit.find_run(resume)
+            lock = audit.lock(run_id)  # before reading its state: two resumes cannot both go on
             state = audit.state(run_id)
             if state.mode != "execute":
                 raise MedicError(f"run {run_id} was a dry run: nothing to resume")
@@ -156,6 +190,7 @@ def register(app: typer.Typer) -> None:
                 raise MedicError(f"run {run_id} is a run of entry {state.entry_id}, not {entry_id}")
             entry_id = state.entry_id
             rollback = state.rollback_only
+            check_resume_secrets(state, parse_assignments(sets or []))
             kept = [f"{k}={v}" for k, v in state.parameters.items() if k not in state.secret_names]
             sets = kept + list(sets or [])
             execute = True
@@ -179,12 +214,15 @@ def register(app: typer.Typer) -> None:
             ask=_tty_ask if person else None,
             emit=_emit,
             emit_output=_emit_output,
+            lock=lock,
         )
         result = runner.run(resume=run_id, done=done)
         audit.close()
         if result.message:
             _emit(result.message)
         _emit(f"run {result.run_id}: {result.status}")
+        if result.signal:
+            raise typer.Exit(128 + result.signal)
         if result.status in ("failed", "rollback-failed", "rolled-back", "interrupted"):
             raise typer.Exit(1)
         if result.status in ("paused", "stopped", "aborted"):
@@ -196,8 +234,14 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         limit: Annotated[int, typer.Option("--limit", help="Number of runs.")] = 50,
     ) -> None:
-        """List the runs recorded in the audit log (who, where, when, what ran, exit codes)."""
-        audit = _open_audit()
+        """List the runs recorded in the audit log (who, where, when, what ran, exit codes).
+
+        `medic audit verify` checks the log's hash chain instead: exit 0 intact, 1 broken.
+        """
+        audit = _open_audit(write=False)
+        if run_id == "verify":
+            _verify(audit, as_json)
+            return
         if run_id:
             rid = audit.find_run(run_id)
             summary = audit.summary(rid)
@@ -210,26 +254,31 @@ def register(app: typer.Typer) -> None:
                         for at, k, body in events
                     ],
                 }
-                sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                sys.stdout.write(_dumps(data) + "\n")
                 return
             _print_summary(summary)
             for at, kind, body in events:
                 stamp = time.strftime("%H:%M:%S", time.localtime(at))
                 if kind == "command":
                     _out.print(
-                        f"  {stamp} {body['phase']} step {body['step']}: [cyan]{escape(body['command'])}[/] "
-                        f"→ exit {body['exit_code']} in {body['duration']:.2f} s  [dim]{body['output_digest'][:23]}[/]"
+                        f"  {stamp} {_term(body.get('phase'))} step {_term(body.get('step'))}: "
+                        f"[cyan]{_term(body.get('command'))}[/] → exit {_term(body.get('exit_code'))} "
+                        f"in {_term(body.get('duration'))} s  [dim]{_term(str(body.get('output_digest'))[:23])}[/]"
                     )
                     for line in [*body.get("output_head", []), *body.get("output_tail", [])][:6]:
-                        _out.print(f"      [dim]{escape(line)}[/]")
+                        _out.print(f"      [dim]{_term(line)}[/]")
                 elif kind == "step_finished":
-                    _out.print(f"  {stamp} {body['phase']} step {body['step']}: {body['status']}")
+                    _out.print(
+                        f"  {stamp} {_term(body.get('phase'))} step {_term(body.get('step'))}: "
+                        f"{_term(body.get('status'))}"
+                    )
                 elif kind in ("run_finished", "run_resumed"):
-                    _out.print(f"  {stamp} {kind.replace('_', ' ')} {escape(str(body.get('status', '')))}")
+                    extra = f" — {_term(body['message'])}" if body.get("message") else ""
+                    _out.print(f"  {stamp} {kind.replace('_', ' ')} {_term(body.get('status', ''))}{extra}")
             return
         runs = audit.runs(limit)
         if as_json:
-            sys.stdout.write(json.dumps({"runs": [r.to_dict() for r in runs]}, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(_dumps({"runs": [r.to_dict() for r in runs]}) + "\n")
             return
         if not runs:
             _out.print("no runs recorded")
@@ -237,9 +286,25 @@ def register(app: typer.Typer) -> None:
             _print_summary(r)
 
 
+def _verify(audit: AuditLog, as_json: bool) -> None:
+    result = audit.verify()
+    if as_json:
+        sys.stdout.write(_dumps({"path": str(audit.path), **result.to_dict()}) + "\n")
+    elif result.ok:
+        _out.print(f"audit log intact: {result.rows} row(s) verified, the chain ends at row {result.last_seq}")
+    else:
+        for problem in result.problems:
+            _out.print(f"[red]audit log broken:[/] {_term(problem)}")
+        _out.print(f"{result.rows} row(s) verified before the first break ({_term(audit.path)})")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 def _print_summary(r: RunSummary) -> None:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+    sudo = f" (sudo from {_term(r.sudo_user)})" if r.sudo_user else ""
     _out.print(
-        f"[bold]{r.run_id}[/] {when} {escape(r.who)}@{escape(r.host)} {r.mode} [bold]{r.status}[/] "
-        f"{r.commands} command(s), {r.failed} failed — {escape(r.title)} [dim]({r.entry_id})[/]"
+        f"[bold]{_term(r.run_id)}[/] {when} {_term(r.who)}@{_term(r.host)}{sudo} {_term(r.mode)} "
+        f"[bold]{_term(r.status)}[/] {r.commands} command(s), {r.failed} failed — {_term(r.title)} "
+        f"[dim]({_term(r.entry_id)})[/]"
     )

@@ -13,6 +13,12 @@ Rules, in the order they apply to a step:
   ``export NAME=VALUE`` lines change the working directory and environment of the following commands.
 - Each command has a timeout; output is shown as it comes and captured (digest, head and tail).
 - A failed command stops the run and offers the rollback steps, each confirmed like any step.
+- Each command runs in a process group of its own. With a person at the terminal that group is made the
+  terminal's foreground group while it runs (so ``sudo`` can ask for a password, and Ctrl-C reaches the
+  command), then the terminal is taken back.
+- A run holds its lock (:meth:`medic.act.audit.AuditLog.lock`) from start to end. SIGTERM, SIGHUP and SIGINT
+  kill the running command's whole process group, record the run as ``interrupted`` with the signal's name
+  and end it; the command line then exits 128 + the signal number.
 """
 
 from __future__ import annotations
@@ -22,13 +28,16 @@ import secrets
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
-from medic.act.audit import AuditLog, Capture, Redactor, host, who
+from medic.act.audit import AuditLog, Capture, Redactor, RunLock, host, identity, new_salt, secret_digest
 from medic.act.classify import Kind
 from medic.act.params import render
 from medic.act.plan import Command, Plan, Step, render_command
@@ -58,6 +67,7 @@ class CommandResult:
     duration: float
     timed_out: bool
     capture: Capture
+    interrupted: int = 0  # the signal that ended the run while this command ran (it was killed)
 
 
 @dataclass
@@ -66,6 +76,21 @@ class RunResult:
     status: str  # dry-run, completed, failed, rolled-back, rollback-failed, paused, stopped, aborted
     ran: list[CommandResult] = field(default_factory=list)
     message: str = ""
+    signal: int = 0  # the signal that interrupted the run (the command line exits 128 + it)
+
+
+SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+FINAL = ("dry-run", "completed", "aborted", "rolled-back")  # what `medic run --resume` refuses to go on with
+POLL = 0.02  # seconds between checks on a command that has the terminal (short next to a person's reaction)
+KILL_GRACE = 3.0  # seconds a command's group has between SIGTERM and SIGKILL (enough to flush and exit)
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread by the signal handler; a BaseException so no ``except Exception`` eats it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class _Stop(Exception):
@@ -86,6 +111,7 @@ class Runner:
         emit_output: Emit | None = None,
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
+        lock: RunLock | None = None,
     ) -> None:
         self.plan = plan
         self.audit = audit
@@ -96,29 +122,62 @@ class Runner:
         self.cwd = cwd or Path.cwd()
         self.env = dict(env if env is not None else os.environ)
         self.values = plan.values
-        secret_values = [p.value for p in plan.parameters if p.secret and p.value]
+        plain = Redactor()
+        # a value the redaction rules would hide (a password-looking value of a parameter whose name does
+        # not say "secret") is a secret too: it is hidden everywhere and asked again on --resume
+        self.secret_names = [p.name for p in plan.parameters if p.value and (p.secret or plain(p.value) != p.value)]
+        secret_values = [p.value for p in plan.parameters if p.value and p.name in self.secret_names]
         self.redact = Redactor(secret_values)
+        # ...and so is a value that holds one of those (``<redacted>-suffix`` must never be resumed with)
+        more = [
+            p
+            for p in plan.parameters
+            if p.value and p.name not in self.secret_names and self.redact(p.value) != p.value
+        ]
+        if more:
+            self.secret_names += [p.name for p in more]
+            self.redact = Redactor(secret_values + [p.value for p in more if p.value])
         self.results: list[CommandResult] = []
         self.run_id = ""
+        self.lock = lock
 
     # -- entry point ------------------------------------------------------------------------------
     def run(self, resume: str | None = None, done: dict[tuple[str, int], str] | None = None) -> RunResult:
-        done = dict(done or {})
-        mode = "execute" if self.options.execute else "dry-run"
+        """Run (or resume) the plan holding its lock; a signal ends it as ``interrupted``."""
         if self.options.execute and self.plan.missing:
             raise InputError(
                 "missing parameters: " + ", ".join(self.plan.missing) + " (give them with --set NAME=VALUE)"
             )
+        self.run_id = resume or secrets.token_hex(6)
+        if self.lock is None:
+            self.lock = self.audit.lock(self.run_id)
+        result: RunResult | None = None
+        try:
+            with _signals_raise():
+                try:
+                    result = self._run(resume, dict(done or {}))
+                except (Interrupted, KeyboardInterrupt) as stop:
+                    signum = stop.signum if isinstance(stop, Interrupted) else int(signal.SIGINT)
+                    name = signal.Signals(signum).name
+                    self.emit(f"interrupted by {name}")
+                    result = self._finish("interrupted", f"interrupted by {name}")
+                    result.signal = signum
+                return result
+        finally:
+            # a run that cannot be resumed any more needs no lock file (one per run would pile up)
+            self.lock.release(remove=result is not None and result.status in FINAL)
+
+    def _run(self, resume: str | None, done: dict[tuple[str, int], str]) -> RunResult:
+        mode = "execute" if self.options.execute else "dry-run"
         if resume:
-            self.run_id = resume
-            self.audit.append(self.run_id, "run_resumed", {"who": who(), "host": host()})
+            self.audit.append(self.run_id, "run_resumed", {**identity(), "host": host()})
         else:
-            self.run_id = secrets.token_hex(6)
+            salts = {name: new_salt() for name in self.secret_names}
             self.audit.append(
                 self.run_id,
                 "run_started",
                 {
-                    "who": who(),
+                    **identity(),
                     "host": host(),
                     "entry_id": self.plan.entry_id,
                     "title": self.plan.title,
@@ -127,11 +186,19 @@ class Runner:
                     "mode": mode,
                     "rollback_only": self.options.rollback_only,
                     "parameters": {
-                        p.name: (self.redact(p.value) if not p.secret else "<redacted>")
+                        p.name: (self.redact(p.value) if p.name not in self.secret_names else "<redacted>")
                         for p in self.plan.parameters
                         if p.value is not None
                     },
-                    "secret_parameters": [p.name for p in self.plan.parameters if p.secret],
+                    "secret_parameters": sorted(
+                        {p.name for p in self.plan.parameters if p.secret} | set(self.secret_names)
+                    ),
+                    # salted digests only: a resume checks the value given again against them
+                    "secret_digests": {
+                        p.name: {"salt": salts[p.name], "sha256": secret_digest(p.value, salts[p.name])}
+                        for p in self.plan.parameters
+                        if p.value and p.name in salts
+                    },
                     "cwd": str(self.cwd),
                 },
             )
@@ -149,9 +216,6 @@ class Runner:
             if stop.status == "failed" and not self.options.rollback_only:
                 return self._finish("rollback-failed", stop.message)
             return self._finish(stop.status, stop.message)
-        except KeyboardInterrupt:
-            self._finish("interrupted", "interrupted by the operator")
-            raise
         return self._finish("rolled-back" if in_rollback and not self.options.rollback_only else "completed")
 
     def _finish(self, status: str, message: str = "") -> RunResult:
@@ -309,6 +373,7 @@ class Runner:
                 "kind": str(cmd.kind),
                 "exit_code": result.exit_code,
                 "timed_out": result.timed_out,
+                **({"interrupted": signal.Signals(result.interrupted).name} if result.interrupted else {}),
                 "duration": round(result.duration, 3),
                 "output_digest": result.capture.digest,
                 "output_lines": result.capture.lines,
@@ -318,6 +383,8 @@ class Runner:
                 "cwd": str(self.cwd),
             },
         )
+        if result.interrupted:
+            raise Interrupted(result.interrupted)
         return result
 
     def _builtin(self, argv: list[str] | None) -> tuple[int, str] | None:
@@ -342,7 +409,10 @@ class Runner:
     def _spawn(self, display: str, argv: list[str]) -> CommandResult:
         capture = Capture()
         started = time.monotonic()
+        tty = self._terminal()
+        _Gate.deferring = True  # until the wait below, which kills the command's group on a signal
         try:
+            # a process group of its own, always: a timeout or a signal ends the whole pipeline
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -350,17 +420,25 @@ class Runner:
                 stderr=subprocess.STDOUT,
                 cwd=str(self.cwd),
                 env=self.env,
-                # unattended: a process group of its own, so a timeout ends the whole pipeline; with a person
-                # at the terminal the command stays in the foreground group so sudo can ask for a password
-                process_group=None if self.ask is not None else 0,
+                process_group=0,
             )
         except FileNotFoundError:
+            _release_signals()
             capture.add(f"{argv[0]}: command not found\n")
             self.emit_output(f"{argv[0]}: command not found\n")
             return CommandResult(display, 127, 0.0, False, capture)
         except PermissionError:
+            _release_signals()
             capture.add(f"{argv[0]}: permission denied\n")
             return CommandResult(display, 126, 0.0, False, capture)
+        try:
+            return self._watch(display, proc, tty, capture, started)
+        finally:
+            _Gate.deferring = False
+
+    def _watch(
+        self, display: str, proc: subprocess.Popen[bytes], tty: int | None, capture: Capture, started: float
+    ) -> CommandResult:
         stdout = proc.stdout
         assert stdout is not None
 
@@ -373,35 +451,142 @@ class Runner:
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         timed_out = False
-        try:
-            proc.wait(timeout=self.options.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            self._kill(proc)
-        except KeyboardInterrupt:
-            self._kill(proc)
-            raise
+        with _foreground(tty, proc.pid):
+            try:
+                _release_signals()  # a signal that came since Popen is raised here, where it kills the group
+                if tty is None:
+                    proc.wait(timeout=self.options.timeout)
+                else:
+                    self._wait_foreground(proc, tty)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc)
+            except (Interrupted, KeyboardInterrupt) as stop:  # the command's whole group goes first
+                _kill_group(proc)
+                reader.join(timeout=5)
+                signum = stop.signum if isinstance(stop, Interrupted) else int(signal.SIGINT)
+                return CommandResult(display, 128 + signum, 0.0, False, capture, interrupted=signum)
         reader.join(timeout=5)
+        if tty is not None and proc.returncode in (-signal.SIGINT, -signal.SIGHUP):
+            # Ctrl-C or a hang-up reached the command (the foreground group), not Medic: the run ends too
+            signum = -proc.returncode
+            _kill_group(proc)  # what it left behind (a background job ignores SIGINT)
+            return CommandResult(display, 128 + signum, 0.0, False, capture, interrupted=signum)
         code = proc.returncode if not timed_out else 124
         if timed_out:
             self.emit(f"timed out after {self.options.timeout:g} s")
         return CommandResult(display, code, time.monotonic() - started, timed_out, capture)
 
-    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
-        own_group = self.ask is None
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                if own_group:
-                    os.killpg(proc.pid, sig)
-                else:
-                    proc.send_signal(sig)
-            except (ProcessLookupError, PermissionError):
-                return
-            try:
-                proc.wait(timeout=3)
-                return
-            except subprocess.TimeoutExpired:
+    def _wait_foreground(self, proc: subprocess.Popen[bytes], tty: int) -> None:
+        """Wait for a command that has the terminal. Ctrl-Z stops its group, not Medic (which would wait on
+        a stopped command for ever, the terminal lost): the command is continued and told so."""
+        deadline = time.monotonic() + self.options.timeout
+        while True:
+            pid, status = os.waitpid(proc.pid, os.WUNTRACED | os.WNOHANG)
+            if pid and os.WIFSTOPPED(status):
+                self.emit("a command cannot be suspended here: it goes on (Ctrl-C ends the run)")
+                with suppress(OSError):
+                    os.tcsetpgrp(tty, proc.pid)
+                with suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGCONT)
                 continue
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                return
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(proc.args, self.options.timeout)
+            time.sleep(POLL)
+
+    def _terminal(self) -> int | None:
+        """The terminal to hand to the command: with a person, when Medic is in its foreground group."""
+        if self.ask is None:
+            return None
+        try:
+            fd = sys.stdin.fileno()
+            if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp():
+                return fd
+        except (OSError, ValueError, AttributeError):
+            return None
+        return None
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the command's process group, SIGKILL to what is left of it after a grace period."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=KILL_GRACE)
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # members that ignored SIGTERM, or outlived the leader
+    proc.wait()
+
+
+@contextmanager
+def _foreground(tty: int | None, pgid: int) -> Iterator[None]:
+    """Make ``pgid`` the terminal's foreground group while the block runs, then take the terminal back.
+
+    Medic is then a background group: SIGTTOU is ignored meanwhile so it can write and take the terminal
+    back. A command that read the terminal before it was handed over was stopped (SIGTTIN): SIGCONT.
+    """
+    if tty is None:
+        yield
+        return
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        try:
+            os.tcsetpgrp(tty, pgid)
+            os.killpg(pgid, signal.SIGCONT)
+        except OSError:
+            pass  # the command already ended
+        yield
+    finally:
+        with suppress(OSError):
+            os.tcsetpgrp(tty, os.getpgrp())
+        signal.signal(signal.SIGTTOU, previous)
+
+
+class _Gate:
+    """While deferred, a signal is remembered instead of raised: a process started but not yet known to us
+    (inside ``Popen``, before the ``try`` that kills its group) is never left behind."""
+
+    deferring = False
+    pending = 0
+
+
+def _release_signals() -> None:
+    """Stop deferring; raise the signal that came meanwhile, if one did."""
+    _Gate.deferring = False
+    if _Gate.pending:
+        raise Interrupted(_Gate.pending)
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGINT raise :class:`Interrupted` in the main thread (elsewhere: unchanged).
+
+    The first signal turns the others off, so the clean-up (kill the command's group, write the audit
+    event) is not cut short by a second one.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        for sig in SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        if _Gate.deferring:
+            _Gate.pending = signum
+            return
+        raise Interrupted(signum)
+
+    _Gate.pending = 0
+    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        _Gate.pending = 0
 
 
 def quote_argv(argv: list[str]) -> str:

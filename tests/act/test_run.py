@@ -4,6 +4,7 @@ failure and the rollback; hostile values run nothing extra; the audit log is app
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -300,3 +301,85 @@ def test_audit_is_append_only_and_redacted(act_store: Store, audit: AuditLog, to
         audit.db.execute("DELETE FROM events")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         audit.db.execute("UPDATE events SET type = 'x'")
+
+
+def _plan_with(command: str, name: str, value: str) -> Plan:
+    from medic.act.params import Parameter
+    from medic.act.plan import steps_from_blocks
+    from medic.knowledge.document import Block
+
+    steps = steps_from_blocks(
+        [Block(text="1. Look", line=1), Block(text=command, line=2, code=True)], prose_is_step=True
+    )
+    plan = Plan("e", "t", "s", 1, steps, [], [])
+    plan.parameters = [Parameter(name, [f"<{name}>"], value)]
+    return plan
+
+
+def test_a_value_the_redaction_rules_hide_is_a_secret_too(audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
+    """A parameter whose name says nothing, holding a password: hidden, digested, asked again on resume."""
+    from medic.act.audit import check_resume_secrets, secret_digest
+    from medic.errors import InputError
+
+    plan = _plan_with("kubectl get pods <opts>", "opts", "--password=hunter2hunter2")
+    result = runner(plan, audit, tmp_path, yes=True).run()
+    assert result.status == "completed"
+    assert tools.calls() == [["kubectl", "get", "pods", "--password=hunter2hunter2"]]
+    state = audit.state(result.run_id)
+    assert state.parameters == {"opts": "<redacted>"} and state.secret_names == ["opts"]
+    salt = state.secret_digests["opts"]["salt"]
+    assert state.secret_digests["opts"]["sha256"] == secret_digest("--password=hunter2hunter2", salt)
+    raw = "\n".join(str(body) for _at, _k, body in audit.events(result.run_id))
+    assert "hunter2hunter2" not in raw
+    with pytest.raises(InputError, match=r"used the secret parameter\(s\) opts: .*--set opts=\.\.\."):
+        check_resume_secrets(state, {})
+    with pytest.raises(InputError, match="--set opts: not the value run"):
+        check_resume_secrets(state, {"opts": "--password=other"})
+    check_resume_secrets(state, {"opts": "--password=hunter2hunter2"})
+
+
+def test_sigterm_in_process_kills_the_group_and_records_it(
+    act_store: Store, audit: AuditLog, tools: Tools, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import threading
+
+    monkeypatch.setenv("MEDIC_TEST_HANG", "kubectl drain")
+    plan = plan_of(act_store, DRAIN, node="n1")
+    r = runner(plan, audit, tmp_path, yes=True, allow_mutating=True)
+
+    def kill_when_drain_hangs() -> None:
+        while not any(c[1] == "drain" for c in tools.calls()):  # the handlers are installed by then
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    timer = threading.Thread(target=kill_when_drain_hangs, daemon=True)
+    timer.start()
+    started = time.monotonic()
+    result = r.run()
+    timer.join()
+    assert result.status == "interrupted" and result.signal == signal.SIGTERM
+    assert time.monotonic() - started < 10  # the hanging `sleep 30` was killed, not waited for
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+    commands = [b for _at, k, b in audit.events(result.run_id) if k == "command"]
+    assert commands[-1]["interrupted"] == "SIGTERM" and commands[-1]["exit_code"] == 143
+    finished = [b for _at, k, b in audit.events(result.run_id) if k == "run_finished"]
+    assert finished == [{"status": "interrupted", "message": "interrupted by SIGTERM"}]
+    assert not audit.is_running(result.run_id)
+    assert (tmp_path / "audit.locks" / f"{result.run_id}.lock").exists()  # it can be resumed: its lock stays
+
+
+def test_a_value_holding_a_secret_is_a_secret(audit: AuditLog, tools: Tools, tmp_path: Path) -> None:
+    from medic.act.params import Parameter
+
+    plan = _plan_with("kubectl get pods <storage-key> <label>", "storage-key", "Zq8wLm2vTx")
+    plan.parameters.append(Parameter("label", ["<label>"], "app-Zq8wLm2vTx"))
+    result = runner(plan, audit, tmp_path, yes=True).run()
+    assert result.status == "completed"
+    state = audit.state(result.run_id)
+    assert state.parameters == {"storage-key": "<redacted>", "label": "<redacted>"}
+    assert state.secret_names == ["label", "storage-key"] and set(state.secret_digests) == {"label", "storage-key"}
+    raw = "\n".join(str(body) for _at, _k, body in audit.events(result.run_id))
+    assert "Zq8wLm2vTx" not in raw
+    assert list((tmp_path / "audit.locks").iterdir()) == [tmp_path / "audit.locks" / "anchor.lock"]  # finished
