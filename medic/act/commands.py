@@ -7,7 +7,6 @@ visible escapes (``\\x1b``), never sent to the terminal.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -15,13 +14,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from medic.act.audit import AuditLog, RunSummary, audit_path, check_resume_secrets
 from medic.act.params import parse_assignments, render
 from medic.act.plan import Plan, build_plan, render_command
 from medic.act.run import Runner, RunOptions
 from medic.errors import InputError, MedicError
+from medic.report import safe
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -47,25 +46,17 @@ def _open_audit(write: bool = True) -> AuditLog:
 
 # C0 controls but tab and newline, DEL and C1 controls: shown as visible escapes. A local stand-in for the
 # shared sanitizer (medic/report/safe.py, built in parallel); same output as its ``printable``.
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)}
-_CONTROLS.update({c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-_JSON_CONTROLS = {
-    c: f"\\u{c:04x}"
-    for c in (0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-}
-
-
 def _printable(text: object) -> str:
-    return str(text).translate(_CONTROLS)
+    return safe.printable(text)
 
 
 def _term(text: object) -> str:
-    return escape(_printable(text))
+    return safe.term(text)
 
 
 def _dumps(data: object) -> str:
     """JSON whose printing cannot drive the terminal (JSON escapes C0; DEL, C1 and bidi are escaped too)."""
-    return json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_CONTROLS)
+    return safe.dumps(data)
 
 
 def _plan(entry_id: str, sets: list[str] | None) -> Plan:

@@ -348,6 +348,9 @@ class Runner:
         rendered = render_command(cmd, self.values)
         if rendered.missing:
             raise InputError("missing parameters: " + ", ".join(rendered.missing))
+        if rendered.manual_reason or (rendered.argv is None and not rendered.script):
+            # plans make such steps manual; a command that reaches here anyway is never run
+            raise InputError(f"refusing to run {rendered.display!r}: {rendered.manual_reason or 'nothing to run'}")
         self.emit(f"» {rendered.display}")
         started = time.monotonic()
         builtin = self._builtin(rendered.argv)
