@@ -91,7 +91,7 @@ def test_each_credential_format_is_redacted(cases: list[tuple[str, str, str]]) -
         out, counts = redact_text_counts(text)
         assert secret not in out, (what, out)
         # the kind counted is the first rule's when two overlap (a GitHub token that is also URL userinfo)
-        assert counts[what] >= 1 or sum(counts.values()) >= 1 and what == "connection_string", (what, text, counts)
+        assert counts[what] >= 1 or (sum(counts.values()) >= 1 and what == "connection_string"), (what, text, counts)
         assert REDACTED in out or "<redacted private key>" in out
         # idempotent: nothing more to find in redacted text
         assert redact_text(out) == (out, 0), (what, out)

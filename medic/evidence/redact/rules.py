@@ -121,8 +121,35 @@ def is_secret_key(key: str) -> bool:
 
 # Values that are not credentials even after a secret key (``password: required``, ``token=<redacted>``).
 NOT_VALUES = frozenset(
-    {"", "null", "none", "nil", "true", "false", "yes", "no", "on", "off", "required", "***", "xxx", "empty",
-     "redacted", "hidden", "unset", "missing", "invalid", "expired", "failed", "|", ">", "|-", ">-", "|+", ">+"}
+    {
+        "",
+        "null",
+        "none",
+        "nil",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "required",
+        "***",
+        "xxx",
+        "empty",
+        "redacted",
+        "hidden",
+        "unset",
+        "missing",
+        "invalid",
+        "expired",
+        "failed",
+        "|",
+        ">",
+        "|-",
+        ">-",
+        "|+",
+        ">+",
+    }
 )
 _PLAIN_WORDS = re.compile(r"[A-Za-z]+(?:[-_ .][A-Za-z]+)*")
 

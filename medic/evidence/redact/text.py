@@ -61,9 +61,9 @@ def may_hold_secrets(text: str | bytes) -> bool:
 
 
 # -- value scanning ------------------------------------------------------------------------------------------
-_UNQUOTED = re.compile(r"[^\s\"',;&<>\\{}\[\]`]{1,%d}+" % MAX_VALUE)
-_TOKEN = re.compile(r"[^\s\"'`]{1,%d}+" % MAX_VALUE)
-_TO_EOL = re.compile(r"[^\r\n]{1,%d}+" % MAX_VALUE)
+_UNQUOTED = re.compile(r"[^\s\"',;&<>\\{}\[\]`]{1,%d}+".replace("%d", str(MAX_VALUE)))
+_TOKEN = re.compile(r"[^\s\"'`]{1,%d}+".replace("%d", str(MAX_VALUE)))
+_TO_EOL = re.compile(r"[^\r\n]{1,%d}+".replace("%d", str(MAX_VALUE)))
 
 
 def _quoted(text: str, i: int) -> tuple[int, int] | None:
@@ -107,7 +107,11 @@ def _private_keys(text: str) -> Iterator[Span]:
             pos = i + 11
             continue
         m = _END.search(text, header_end, header_end + MAX_PEM)
-        end = m.end() if m else _KEY_CHARS.match(text, header_end + 5).end()  # cut off: its key characters go
+        if m:
+            end = m.end()
+        else:  # cut off: its key characters go
+            rest = _KEY_CHARS.match(text, header_end + 5)
+            end = rest.end() if rest else header_end + 5
         spans.append((begin, end, "private_key", REDACTED_KEY))
         pos = end
     yield from spans
@@ -344,6 +348,7 @@ def _basic_is_credential(m: re.Match[str]) -> bool:
 
 def _userinfo_ok(m: re.Match[str]) -> bool:
     return not is_placeholder(m.group(3))
+
 
 # (name, pattern, group to redact, check of the match or None): the value shapes that are secrets anywhere
 SHAPES: tuple[tuple[str, re.Pattern[str], int, Callable[[re.Match[str]], bool] | None], ...] = (
