@@ -385,18 +385,69 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
         )
 
 
+class _LogTail:
+    """The last ``MAX_LOG_LINES`` lines of a stream, each cut to ``max_bytes``, in bounded memory.
+
+    Blocks are kept raw until one holds more line ends than lines are kept: everything before it can no
+    longer be among the last lines and is dropped unsplit (most logs are short lines: nearly every block is
+    dropped this way, at the cost of counting its line ends). Raw blocks waiting past ``MAX_PENDING`` bytes
+    (long lines) are split into the kept lines then.
+    """
+
+    MAX_PENDING = 16 * 1024 * 1024
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.kept: deque[bytes] = deque(maxlen=MAX_LOG_LINES)
+        self.rest = b""
+        self.cut = False  # the line being read is already longer than kept: the rest of it is skipped
+        self.pending: list[bytes] = []
+        self.pending_bytes = 0
+
+    def add(self, block: bytes) -> None:
+        if block.count(b"\n") > MAX_LOG_LINES:
+            self.kept.clear()
+            self.rest, self.cut = b"", False
+            self.pending, self.pending_bytes = [block[block.index(b"\n") + 1 :]], len(block)
+            return
+        self.pending.append(block)
+        self.pending_bytes += len(block)
+        if self.pending_bytes > self.MAX_PENDING:
+            self._split()
+
+    def _split(self) -> None:
+        for block in self.pending:
+            parts = block.split(b"\n")
+            if len(parts) == 1:
+                if not self.cut:
+                    self.rest += block
+                    if len(self.rest) > self.max_bytes:
+                        self.rest, self.cut = self.rest[: self.max_bytes], True
+                continue
+            self.kept.append(self.rest if self.cut else (self.rest + parts[0])[: self.max_bytes])
+            self.kept.extend(line[: self.max_bytes] for line in parts[max(1, len(parts) - 1 - MAX_LOG_LINES) : -1])
+            self.rest = parts[-1][: self.max_bytes]
+            self.cut = len(parts[-1]) > self.max_bytes
+        self.pending, self.pending_bytes = [], 0
+
+    def lines(self) -> list[bytes]:
+        self._split()
+        if self.rest:
+            self.kept.append(self.rest)
+            self.rest = b""
+        return list(self.kept)
+
+
 def _read_log(fh: IO[bytes], state: _Reading) -> list[str] | None:
-    """The last lines of a log member, streamed (never the whole member in memory), redacted; None when the
-    budget of log characters is spent."""
+    """The last lines of a log member, streamed block by block (never the whole member, never a whole long
+    line in memory), redacted together; None when the budget of log characters is spent."""
     if state.log_chars <= 0:
         state.logs_over_budget += 1
         return None
-    kept: deque[str] = deque(maxlen=MAX_LOG_LINES)
-    for line, _cut in _lines(fh, LOG_BLOCK, MAX_LOG_LINE * 4):  # bytes: up to 4 per character
-        kept.append(line.decode("utf-8", "replace")[:MAX_LOG_LINE])
-    lines, counts = redact_lines_counts(kept)
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the file
+    tail = _LogTail(MAX_LOG_LINE * 4)  # up to 4 bytes per character
+    while block := fh.read(LOG_BLOCK):
+        tail.add(block)
+    lines, counts = redact_lines_counts(line.decode("utf-8", "replace")[:MAX_LOG_LINE] for line in tail.lines())
     state.redacted.update(counts)
     state.log_chars -= sum(len(x) for x in lines)
     return lines

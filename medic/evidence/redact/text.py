@@ -87,7 +87,31 @@ def _value(text: str, i: int, pattern: re.Pattern[str] = _UNQUOTED) -> tuple[int
 
 
 # -- PEM private keys ----------------------------------------------------------------------------------------
-_KEY_CHARS = re.compile(r"[A-Za-z0-9+/=\s\\:,-]*+")
+_KEY_REST = re.compile(r"[A-Za-z0-9+/=\\]*+")  # the rest of the header's line (JSON-escaped line breaks too)
+_KEY_LINE = re.compile(r"(?:[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info): [A-Za-z0-9,-]{1,100}+|)\r?(?=\n|\Z)")
+
+
+def _cut_key_end(text: str, start: int) -> int:
+    """Where a PEM key whose END marker is missing ends: after its last line of key characters."""
+    m = _KEY_REST.match(text, start)
+    end = m.end() if m else start
+    blank = 0
+    pos = end
+    while pos < len(text) and text[pos] == "\n":
+        line = _KEY_LINE.match(text, pos + 1)
+        if line is None:
+            break
+        if line.end() == pos + 1 or text[pos + 1 : line.end()].strip() == "":
+            blank += 1
+            if blank > 1:
+                break
+        else:
+            blank = 0
+            end = line.end()
+        pos = line.end()
+    return end
+
+
 _KEY_CHAR_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\\r\n")
 _END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 
@@ -107,11 +131,8 @@ def _private_keys(text: str) -> Iterator[Span]:
             pos = i + 11
             continue
         m = _END.search(text, header_end, header_end + MAX_PEM)
-        if m:
-            end = m.end()
-        else:  # cut off: its key characters go
-            rest = _KEY_CHARS.match(text, header_end + 5)
-            end = rest.end() if rest else header_end + 5
+        # cut off (no END): the key lines that follow go, up to the first line that is not one
+        end = m.end() if m else _cut_key_end(text, header_end + 5)
         spans.append((begin, end, "private_key", REDACTED_KEY))
         pos = end
     yield from spans
