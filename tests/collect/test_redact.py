@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import time
 from typing import Any
 
 import orjson
@@ -153,23 +152,6 @@ NEGATIVES = [
 def test_ordinary_lines_are_left_alone() -> None:
     for line in NEGATIVES:
         assert redact_text(line) == (line, 0), line
-
-
-def test_redaction_is_linear_time_on_hostile_input() -> None:
-    hostile = [
-        "x " * 50_000 + "PRIVATE KEY",
-        "A" * 100_000 + "-----END PRIVATE KEY-----" * 200,
-        "a." * 50_000 + "://",
-        "password" * 20_000,
-        "-----BEGIN PRIVATE KEY-----" * 5_000,
-        ("-" * 1_000 + "password ") * 100,
-        "token=" * 30_000,
-        "eyJ" * 30_000,
-    ]
-    for text in hostile:
-        start = time.perf_counter()
-        redact_text(text)
-        assert time.perf_counter() - start < 2.0, text[:40]
 
 
 def pod(material: Material) -> dict[str, Any]:

@@ -10,6 +10,7 @@ Key names are compared as words: ``dbPassword``, ``DB_PASSWORD``, ``db-password`
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -101,6 +102,7 @@ _SUFFIXES = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def key_rule(key: str) -> KeyRule | None:
     """The rule a key name falls under, or None."""
     words = key_words(key)

@@ -54,7 +54,13 @@ def _args(items: list[Any], counts: Counter[str]) -> None:
         if not isinstance(item, str) or not item.startswith("-") or "=" in item:
             continue
         nxt = items[i + 1] if i + 1 < len(items) else None
-        if mysql and item.startswith("-p") and len(item) > 2 and not item.startswith("--"):
+        if (
+            mysql
+            and item.startswith("-p")
+            and len(item) > 2
+            and not item.startswith("--")
+            and not is_placeholder(item[2:])
+        ):
             items[i] = "-p" + REDACTED
             counts["password"] += 1
             continue
@@ -64,7 +70,9 @@ def _args(items: list[Any], counts: Counter[str]) -> None:
         if rule is not None or (redis and item == "-a"):
             items[i + 1] = REDACTED
             counts[rule.kind if rule else "password"] += 1
-        elif item in ("-u", "--user", "--proxy-user", "-U") and ":" in nxt:
+        elif (
+            item in ("-u", "--user", "--proxy-user", "-U") and ":" in nxt and not is_placeholder(nxt.partition(":")[2])
+        ):
             user, _, _secret = nxt.partition(":")
             items[i + 1] = f"{user}:{REDACTED}"
             counts["password"] += 1

@@ -121,6 +121,7 @@ def _private_keys(text: str) -> Iterator[Span]:
     key whose beginning is cut off (from the start of the line where its key characters begin)."""
     spans: list[Span] = []
     pos = 0
+    next_end = _END.search(text)
     while True:
         i = text.find("PRIVATE KEY", pos)
         if i < 0:
@@ -130,7 +131,9 @@ def _private_keys(text: str) -> Iterator[Span]:
         if begin < 0 or not text.startswith("-----", header_end):
             pos = i + 11
             continue
-        m = _END.search(text, header_end, header_end + MAX_PEM)
+        if next_end is not None and next_end.start() < header_end:
+            next_end = _END.search(text, header_end)  # the next END marker, looked for once per marker
+        m = next_end if next_end is not None and next_end.start() < header_end + MAX_PEM else None
         # cut off (no END): the key lines that follow go, up to the first line that is not one
         end = m.end() if m else _cut_key_end(text, header_end + 5)
         spans.append((begin, end, "private_key", REDACTED_KEY))
@@ -335,30 +338,40 @@ _REDIS_AUTH = re.compile(r"(?<![A-Za-z0-9_-])(?:AUTH|auth)[ \t]{1,8}(?=[^\s])")
 _USER_PASS = re.compile(r"(?<![A-Za-z0-9_-])(?:-u|--user|--proxy-user|-U)(?:[ \t]{1,8}|=)?(?=[^\s-])")
 
 
+def _after(pattern: re.Pattern[str], text: str, value: re.Pattern[str]) -> Iterator[tuple[re.Match[str], int, int]]:
+    """(match, value start, value end) of each match of ``pattern`` and the value after it; the search resumes
+    after the value, so no text is read twice."""
+    pos = 0
+    while m := pattern.search(text, pos):
+        span = _value(text, m.end(), value)
+        if span is None:
+            pos = m.end()
+            continue
+        yield m, span[0], span[1]
+        pos = max(span[1], m.end())
+
+
 def _programs(text: str) -> Iterator[Span]:
     """Passwords given to programs as short options: ``mysql -pX``, ``redis-cli -a X``/``AUTH X``, ``curl -u u:p``."""
     mysql = _Programs(text, MYSQL_PROGRAMS)
     redis = _Programs(text, REDIS_PROGRAMS)
-    for m in _MYSQL_P.finditer(text) if mysql.at else ():
-        if mysql.before(m.start()) and (span := _value(text, m.end(), _TOKEN)):
-            yield span[0], span[1], "password", REDACTED
-    for m in _REDIS_A.finditer(text) if redis.at else ():
-        if redis.before(m.start()) and (span := _value(text, m.end(), _TOKEN)):
-            yield span[0], span[1], "password", REDACTED
-    for m in _REDIS_AUTH.finditer(text):
-        word = m.group(0).strip()
-        if word == "auth" and not redis.before(m.start()):
+    if mysql.at:
+        for m, start, end in _after(_MYSQL_P, text, _TOKEN):
+            if mysql.before(m.start()) and not is_placeholder(text[start:end]):
+                yield start, end, "password", REDACTED
+    if redis.at:
+        for m, start, end in _after(_REDIS_A, text, _TOKEN):
+            if redis.before(m.start()) and not is_placeholder(text[start:end]):
+                yield start, end, "password", REDACTED
+    for m, start, end in _after(_REDIS_AUTH, text, _TO_EOL):
+        if m.group(0).strip() == "auth" and not redis.before(m.start()):
             continue
-        span = _value(text, m.end(), _TO_EOL)
-        if span and not is_placeholder(text[span[0] : span[1]].strip()):
-            yield span[0], span[1], "password", REDACTED
-    for m in _USER_PASS.finditer(text):
-        span = _value(text, m.end(), _TOKEN)
-        if span is None:
-            continue
-        colon = text.find(":", span[0], span[1])
-        if colon > 0 and colon + 1 < span[1] and not is_placeholder(text[colon + 1 : span[1]]):
-            yield colon + 1, span[1], "password", REDACTED
+        if not is_placeholder(text[start:end].strip()):
+            yield start, end, "password", REDACTED
+    for _m, start, end in _after(_USER_PASS, text, _TOKEN):
+        colon = text.find(":", start, end)
+        if colon > 0 and colon + 1 < end and not is_placeholder(text[colon + 1 : end]):
+            yield colon + 1, end, "password", REDACTED
 
 
 # -- value shapes found anywhere -----------------------------------------------------------------------------
