@@ -98,9 +98,10 @@ def redact_value(value: Any, counts: Counter[str], depth: int = 0) -> Any:
     if isinstance(value, dict):
         _pair(value, counts)
         for k, v in value.items():
-            if isinstance(k, str) and key_rule(k) is not None and _secret_scalar(v):
+            rule = key_rule(k) if isinstance(k, str) else None
+            if rule is not None and _secret_scalar(v):
                 value[k] = REDACTED
-                counts[key_rule(k).kind if key_rule(k) else "password"] += 1  # type: ignore[union-attr]
+                counts[rule.kind] += 1
             elif isinstance(v, str):
                 if len(v) >= 6:
                     value[k] = _text(v, counts)
@@ -192,7 +193,7 @@ def _redact_last_applied(text: str, counts: Counter[str]) -> str:
     return text
 
 
-def _redact_metadata(meta: dict[str, Any], counts: Counter[str]) -> None:
+def _redact_metadata(meta: dict[str, Any], counts: Counter[str], deep: bool) -> None:
     meta.pop("managedFields", None)
     annotations = meta.get("annotations")
     if isinstance(annotations, dict):
@@ -211,9 +212,10 @@ def _redact_metadata(meta: dict[str, Any], counts: Counter[str]) -> None:
                 counts["annotation"] += 1
             elif scan:
                 annotations[key] = _text(value, counts)
-    for key, value in meta.items():
-        if key != "annotations" and isinstance(value, dict | list | str):
-            meta[key] = redact_value(value, counts)
+    if deep:  # labels, names and the rest: only when the object may hold a secret at all
+        for key, value in meta.items():
+            if key != "annotations" and isinstance(value, dict | list | str):
+                meta[key] = redact_value(value, counts)
 
 
 def redact_object_counts(kind: str, obj: dict[str, Any], *, deep: bool | None = None) -> Counter[str]:
@@ -225,20 +227,20 @@ def redact_object_counts(kind: str, obj: dict[str, Any], *, deep: bool | None = 
     already cleared as a whole.
     """
     counts: Counter[str] = Counter()
+    if deep is None:
+        try:
+            deep = may_hold_secrets(orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS))
+        except TypeError:  # not serializable as JSON (a hand-made value): read it all
+            deep = True
     meta = obj.get("metadata")
     if isinstance(meta, dict):
-        _redact_metadata(meta, counts)
+        _redact_metadata(meta, counts, deep)
     if kind == "secrets":
         _redact_data(obj, "secret_values", counts)
     elif kind == "configmaps":
         _redact_data(obj, "configmap_values", counts)
     for spec in _pod_specs(kind, obj):
         _redact_pod_spec(spec, counts)
-    if deep is None:
-        try:
-            deep = may_hold_secrets(orjson.dumps({k: v for k, v in obj.items() if k != "metadata"}))
-        except TypeError:  # not serializable as JSON (a hand-made value): read it all
-            deep = True
     if deep:
         for key, value in obj.items():
             if key == "metadata":
