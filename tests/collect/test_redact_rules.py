@@ -214,6 +214,17 @@ def test_structured_formats() -> None:
     assert SECRET not in orjson.dumps(obj).decode()
 
 
+def test_argument_lists_outside_pod_specs() -> None:
+    """A custom resource's command line: found by the prefilter, redacted by the list rule."""
+    job = {"spec": {"steps": [{"run": ["curl", "-u", f"ops:{SECRET}", "https://x"]}, {"run": ["--api-key", SECRET]}]}}
+    assert may_hold_secrets(orjson.dumps(job))
+    assert sum(redact_object_counts("workflows", job).values()) == 2
+    assert job["spec"]["steps"] == [
+        {"run": ["curl", "-u", f"ops:{REDACTED}", "https://x"]},
+        {"run": ["--api-key", REDACTED]},
+    ]
+
+
 def test_redact_json_and_snapshot() -> None:
     payload, n = redact_json({"alert": {"labels": {"password": SECRET}, "text": f"Bearer {SECRET}xyz"}})
     assert payload == {"alert": {"labels": {"password": REDACTED}, "text": f"Bearer {REDACTED}"}} and n == 2

@@ -50,6 +50,7 @@ _PREFILTER = re2.compile(
     r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|aiza|sk_live_|sk-[a-z0-9_-]{32}|npm_[a-z0-9]{36}"
     r"|mysql|mariadb|redis-cli|keydb-cli|valkey-cli|(?:^|[^a-z0-9_-])auth[ \t]+[^\s]"
     r"|(?:^|[\s\"'])(?:-u|--user|--proxy-user)(?:[ \t]+|=)?[\"']?[^\s:\"']*:"
+    r"|\"(?:-u|-U|--user|--proxy-user)\"\s*,\s*\"[^\"]*:"
     r"|" + _WORDS_RE + r"(?:\\?[\"']?\s*[:=]\s*(?:\\?[\"'])?[^\s{\[]|\\?[\"']?\s*,|" + _SPACE + r")"
     r"|\"name\"\s*:\s*\"[^\"]{0,80}(?:pass|pwd|secret|token|key|auth|cookie|session|credential|pin)"
 )
