@@ -55,7 +55,7 @@ from urllib3.connectionpool import ConnectionPool
 from urllib3.response import BaseHTTPResponse
 
 from medic.errors import MedicError
-from medic.evidence.redact import may_hold_secrets, redact_object_counts, redact_text_counts
+from medic.evidence.redact import may_hold_secrets, redact_object_counts, redact_text, redact_text_counts
 from medic.model import Snapshot
 
 FORMAT = 1
@@ -304,7 +304,7 @@ class _Api:
     def __init__(self, api_client: Any, timeout: float) -> None:
         self.client = api_client
         self.timeout = timeout
-        self.host = str(api_client.configuration.host)
+        self.host = redact_text(str(api_client.configuration.host))[0]  # a server URL may carry user:password@
 
     def get(
         self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json"
@@ -355,9 +355,9 @@ def _status_message(body: bytes) -> str:
     try:
         status = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return _one_line(body[:200].decode("utf-8", "replace"))
+        return redact_text(_one_line(body[:200].decode("utf-8", "replace")))[0]
     if isinstance(status, dict) and status.get("message"):
-        return _one_line(str(status["message"]))
+        return redact_text(_one_line(str(status["message"])))[0]
     return ""
 
 
@@ -848,8 +848,11 @@ class _Collector:
             return "none", status
         if status != 200:
             return "skip", status
-        text, counts = redact_text_counts(body.decode("utf-8", "replace"))
-        lines = [line[:MAX_LOG_LINE] for line in text.splitlines()[-self.options.log_lines :]]
+        # cut first (the last lines, each at most MAX_LOG_LINE characters), then redact them together: a key
+        # that spans lines goes whole, and the work is bounded by what is kept
+        tail = [line[:MAX_LOG_LINE] for line in body.decode("utf-8", "replace").splitlines()[-self.options.log_lines :]]
+        text, counts = redact_text_counts("\n".join(tail))
+        lines = text.split("\n") if counts else tail
         self.progress("logs", 1)
         return "ok", (lines, counts)
 
