@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from medic.act.kinds import ParamKind, kinds_from_name, normalise_dashes, validate
 from medic.act.placement import Placement, Site, place
 from medic.errors import InputError
+from medic.evidence.redact import is_secret_key
 
 _ANGLE = re.compile(r"<([^\s<>=&|;'\"`$()][^<>\n]{0,60}?)>")
 _BRACE = re.compile(r"\{\$([^{}\n]{1,60})\}")
@@ -108,7 +109,9 @@ def canonical(raw: str) -> str:
 
 
 def is_secret(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name))
+    """A parameter whose value is never shown or stored: a name the redaction rules call secret (``db-pass``,
+    ``passphrase``, ``pin``...) or one that names a key, password or token in any of our languages."""
+    return is_secret_key(name) or bool(_SECRET_NAME.search(name))
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,12 @@ def test_missing_values_stay_as_written() -> None:
     text, missing = render("kubectl drain <node> -n xxx", {})
     assert text == "kubectl drain <node> -n xxx"
     assert missing == ["node", "namespace"]
+
+
+def test_parameters_named_like_secrets_by_the_redaction_rules_are_secret() -> None:
+    from medic.act.params import is_secret
+
+    for name in ("db-pass", "passphrase", "pin", "storage-key", "ストレージキー", "api-token", "password"):
+        assert is_secret(name), name
+    for name in ("node", "namespace", "pod", "host", "pinned"):
+        assert not is_secret(name), name
