@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import yaml
 
 from medic.evidence.outputs.base import OutputParser
+from medic.evidence.outputs.bounded import MAX_DEPTH, Refused, check_json, check_yaml, json_depth, json_extent
 from medic.model import Snapshot
 
 _JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
@@ -119,6 +120,11 @@ class KubectlJsonParser(OutputParser):
             while True:
                 stop = min(limit, start + size)
                 text = "\n".join(lines[start:stop])
+                if json_depth(text) > MAX_DEPTH:
+                    # too deep to decode: the block runs to where its brackets balance (or as far as a
+                    # document may), and ``parse`` records the refusal
+                    text = "\n".join(lines[start:limit])
+                    return start + text.count("\n", 0, json_extent(text)) + 1
                 try:
                     _, index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
                 except ValueError:
@@ -146,16 +152,17 @@ class KubectlJsonParser(OutputParser):
     def parse(self, lines: Sequence[str]) -> Any:
         text = "\n".join(lines)
         docs: list[Any] = []
-        if text.lstrip().startswith("{"):
-            try:
+        try:
+            if text.lstrip().startswith("{"):
+                check_json(text)
                 docs = [json.loads(text)]
-            except ValueError:
-                return None
-        else:
-            try:
+            else:
+                check_yaml(text)
                 docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
-            except yaml.YAMLError:
-                return None
+        except Refused as exc:
+            return {"objects": [], "error": str(exc)}  # recognised, and refused: no object is read from it
+        except (ValueError, yaml.YAMLError):
+            return None  # not JSON/YAML after all: the lines stay plain text
         found: list[dict[str, Any]] = []
         for doc in docs:
             for resource, obj in _objects(doc):
