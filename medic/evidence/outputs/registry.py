@@ -63,7 +63,7 @@ class ParseResult:
             if parser is not None and b.facts is not None:
                 try:
                     parser.apply(b.facts, snap)
-                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
                     continue  # facts that do not fit a snapshot stay facts
         return snap
 
