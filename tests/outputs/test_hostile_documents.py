@@ -18,6 +18,7 @@ from medic.evidence.outputs.bounded import (
     check_yaml,
     json_depth,
     json_extent,
+    json_too_deep,
     loads_json,
 )
 from medic.evidence.outputs.registry import parse_text
@@ -113,6 +114,8 @@ def test_json_depth_ignores_brackets_inside_strings() -> None:
     text = '{"a": ["]"]} tail'
     assert text[: json_extent(text)] == '{"a": ["]"]}'
     assert json_extent("[[[") == 3
+    assert json_too_deep("[" * MAX_DEPTH) == 0 and json_too_deep("[" * (MAX_DEPTH + 1)) == MAX_DEPTH + 1
+    assert json_too_deep('"' + "[" * 300 + '"') == 0  # openers inside a string are no depth
 
 
 def test_loads_json_refuses_before_decoding() -> None:
@@ -136,3 +139,13 @@ def test_real_documents_pass_the_checks(name: str) -> None:
     text = (DATA / name).read_text(encoding="utf-8")
     blocks = [b for b in parse_text(text).blocks if b.kind == "kubectl-json"]
     assert blocks and all("error" not in b.facts and b.facts["objects"] for b in blocks)
+
+
+def test_brace_lines_that_are_no_json_cost_linear_time() -> None:
+    # every "{" line may start a JSON block; trying ever longer windows from each one was quadratic
+    # (minutes on this paste); an error inside the window now ends the attempt
+    text = "{\nx}\n" * 100_000
+    started = time.monotonic()
+    result = parse_text(text)
+    assert time.monotonic() - started < 60
+    assert result.blocks == [] and len(result.plain) == 200_000

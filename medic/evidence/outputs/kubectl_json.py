@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import yaml
 
 from medic.evidence.outputs.base import OutputParser
-from medic.evidence.outputs.bounded import MAX_DEPTH, Refused, check_json, check_yaml, json_depth, json_extent
+from medic.evidence.outputs.bounded import Refused, check_json, check_yaml, json_extent, json_too_deep
 from medic.model import Snapshot
 
 _JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
@@ -120,15 +120,18 @@ class KubectlJsonParser(OutputParser):
             while True:
                 stop = min(limit, start + size)
                 text = "\n".join(lines[start:stop])
-                if json_depth(text) > MAX_DEPTH:
+                if json_too_deep(text):
                     # too deep to decode: the block runs to where its brackets balance (or as far as a
                     # document may), and ``parse`` records the refusal
                     text = "\n".join(lines[start:limit])
                     return start + text.count("\n", 0, json_extent(text)) + 1
                 try:
                     _, index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
-                except ValueError:
-                    if stop >= limit:
+                except json.JSONDecodeError as exc:
+                    # an error before the window's last line is in the text itself (JSON strings hold no
+                    # newline): no longer window decodes either, and trying them all from every "{" line
+                    # of a hostile paste would cost time quadratic in its length
+                    if stop >= limit or exc.pos < text.rfind("\n") + 1:
                         return start  # not one complete JSON document
                     size *= 8
                     continue
