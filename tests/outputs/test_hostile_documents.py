@@ -149,3 +149,20 @@ def test_brace_lines_that_are_no_json_cost_linear_time() -> None:
     result = parse_text(text)
     assert time.monotonic() - started < 60
     assert result.blocks == [] and len(result.plain) == 200_000
+
+
+@pytest.mark.parametrize("line", ["---", "kind: x", "apiVersion: v1"])
+def test_a_repeated_start_line_is_not_read_again_from_every_line(line: str) -> None:
+    # each line may start a YAML document; the block they make holds no object, and reading it again
+    # from each of its lines was quadratic (2,000 lines took over a minute)
+    started = time.monotonic()
+    result = parse_text(f"{line}\n" * 4000)
+    assert time.monotonic() - started < 30
+    assert result.blocks == [] and len(result.plain) == 4000
+
+
+def test_a_good_document_after_a_broken_start_is_still_found() -> None:
+    text = "kind: x\n  broken: [\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\n"
+    result = parse_text(text)
+    assert [(b.kind, b.start_line, b.end_line) for b in result.blocks] == [("kubectl-json", 3, 6)]
+    assert result.plain == [(1, "kind: x"), (2, "  broken: [")]
