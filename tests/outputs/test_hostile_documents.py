@@ -166,3 +166,18 @@ def test_a_good_document_after_a_broken_start_is_still_found() -> None:
     result = parse_text(text)
     assert [(b.kind, b.start_line, b.end_line) for b in result.blocks] == [("kubectl-json", 3, 6)]
     assert result.plain == [(1, "kind: x"), (2, "  broken: [")]
+
+
+def test_yaml_values_and_keys_stay_json() -> None:
+    text = (
+        POD_HEAD
+        + "  creationTimestamp: 2026-11-20T03:00:00Z\n"
+        + "  labels:\n    2024-01-01: day\n    ? !!binary aGVsbG8=\n    : b\n"
+        + "spec:\n  s: !!set {a, b}\n  o: !!omap [x: 1]\n  when: 2026-11-20\n"
+    )
+    facts = only_block(text)
+    obj = facts["objects"][0]["object"]  # type: ignore[index]
+    assert obj["metadata"]["creationTimestamp"] == "2026-11-20T03:00:00Z"
+    assert obj["metadata"]["labels"] == {"2024-01-01": "day", "aGVsbG8=": "b"}
+    assert obj["spec"]["when"] == "2026-11-20" and obj["spec"]["s"] == {"a": None, "b": None}
+    json.dumps(facts)  # no date, bytes or other non-JSON key or value

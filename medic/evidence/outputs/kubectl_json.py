@@ -79,6 +79,16 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
         return super().construct_object(node, deep)
 
 
+def _scalar_text(loader: Any, node: Any) -> str:
+    return str(node.value)
+
+
+# Kubernetes holds times as RFC 3339 strings and bytes as base64 text: an unquoted timestamp or a
+# ``!!binary`` stays the text it is (the checks read times from strings), and every value and key a
+# document yields is one JSON can hold (a date as a mapping key made ``medic parse --json`` fail)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _scalar_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _scalar_text)
+_Loader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: loader.construct_mapping(node))  # not a set
 _LOADER: Any = _Loader
 
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:(?:\s|$)")
