@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from medic.checks.fields import as_number, get_list
 from medic.checks.kube import (
     age_seconds,
     as_dict,
@@ -154,7 +155,7 @@ def _cert_params(snap: Snapshot, secret: dict[str, Any], cert: dict[str, Any], c
     managed = ann.get("cert-manager.io/certificate-name")
     return {
         "subject": cert.get("subject") or "?",
-        "names": ", ".join(str(n) for n in (cert.get("dns_names") or [])[:3]) or "no DNS names",
+        "names": ", ".join(str(n) for n in get_list(cert, "dns_names")[:3]) or "no DNS names",
         "not_after": cert.get("not_after"),
         "also": f" (same certificate in {copies - 1} other secret(s))" if copies > 1 else "",
         "managed": f"; cert-manager Certificate {managed} has not renewed it" if managed else "",
@@ -334,7 +335,7 @@ def stale_leader_lease(snap: Snapshot) -> Iterator[Hit]:
         if namespace_of(lease) != "kube-system" or name_of(lease) not in LEADER_LEASES:
             continue
         age = age_seconds(snap, get(lease, "spec", "renewTime"))
-        duration = float(get(lease, "spec", "leaseDurationSeconds", default=15) or 15)
+        duration = as_number(get(lease, "spec", "leaseDurationSeconds")) or 15.0  # the API default
         if age is None or age < max(STALE_LEASE_SECONDS, 4 * duration):
             continue
         holder = str(get(lease, "spec", "holderIdentity", default="") or "none")

@@ -443,7 +443,7 @@ def etcd_member_unstarted(snap: Snapshot) -> Iterator[Hit]:
 def _count(record: dict[str, Any], key: str) -> int:
     try:
         return int(record.get(key) or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -236,14 +237,16 @@ _SUFFIX = {
 def quantity(value: Any) -> float | None:
     """A Kubernetes resource quantity (``500m``, ``2Gi``, ``1e3``) as a number; None if unreadable."""
     if isinstance(value, int | float):
-        return float(value)
-    m = _QTY.match(str(value).strip())
-    if not m or m.group(2) not in _SUFFIX:
-        return None
-    try:
-        return float(m.group(1)) * _SUFFIX[m.group(2)]
-    except ValueError:
-        return None
+        number = float(value) if abs(value) < 2**1023 else math.inf  # float() of a larger int raises
+    else:
+        m = _QTY.match(str(value).strip())
+        if not m or m.group(2) not in _SUFFIX:
+            return None
+        try:
+            number = float(m.group(1)) * _SUFFIX[m.group(2)]
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None  # 1e400, inf, nan: no quantity
 
 
 def human_bytes(n: float) -> str:
@@ -261,7 +264,7 @@ def pod_ready(pod: dict[str, Any]) -> bool:
 
 def human_age(seconds: float | None) -> str:
     """A duration the way kubectl prints ages: ``45s``, ``12m``, ``5h``, ``3d4h``, ``247d``."""
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "?"
     s = max(0, int(seconds))
     if s < 120:
@@ -389,7 +392,7 @@ def log_tail(snap: Snapshot, pod: dict[str, Any], container: str, n: int = 5, pr
     base = f"{namespace_of(pod)}/{name_of(pod)}/{container}"
     lines = snap.logs.get(base + "/previous") if previous else None
     lines = lines or snap.logs.get(base) or []
-    return [ln for ln in lines if ln.strip()][-n:]
+    return [ln for ln in lines if isinstance(ln, str) and ln.strip()][-n:]
 
 
 def pod_problem(pod: dict[str, Any]) -> str | None:
@@ -433,7 +436,8 @@ def listed_completely(snap: Snapshot, kind: str, namespace: str = "") -> bool:
     namespaced kind asked about "anywhere", also check ``scoped_collection``."""
     if not snap.has(kind) or snap.meta.get("partial"):
         return False  # pasted output shows some objects, never all of them
-    for s in snap.meta.get("skipped") or ():
+    skipped = snap.meta.get("skipped")
+    for s in skipped if isinstance(skipped, list) else ():
         if (
             isinstance(s, dict)
             and s.get("kind") == kind

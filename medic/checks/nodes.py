@@ -191,7 +191,7 @@ def _kubelet(node: dict[str, Any]) -> str:
     return str(get(node, "status", "nodeInfo", "kubeletVersion", default=""))
 
 
-_VERSION = re.compile(r"v?(\d+)\.(\d+)")
+_VERSION = re.compile(r"v?(\d{1,9})\.(\d{1,9})\b")  # more digits are no version (and int() refuses 4300)
 
 
 def minor_version(text: Any) -> tuple[int, int] | None:

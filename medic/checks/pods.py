@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from medic.checks.fields import dicts, get_dict
 from medic.checks.kube import (
     age_seconds,
     as_dict,
@@ -34,7 +35,7 @@ from medic.model import Severity, Snapshot
 
 def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
     """(reason, exit code) of the container's last termination, '' when unknown."""
-    term = get(cs, "lastState", "terminated", default={}) or get(cs, "state", "terminated", default={})
+    term = get_dict(cs, "lastState", "terminated") or get_dict(cs, "state", "terminated")
     return str(term.get("reason") or ""), str(term.get("exitCode", ""))
 
 
@@ -58,7 +59,7 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     """
     for pod in _troubled(snap):
         for cs in container_statuses(pod):
-            waiting = get(cs, "state", "waiting", default={})
+            waiting = get_dict(cs, "state", "waiting")
             if waiting.get("reason") != "CrashLoopBackOff":
                 continue
             reason, code = _last_exit(cs)
@@ -97,8 +98,7 @@ def oom_killed(snap: Snapshot) -> Iterator[Hit]:
             name = str(cs.get("name", "?"))
             limits = {
                 str(c.get("name")): get(c, "resources", "limits", "memory", default="none")
-                for c in get(pod, "spec", "containers", default=[])
-                if isinstance(c, dict)
+                for c in dicts(get(pod, "spec", "containers"))
             }
             yield Hit(
                 ref("pods", pod),
@@ -149,7 +149,7 @@ def _troubled(snap: Snapshot) -> list[dict[str, Any]]:
                 found.append(pod)
                 continue
             running = phase == "Running"
-            for cs in st.get("containerStatuses") or ():
+            for cs in dicts(st.get("containerStatuses")):
                 if cs.get("restartCount") or (running and not cs.get("ready")):
                     found.append(pod)
                     break
@@ -246,7 +246,7 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
     for pod in _troubled(snap):
         events: list[dict[str, Any]] | None = None
         for init, cs in _statuses(pod):
-            waiting = get(cs, "state", "waiting", default={})
+            waiting = get_dict(cs, "state", "waiting")
             reason = waiting.get("reason")
             if reason not in PULL_REASONS:
                 continue
@@ -301,7 +301,7 @@ def create_config_error(snap: Snapshot) -> Iterator[Hit]:
     """
     for pod in _troubled(snap):
         for init, cs in _statuses(pod):
-            waiting = get(cs, "state", "waiting", default={})
+            waiting = get_dict(cs, "state", "waiting")
             reason = waiting.get("reason")
             if reason not in CONFIG_REASONS:
                 continue

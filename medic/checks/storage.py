@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from medic.checks.fields import get_dict
 from medic.checks.kube import (
     age_seconds,
     as_dict,
@@ -300,7 +301,7 @@ def pvc_line(snap: Snapshot, pvc: dict[str, Any]) -> str:
 
 def pv_line(snap: Snapshot, pv: dict[str, Any]) -> str:
     """The PV as a ``kubectl get pv`` row: NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM CLASS AGE."""
-    claim = get(pv, "spec", "claimRef", default={})
+    claim = get_dict(pv, "spec", "claimRef")
     cells = [
         name_of(pv),
         str(get(pv, "spec", "capacity", "storage", default="")),

@@ -117,6 +117,11 @@ def _cond_line(c: dict[str, Any] | None) -> str:
     return f"{c.get('type')} {c.get('status')} {c.get('reason') or ''}: {c.get('message') or ''}".strip(" :")
 
 
+# claims looked up per StatefulSet template: far above any real StatefulSet, and a ``replicas: 1e9``
+# written by hand (or by an attacker) costs a bounded list instead of a billion names
+MAX_ORDINALS = 10_000
+
+
 def _replicas(obj: dict[str, Any]) -> int:
     """spec.replicas, 1 when unset (the API default)."""
     value = get(obj, "spec", "replicas")
@@ -357,7 +362,7 @@ def statefulset_storage_class(snap: Snapshot) -> Iterator[Hit]:
                 problem = f"asks for StorageClass {sc}, which does not exist"
             tname = name_of(tpl)
             start = _int(get(sts, "spec", "ordinals", "start"))
-            names = [f"{tname}-{name}-{i}" for i in range(start, start + replicas)]
+            names = [f"{tname}-{name}-{i}" for i in range(start, start + min(replicas, MAX_ORDINALS))]
             states = {n: get(claims.get((ns, n)), "status", "phase", default="missing") for n in names}
             claims_listed = listed_completely(snap, "persistentvolumeclaims", ns)
             if claims_listed and names and all(s == "Bound" for s in states.values()):

@@ -37,8 +37,44 @@ def open_evidence(path: str | None) -> BinaryIO:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
     if magic == b"\x1f\x8b":
         fh.close()
-        return gzip.open(p, "rb")  # type: ignore[return-value]
+        return GzipEvidence(path, p)  # type: ignore[return-value]
     return fh
+
+
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)  # gzip.BadGzipFile is an OSError
+
+
+class GzipEvidence(gzip.GzipFile):
+    """A gzip file whose read errors (corrupt data, a bad CRC, a truncated file) are one ``InputError``
+    naming the file, not a zlib/gzip traceback (nor click's bare "Aborted." for an ``EOFError``)."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(filename=path, mode="rb")
+        self.evidence_name = name
+
+    def _failed(self, exc: BaseException) -> InputError:
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, EOFError):
+            reason = "truncated: " + reason
+        return InputError(f"{self.evidence_name}: not a valid gzip file ({reason})")
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return super().read(size)
+        except _GZIP_ERRORS as exc:
+            raise self._failed(exc) from None
+
+    def read1(self, size: int = -1) -> bytes:
+        try:
+            return super().read1(size)
+        except _GZIP_ERRORS as exc:
+            raise self._failed(exc) from None
+
+    def readline(self, size: int | None = -1) -> bytes:
+        try:
+            return super().readline(size)
+        except _GZIP_ERRORS as exc:
+            raise self._failed(exc) from None
 
 
 def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:

@@ -87,6 +87,7 @@ def index_paths(
     """Index files and folders (recursively). Unchanged files are skipped, changed ones replaced, and
     files that disappeared from an indexed folder are removed. A file that cannot be read is reported
     and skipped; everything else is still indexed."""
+    store.require_writable()  # a read-only database fails once, not once per file
     report = IndexReport()
     files: list[Path] = []
     roots: list[Path] = []

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from medic.evidence.outputs.base import OutputParser, next_text
+from medic.evidence.outputs.bounded import loads_json
 from medic.model import Snapshot
 
 _RECAP = re.compile(r"^PLAY RECAP\b")
@@ -45,7 +46,7 @@ def _message(payload: str) -> str:
     """The ``msg`` of a result JSON (one line or several), else the text itself."""
     text = payload.strip()
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except ValueError:
         m = _MSG.search(text)
         if not m:

@@ -7,6 +7,7 @@ at least two rows, so a lone "12 /tmp" in a sentence stays text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -27,7 +28,8 @@ def size_bytes(size: str) -> int:
     m = _SIZE.fullmatch(size.strip())
     if not m:
         return 0
-    return int(float(m.group(1).replace(",", ".")) * _UNITS[m.group(2)])
+    value = float(m.group(1).replace(",", ".")) * _UNITS[m.group(2)]
+    return int(value) if math.isfinite(value) else 0  # 400 digits make inf: unreadable, like no match
 
 
 class DuParser(OutputParser):

@@ -45,11 +45,11 @@ def helm_time(text: str) -> str | None:
     if m:
         try:
             return iso(datetime.strptime(f"{m.group(1)} {m.group(2)} {m.group(3)}", "%Y-%m-%d %H:%M:%S %z"))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved out of range by its offset
             return None
     try:
         return iso(datetime.strptime(t, "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

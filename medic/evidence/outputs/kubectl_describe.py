@@ -53,7 +53,7 @@ def rfc1123(text: str) -> str | None:
         return None
     try:
         return iso(parsedate_to_datetime(m.group(0)))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

@@ -28,14 +28,19 @@ _PORT = re.compile(r"^(\d+)(?::(\d+))?/(\w+)$")
 _IP = re.compile(r"^[\d.:]+$")
 
 
+MAX_AGE_SECONDS = 10_000 * 365 * 86400  # what is left of datetime's year range (1-9999) after any date
+
+
 def duration_seconds(text: str) -> float | None:
     """A kubectl age (``45s``, ``3m10s``, ``5d21h``, ``2y37d``) in seconds; None when unreadable."""
     t = text.strip()
     m = _DURATION.match(t)
-    if not t or not m or not any(m.groups()):
+    if not t or not m or not any(m.groups()) or len(t) > 40:  # 40 characters: ``9999y364d23h59m59s`` twice over
         return None
     y, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return float((((y * 365 + d) * 24 + h) * 60 + mi) * 60 + s)
+    seconds = (((y * 365 + d) * 24 + h) * 60 + mi) * 60 + s
+    # beyond datetime's range (~10,000 years) an age means nothing: ``800000d`` or 400 digits is unreadable
+    return float(seconds) if seconds < MAX_AGE_SECONDS else None
 
 
 def reference_time(snap: Snapshot) -> datetime:
@@ -59,7 +64,12 @@ def iso(t: datetime) -> str:
 def ago(snap: Snapshot, age: str | None) -> str | None:
     """The RFC 3339 time ``age`` (a kubectl duration) before the snapshot, or None."""
     secs = duration_seconds(age or "")
-    return None if secs is None else iso(reference_time(snap) - timedelta(seconds=secs))
+    if secs is None:
+        return None
+    try:
+        return iso(reference_time(snap) - timedelta(seconds=secs))
+    except OverflowError:
+        return None  # before year 1: an age longer than the calendar is not a time
 
 
 # resource names (and kubectl's short names) → the plural lower-case name used in a Snapshot
@@ -607,7 +617,7 @@ def _positional(toks: list[str], names: list[str]) -> dict[str, str]:
 
 def _ratio(text: str) -> tuple[int, int] | None:
     m = _RATIO.match(text.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    return (int(m.group(1)), int(m.group(2))) if m and len(m.group(1)) < 10 and len(m.group(2)) < 10 else None
 
 
 def _int(text: str | None) -> int | None:
@@ -615,9 +625,16 @@ def _int(text: str | None) -> int | None:
     return int(t) if t.isdigit() else None
 
 
+# containers per pod a READY column is believed for: real pods have a handful, rarely a few dozen; each
+# one becomes a container status, so a hostile ``0/99999999999`` must not be believed
+MAX_CONTAINERS = 64
+
+
 def pod_from_status(snap: Snapshot, status: str, ready: str, restarts: str) -> dict[str, Any]:
     """A pod's ``status`` as the API would hold it for a ``kubectl get pods`` row's READY/STATUS/RESTARTS."""
     counts = _ratio(ready) or (0, 0)
+    if counts[1] > MAX_CONTAINERS:
+        counts = (0, 0)  # a READY count no pod has: unreadable (it would build a status per container)
     n_ready, n_total = counts
     restart_count, last_ago = 0, None
     m = _RESTART_COUNT.match(restarts.strip())

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import yaml
 
 from medic.evidence.outputs.base import OutputParser
+from medic.evidence.outputs.bounded import Refused, check_json, check_yaml, json_extent, json_too_deep
 from medic.model import Snapshot
 
 _JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
@@ -78,6 +79,16 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
         return super().construct_object(node, deep)
 
 
+def _scalar_text(loader: Any, node: Any) -> str:
+    return str(node.value)
+
+
+# Kubernetes holds times as RFC 3339 strings and bytes as base64 text: an unquoted timestamp or a
+# ``!!binary`` stays the text it is (the checks read times from strings), and every value and key a
+# document yields is one JSON can hold (a date as a mapping key made ``medic parse --json`` fail)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _scalar_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _scalar_text)
+_Loader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: loader.construct_mapping(node))  # not a set
 _LOADER: Any = _Loader
 
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:(?:\s|$)")
@@ -119,10 +130,18 @@ class KubectlJsonParser(OutputParser):
             while True:
                 stop = min(limit, start + size)
                 text = "\n".join(lines[start:stop])
+                if json_too_deep(text):
+                    # too deep to decode: the block runs to where its brackets balance (or as far as a
+                    # document may), and ``parse`` records the refusal
+                    text = "\n".join(lines[start:limit])
+                    return start + text.count("\n", 0, json_extent(text)) + 1
                 try:
                     _, index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
-                except ValueError:
-                    if stop >= limit:
+                except json.JSONDecodeError as exc:
+                    # an error before the window's last line is in the text itself (JSON strings hold no
+                    # newline): no longer window decodes either, and trying them all from every "{" line
+                    # of a hostile paste would cost time quadratic in its length
+                    if stop >= limit or exc.pos < text.rfind("\n") + 1:
                         return start  # not one complete JSON document
                     size *= 8
                     continue
@@ -146,16 +165,17 @@ class KubectlJsonParser(OutputParser):
     def parse(self, lines: Sequence[str]) -> Any:
         text = "\n".join(lines)
         docs: list[Any] = []
-        if text.lstrip().startswith("{"):
-            try:
+        try:
+            if text.lstrip().startswith("{"):
+                check_json(text)
                 docs = [json.loads(text)]
-            except ValueError:
-                return None
-        else:
-            try:
+            else:
+                check_yaml(text)
                 docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
-            except yaml.YAMLError:
-                return None
+        except Refused as exc:
+            return {"objects": [], "error": str(exc)}  # recognised, and refused: no object is read from it
+        except (ValueError, yaml.YAMLError):
+            return None  # not JSON/YAML after all: the lines stay plain text
         found: list[dict[str, Any]] = []
         for doc in docs:
             for resource, obj in _objects(doc):

@@ -63,7 +63,7 @@ class ParseResult:
             if parser is not None and b.facts is not None:
                 try:
                     parser.apply(b.facts, snap)
-                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
                     continue  # facts that do not fit a snapshot stay facts
         return snap
 
@@ -150,6 +150,10 @@ def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> Par
             gc.enable()
 
 
+# Start lines inside a block a parser could not read from which it is tried again: a broken first line
+# before a good document is still found, while a paste of one start line repeated (``---``, ``kind: x``,
+# each a YAML start) costs 4 reads of the block, not one per line (quadratic: 8 KB took a minute)
+RETRIES = 3
 PARALLEL_LINES = 400_000  # from about 20 MB of paste, the two halves are parsed by two processes
 _FORKED: tuple[list[str], list[str | None], Iterable[str] | None, int] | None = None
 
@@ -205,6 +209,8 @@ def _parse_lines(text: list[str], commands: list[str | None], kinds: Iterable[st
     plain = result.plain
     blocks = result.blocks
     may_start = _may_start(available)
+    # parser kind → (end of its last refused multi-line block, tries left inside it)
+    refused: dict[str, tuple[int, int]] = {}
     command: str | None = None
     i = 0
     n = len(text)
@@ -221,12 +227,19 @@ def _parse_lines(text: list[str], commands: list[str | None], kinds: Iterable[st
             for p in available:
                 if not p.starts(line, command):
                     continue
+                last = refused.get(p.kind)
+                if last is not None and i < last[0] and last[1] <= 0:
+                    continue  # inside a block it could not read, and tried again often enough
+                end = i
                 try:
                     end = p.block_end(text, i)
                     facts = p.parse(text[i:end]) if end > i else None
                 except Exception:  # a parser bug on odd input must not lose the evidence
                     facts = None
                 if facts is None or end <= i:
+                    if end > i + 1:
+                        inside = last is not None and i < last[0]
+                        refused[p.kind] = (last[0], last[1] - 1) if last and inside else (end, RETRIES)
                     continue
                 # a block never runs over a prompt line (what follows is the next command's output)
                 cut = next((j for j in range(i + 1, end) if commands[j] is not None), None)

@@ -77,6 +77,59 @@ BOUNDED_SCAN = 2000
 BM25_WEIGHTS = (10.0, 3.0, 1.0, 6.0, 0.4)
 
 
+# SQLite's primary result codes for a database that cannot be written: SQLITE_PERM, SQLITE_BUSY and
+# SQLITE_LOCKED (another process holds it past the 30 s timeout), SQLITE_READONLY, SQLITE_IOERR (its
+# journal or shared-memory file cannot be made), SQLITE_FULL, SQLITE_CANTOPEN
+_UNWRITABLE = {
+    3: "permission denied",
+    5: "busy",
+    6: "locked",
+    8: "read-only",
+    10: "disk I/O error",
+    13: "disk full",
+    14: "cannot open",
+}
+
+
+class ReadOnlyStore(StoreError):
+    """The knowledge database (or its folder) cannot be written: a 0444 file, a read-only folder or
+    file system, a full disk."""
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose write failures are one ``ReadOnlyStore`` error naming the database, not a
+    ``sqlite3.OperationalError`` traceback. Other errors (an FTS query SQLite cannot parse) stay as they are."""
+
+    path = ""
+
+    def _unwritable(self, exc: sqlite3.OperationalError) -> sqlite3.OperationalError | ReadOnlyStore:
+        reason = _UNWRITABLE.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+        if reason is None:
+            return exc
+        return ReadOnlyStore(
+            f"{self.path}: cannot write the knowledge database ({reason}: {exc}); "
+            "check its permissions, or give a writable --db"
+        )
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            raise self._unwritable(exc) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            raise self._unwritable(exc) from None
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(sql_script)
+        except sqlite3.OperationalError as exc:
+            raise self._unwritable(exc) from None
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     path: str
@@ -156,7 +209,8 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, factory=_Connection)
+            self.db.path = str(path)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             # index pages are read through the OS page cache (mmap) and a larger page cache: a query
@@ -169,6 +223,8 @@ class Store:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif version != SCHEMA_VERSION:
                 self._rebuild_schema()
+        except ReadOnlyStore:
+            raise  # already one line naming the database
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
         except OSError as exc:
@@ -204,6 +260,16 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def require_writable(self) -> None:
+        """Raise ``ReadOnlyStore`` unless the database can be written (probed by a write that is rolled
+        back: SQLite opens a file it cannot write read-only, and only a write tells)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('write_probe', '')")
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+
     # -- meta -------------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -226,7 +292,8 @@ class Store:
             self._bump_generation()
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # not when BEGIN itself failed (the database cannot be locked)
+                self.db.execute("ROLLBACK")
             raise
 
     # -- sources ----------------------------------------------------------------------------
@@ -359,9 +426,13 @@ class Store:
         return bytes(row[0]) if row else None
 
     def cache_put(self, key: str, value: bytes, prefix: str) -> None:
-        """Store a derived blob, dropping older ones of the same kind (``prefix``)."""
-        self.db.execute("DELETE FROM cache WHERE key LIKE ?", (prefix + "%",))
-        self.db.execute("INSERT OR REPLACE INTO cache(key, value) VALUES (?, ?)", (key, value))
+        """Store a derived blob, dropping older ones of the same kind (``prefix``). A database that cannot
+        be written keeps its old blobs: they are derived data, made again on the next run that needs them."""
+        try:
+            self.db.execute("DELETE FROM cache WHERE key LIKE ?", (prefix + "%",))
+            self.db.execute("INSERT OR REPLACE INTO cache(key, value) VALUES (?, ?)", (key, value))
+        except ReadOnlyStore:
+            return
 
     def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: dict[str, bytes]) -> None:
         if embed.disabled_reason() is not None:
