@@ -307,7 +307,15 @@ def test_free_text_values_run_as_literal_words(hostile_db: Path, watched: Tools,
     assert calls[4][:-1] == ["kubectl", "patch", "configmap", "notes", "-n", "shop", "--type", "merge", "-p"]
     assert json.loads(calls[4][-1]) == {"data": {"note": value}}
     assert calls[5:] == [["docker", "service", "ps", "ldap"], ["kubectl", "delete", "pod", "web-0", "-n", "shop"]]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["argv.log", "audit.db", "bin", "data"]
+    # nothing but the stand-ins' log, the audit log (with its anchor and run locks) and the fixtures' folders
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "argv.log",
+        "audit.anchor",
+        "audit.db",
+        "audit.locks",
+        "bin",
+        "data",
+    ]
 
 
 def test_hostile_values_in_code_contexts_run_nothing(hostile_db: Path, watched: Tools) -> None:

@@ -321,21 +321,21 @@ def test_a_value_the_redaction_rules_hide_is_a_secret_too(audit: AuditLog, tools
     from medic.act.audit import check_resume_secrets, secret_digest
     from medic.errors import InputError
 
-    plan = _plan_with("kubectl get pods <opts>", "opts", "--password=hunter2hunter2")
+    plan = _plan_with("kubectl get pods -l <opts>", "opts", "password=hunter2hunter2")
     result = runner(plan, audit, tmp_path, yes=True).run()
     assert result.status == "completed"
-    assert tools.calls() == [["kubectl", "get", "pods", "--password=hunter2hunter2"]]
+    assert tools.calls() == [["kubectl", "get", "pods", "-l", "password=hunter2hunter2"]]
     state = audit.state(result.run_id)
     assert state.parameters == {"opts": "<redacted>"} and state.secret_names == ["opts"]
     salt = state.secret_digests["opts"]["salt"]
-    assert state.secret_digests["opts"]["sha256"] == secret_digest("--password=hunter2hunter2", salt)
+    assert state.secret_digests["opts"]["sha256"] == secret_digest("password=hunter2hunter2", salt)
     raw = "\n".join(str(body) for _at, _k, body in audit.events(result.run_id))
     assert "hunter2hunter2" not in raw
     with pytest.raises(InputError, match=r"used the secret parameter\(s\) opts: .*--set opts=\.\.\."):
         check_resume_secrets(state, {})
     with pytest.raises(InputError, match="--set opts: not the value run"):
-        check_resume_secrets(state, {"opts": "--password=other"})
-    check_resume_secrets(state, {"opts": "--password=hunter2hunter2"})
+        check_resume_secrets(state, {"opts": "password=other"})
+    check_resume_secrets(state, {"opts": "password=hunter2hunter2"})
 
 
 def test_sigterm_in_process_kills_the_group_and_records_it(
