@@ -87,7 +87,7 @@ def triage_pasted(
         engine=engine,
         progress=progress,
     )
-    matches = {m.entry.id: m for m in result.matches}
+    matches = {m.entry.id: m for m in result.candidates}
     blocks = [(b, str(b.facts)) for b in parsed.blocks] if findings else []
     for f in findings:
         if not f.entries:
@@ -109,8 +109,12 @@ def triage_pasted(
         if m is None:
             m = TriageMatch(entry=store.get(link.id), score=0.0, confidence=0.0)
             matches[link.id] = m
-        if m.confidence < CONFIDENT:  # fills a gap: never reorders what the text alone matched confidently
-            m.score += FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0)
+        # fills a gap: never reorders what the text alone matched confidently (by the combined score: the
+        # final ranking, which may be the fitted model's, is made once, below)
+        if confidence(m.score) < CONFIDENT:
+            lift = FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0)
+            m.finding_score += lift
+            m.score += lift
             m.confidence = confidence(m.score)
         m.evidence.insert(0, hit)
     chosen = choose(list(matches.values()), top, include_weak)
@@ -119,4 +123,5 @@ def triage_pasted(
             m.tests, m.fixes = summarize(store, m.entry)
         m.evidence = m.evidence[:8]
     result.matches = chosen
+    result.candidates = list(matches.values())
     return PastedResult(triage=result, parsed=parsed, findings=findings)

@@ -66,6 +66,9 @@ class TriageMatch:
     search_score: float = 0.0
     link_score: float = 0.0
     signature_score: float = 0.0
+    note_score: float = 0.0  # search score of the user's own words (part of search_score)
+    lent_score: float = 0.0  # score lent by a built-in entry on the same problem
+    finding_score: float = 0.0  # what a check's finding on pasted output added
     tests: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
 
@@ -92,6 +95,7 @@ class TriageResult:
     bytes: int
     engine: str
     signatures: int
+    candidates: list[TriageMatch] = field(default_factory=list)  # every entry that got a signal, unranked
 
 
 _SIGSET_CACHE: dict[tuple[str, str], SignatureSet] = {}
@@ -246,6 +250,7 @@ def triage(
 
     # 2. the salient lines as a query (rarest error templates first), for cross-lingual similarity
     search_scores: dict[str, float] = {}
+    note_scores: dict[str, float] = {}
     # (line number, text) of the rarest error templates; every one passed is_salient when it was kept
     query_lines = [
         salient_first[t] for t, _ in sorted(salient.items(), key=lambda kv: (kv[1], salient_first[kv[0]][0]))
@@ -260,6 +265,7 @@ def triage(
         text = "\n".join(_strip_noise(ln) for _, ln in note_lines)[:600]
         for hit in search(store, text, limit=15):
             search_scores[hit.id] = search_scores.get(hit.id, 0.0) + NOTE_SHARE * hit.score
+            note_scores[hit.id] = NOTE_SHARE * hit.score
 
     # 3. words of the evidence that few entries share (identifiers, component and error names)
     # the words of the lines that report a problem count wherever they are: a lone error at the end of a
@@ -291,6 +297,7 @@ def triage(
             search_score=s_search,
             link_score=s_link,
             signature_score=s_sig,
+            note_score=note_scores.get(entry.id, 0.0),
         )
         m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
         if not m.evidence and s_search:
@@ -309,6 +316,7 @@ def triage(
         bytes=total_bytes,
         engine=sigset.engine.name if sigset.engine else "none",
         signatures=len(sigset.sigs),
+        candidates=list(per_entry.values()),
     )
 
 
@@ -429,6 +437,7 @@ def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
         m = matches[target]
         # the entry's own evidence and the built-in entry's are two routes to the same answer: when both
         # lead there, the answer is surer than either alone
+        m.lent_score = score
         m.score = max(m.score, score) + BRIDGE_BOTH * min(m.score, score)
         m.confidence = confidence(m.score)
         m.evidence = m.evidence or [
