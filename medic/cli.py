@@ -265,6 +265,10 @@ def triage_cmd(
     if pasted.parsed.blocks:
         kinds = ", ".join(f"{b.kind} (lines {b.start_line}-{b.end_line})" for b in pasted.parsed.blocks[:6])
         out.print(f"[dim]command output recognised: {term(kinds)}; {len(pasted.findings)} finding(s)[/]")
+        for b in pasted.parsed.blocks:
+            # a block Medic recognised but refused to decode (an alias bomb, nesting too deep) says why
+            if isinstance(b.facts, dict) and b.facts.get("error"):
+                out.print(f"[dim]note: lines {b.start_line}-{b.end_line}: {term(b.facts['error'])}[/]")
     if not result.matches:
         out.print(
             f"no confident match in {result.lines} lines ({result.signatures} signatures checked)"
@@ -571,7 +575,8 @@ def main() -> None:
     try:
         app()
     except MedicError as exc:
-        err.print(f"medic: {term(str(exc))}")
+        # one line whatever the message holds (a library's reason may span several)
+        err.print(f"medic: {term(' '.join(str(exc).split()))}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("medic: interrupted")

@@ -98,6 +98,15 @@ def test_alias_bomb_refusal_is_shown_by_parse(db: Path, tmp_path: Path) -> None:
     assert '"error": "YAML aliases expand to more than 100,000 nodes; not decoded"' in res.stdout
 
 
+def test_alias_bomb_refusal_is_shown_by_triage(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(alias_bomb(), encoding="utf-8")
+    res = medic(db, "triage", str(path))
+    assert res.returncode == 0, res.stderr
+    assert "YAML aliases expand to more than 100,000 nodes; not decoded" in res.stdout
+    assert res.stdout.count("note: lines ") == 1
+
+
 def test_ages_beyond_the_calendar_still_give_findings(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "ages.txt"
     path.write_text(pod_rows("0/1", "800000d", 2), encoding="utf-8")
