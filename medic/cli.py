@@ -17,7 +17,7 @@ from medic.errors import MedicError
 from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.search import search
 from medic.knowledge.store import Store
-from medic.model import Entry, Role, SearchHit
+from medic.model import Entry, Finding, Role, SearchHit
 from medic.report.safe import dumps, term
 
 if TYPE_CHECKING:
@@ -265,6 +265,7 @@ def triage_cmd(
     if pasted.parsed.blocks:
         kinds = ", ".join(f"{b.kind} (lines {b.start_line}-{b.end_line})" for b in pasted.parsed.blocks[:6])
         out.print(f"[dim]command output recognised: {term(kinds)}; {len(pasted.findings)} finding(s)[/]")
+        _print_findings(pasted.findings)
         for b in pasted.parsed.blocks:
             # a block Medic recognised but refused to decode (an alias bomb, nesting too deep) says why
             if isinstance(b.facts, dict) and b.facts.get("error"):
@@ -295,6 +296,20 @@ def triage_cmd(
             for f in m.fixes[:6]:
                 out.print(f"     {term(f[:160])}")
         out.print(f"   [dim]whole entry: medic show {term(e.id)}[/]")
+
+
+FINDINGS_SHOWN = 20  # a paste of a whole namespace can hold hundreds: the worst ones, then a count
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    """What the checks saw in the pasted output, worst first: a crash-looping pod is news even when no runbook
+    entry matches it."""
+    ranked = sorted(findings, key=lambda f: (-f.severity.rank, f.code, str(f.object)))
+    for f in ranked[:FINDINGS_SHOWN]:
+        style = {"error": "red", "warning": "yellow"}.get(str(f.severity), "dim")
+        out.print(f"  [{style}]{term(str(f.severity).upper())}[/] {term(f.code)} {term(f.object)}: {term(f.message)}")
+    if len(ranked) > FINDINGS_SHOWN:
+        out.print(f"  [dim]... and {len(ranked) - FINDINGS_SHOWN} more (--json lists every finding)[/]")
 
 
 def _redact_evidence(pasted: PastedResult) -> None:

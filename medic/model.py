@@ -168,10 +168,12 @@ class Finding:
     message: str
     evidence: list[str] = field(default_factory=list)
     entries: list[FindingLink] = field(default_factory=list)
+    title: str = ""  # the check's title: what kind of problem this is, in the words of its reference
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "title": self.title,
             "severity": str(self.severity),
             "object": {"kind": self.object.kind, "namespace": self.object.namespace, "name": self.object.name},
             "message": self.message,

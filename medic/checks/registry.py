@@ -68,6 +68,7 @@ class Check:
             object=hit.obj,
             message=" ".join(message.split()),
             evidence=[" ".join(line.split())[:500] for line in hit.evidence if line and line.strip()][:12],
+            title=self.title,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -299,6 +300,7 @@ def run_checks(snapshot: Snapshot, checks: Iterable[Check]) -> list[Finding]:
                     severity=Severity.INFO,
                     object=ObjectRef("Check", "", c.code),
                     message=f"check {c.code} could not run on this snapshot: {result.reason}",
+                    title="A check could not run",
                 )
             )
     return findings

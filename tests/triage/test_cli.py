@@ -104,3 +104,24 @@ def test_pasted_command_output_becomes_findings_and_matches(tmp_path: Path) -> N
     top = data["matches"][0]
     assert "Released" in top["title"] and top["confidence"] >= 0.6
     assert any(e["matched"].startswith("check PV201") for e in top["evidence"])
+
+
+def test_findings_are_printed_worst_first_and_carry_their_title(tmp_path: Path) -> None:
+    """A pasted table with a crash-looping pod: the finding is news in text mode, before any runbook match."""
+    paste = (
+        b"$ kubectl get pods -n shop\n"
+        b"NAME                   READY   STATUS             RESTARTS   AGE\n"
+        b"web-7d9c8b6f5-x2x9q    0/1     CrashLoopBackOff   12         40m\n"
+        b"api-0                  1/1     Running            0          2d\n"
+    )
+    text = medic("triage", "-", db=tmp_path / "m.db", stdin=paste)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.decode().splitlines()
+    shown = [i for i, ln in enumerate(lines) if ln.strip().startswith("ERROR POD101 Pod/shop/web-7d9c8b6f5-x2x9q")]
+    assert len(shown) == 1
+    first_match = next((i for i, ln in enumerate(lines) if ln.startswith("1. ")), len(lines))
+    assert shown[0] < first_match
+    data = json.loads(medic("triage", "-", "--json", db=tmp_path / "m.db", stdin=paste).stdout)
+    assert [(f["code"], f["title"], f["object"]["name"]) for f in data["findings"]] == [
+        ("POD101", "Container restarting in CrashLoopBackOff", "web-7d9c8b6f5-x2x9q")
+    ]
