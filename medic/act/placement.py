@@ -34,6 +34,7 @@ from typing import Any
 
 import bashlex
 
+from medic.act.allowlist import path_like
 from medic.act.kinds import ParamKind
 
 
@@ -105,41 +106,6 @@ _SQL_OPTIONS: dict[str, tuple[str, ...]] = {
     "etcdctl": (),
 }
 _DECLARE = {"export", "declare", "typeset", "readonly", "local"}
-_PATH_LIKE = {
-    "PATH",
-    "HOME",
-    "KUBECONFIG",
-    "BASH_ENV",
-    "ENV",
-    "IFS",
-    "PS4",
-    "PROMPT_COMMAND",
-    "SHELLOPTS",
-    "BASHOPTS",
-    "CDPATH",
-    "PYTHONPATH",
-    "PYTHONSTARTUP",
-    "PYTHONHOME",
-    "PERL5LIB",
-    "PERL5OPT",
-    "PERLLIB",
-    "RUBYLIB",
-    "RUBYOPT",
-    "NODE_OPTIONS",
-    "NODE_PATH",
-    "SSH_ASKPASS",
-    "SUDO_ASKPASS",
-    "EDITOR",
-    "VISUAL",
-    "PAGER",
-    "KUBECTL_EXTERNAL_DIFF",
-    "KUBE_EDITOR",
-    "DOCKER_HOST",
-    "DOCKER_CONFIG",
-    "HELM_PLUGINS",
-    "TMPDIR",
-}
-_PATH_LIKE_PREFIXES = ("LD_", "DYLD_", "GIT_", "BASH_FUNC", "MEDIC_")
 _K8S_TOOLS = {"kubectl", "oc", "helm", "istioctl", "velero", "linkerd", "cilium", "flux", "argocd", "stern", "virtctl"}
 # kubectl options that take a value (so the operands can be told apart)
 _KUBECTL_ARG = {
@@ -396,7 +362,7 @@ def _variable_reason(word: str, sentinel_at: int) -> str:
     if eq < 0 or sentinel_at < eq:
         return "the value would name a variable"
     name = word[:eq]
-    if name in _PATH_LIKE or name.startswith(_PATH_LIKE_PREFIXES):
+    if path_like(name):
         return f"the value would set {name}, which decides what programs, libraries or settings are used"
     return ""
 
