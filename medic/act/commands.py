@@ -20,7 +20,7 @@ from medic.act.params import parse_assignments, render
 from medic.act.plan import Plan, build_plan, render_command
 from medic.act.run import Runner, RunOptions
 from medic.errors import InputError, MedicError
-from medic.report import safe
+from medic.report.safe import dumps, printable, term
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -40,23 +40,8 @@ def _db_path() -> Path:
 def _open_audit(write: bool = True) -> AuditLog:
     audit = AuditLog(audit_path(_db_path()), write=write)
     for warning in audit.warnings:
-        sys.stderr.write(f"medic: warning: {_printable(warning)}\n")
+        sys.stderr.write(f"medic: warning: {printable(warning)}\n")
     return audit
-
-
-# C0 controls but tab and newline, DEL and C1 controls: shown as visible escapes. A local stand-in for the
-# shared sanitizer (medic/report/safe.py, built in parallel); same output as its ``printable``.
-def _printable(text: object) -> str:
-    return safe.printable(text)
-
-
-def _term(text: object) -> str:
-    return safe.term(text)
-
-
-def _dumps(data: object) -> str:
-    """JSON whose printing cannot drive the terminal (JSON escapes C0; DEL, C1 and bidi are escaped too)."""
-    return safe.dumps(data)
 
 
 def _plan(entry_id: str, sets: list[str] | None) -> Plan:
@@ -76,14 +61,14 @@ def _plan(entry_id: str, sets: list[str] | None) -> Plan:
 
 def _print_plan(plan: Plan) -> None:
     values = plan.values
-    _out.rule(f"[bold]{_term(plan.title)}")
-    _out.print(f"[dim]{_term(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
+    _out.rule(f"[bold]{term(plan.title)}")
+    _out.print(f"[dim]{term(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
     if plan.parameters:
         _out.print("[bold]parameters[/]")
         for p in plan.parameters:
             shown = "<redacted>" if p.secret and p.value else p.value
-            value = f"= {_term(shown)}" if shown is not None else "[red]missing[/]"
-            _out.print(f"  {_term(p.name)} {value}  [dim](written {_term(', '.join(p.forms))})[/]")
+            value = f"= {term(shown)}" if shown is not None else "[red]missing[/]"
+            _out.print(f"  {term(p.name)} {value}  [dim](written {term(', '.join(p.forms))})[/]")
     style = {"read-only": "green", "mutating": "yellow", "manual": "magenta"}
     for label, steps in (("steps", plan.steps), ("rollback", plan.rollback)):
         if not steps:
@@ -91,22 +76,22 @@ def _print_plan(plan: Plan) -> None:
         _out.print(f"[bold]{label}[/]")
         for s in steps:
             title = render(s.title, values, for_shell=False)[0]
-            _out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {_term(title)}")
+            _out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {term(title)}")
             if s.manual:
-                _out.print(f"     [dim]manual: {_term(s.manual_reason)}[/]")
+                _out.print(f"     [dim]manual: {term(s.manual_reason)}[/]")
             for c in s.commands:
                 r = render_command(c, values)
-                _out.print(f"     [cyan]$ {_term(r.display)}[/]  [dim]{c.kind}: {_term(c.reason)}[/]")
+                _out.print(f"     [cyan]$ {term(r.display)}[/]  [dim]{c.kind}: {term(c.reason)}[/]")
             for cfg in s.config:
                 for line in render(cfg, values, for_shell=False)[0].split("\n"):
-                    _out.print(f"     [dim]| {_term(line)}[/]")
+                    _out.print(f"     [dim]| {term(line)}[/]")
             if s.expected:
-                _out.print(f"     [dim]expected: {_term(' / '.join(s.expected[:3])[:200])}[/]")
+                _out.print(f"     [dim]expected: {term(' / '.join(s.expected[:3])[:200])}[/]")
     for note in plan.notes:
-        _out.print(f"[dim]note: {_term(note)}[/]")
+        _out.print(f"[dim]note: {term(note)}[/]")
     if plan.missing:
         sets = " ".join(f"--set {m}=..." for m in plan.missing)
-        _out.print(f"[red]missing:[/] {_term(', '.join(plan.missing))}  ({_term(sets)})")
+        _out.print(f"[red]missing:[/] {term(', '.join(plan.missing))}  ({term(sets)})")
 
 
 def _tty_ask(prompt: str, choices: tuple[str, ...]) -> str:
@@ -117,13 +102,13 @@ def _tty_ask(prompt: str, choices: tuple[str, ...]) -> str:
 
 
 def _emit(line: str) -> None:
-    sys.stdout.write(_printable(line) + "\n")
+    sys.stdout.write(printable(line) + "\n")
     sys.stdout.flush()
 
 
 def _emit_output(line: str) -> None:
     """A line of a command's output, as it comes: shown, never obeyed (escape sequences made visible)."""
-    sys.stdout.write("    │ " + _printable(line.rstrip("\r\n")) + "\n")
+    sys.stdout.write("    │ " + printable(line.rstrip("\r\n")) + "\n")
     sys.stdout.flush()
 
 
@@ -139,7 +124,7 @@ def register(app: typer.Typer) -> None:
         """Show an entry as a plan: steps (read-only, mutating, manual), parameters and rollback."""
         plan = _plan(entry_id, sets)
         if as_json:
-            sys.stdout.write(_dumps(plan.to_dict()) + "\n")
+            sys.stdout.write(dumps(plan.to_dict()) + "\n")
             return
         _print_plan(plan)
 
@@ -245,31 +230,30 @@ def register(app: typer.Typer) -> None:
                         for at, k, body in events
                     ],
                 }
-                sys.stdout.write(_dumps(data) + "\n")
+                sys.stdout.write(dumps(data) + "\n")
                 return
             _print_summary(summary)
             for at, kind, body in events:
                 stamp = time.strftime("%H:%M:%S", time.localtime(at))
                 if kind == "command":
                     _out.print(
-                        f"  {stamp} {_term(body.get('phase'))} step {_term(body.get('step'))}: "
-                        f"[cyan]{_term(body.get('command'))}[/] → exit {_term(body.get('exit_code'))} "
-                        f"in {_term(body.get('duration'))} s  [dim]{_term(str(body.get('output_digest'))[:23])}[/]"
+                        f"  {stamp} {term(body.get('phase'))} step {term(body.get('step'))}: "
+                        f"[cyan]{term(body.get('command'))}[/] → exit {term(body.get('exit_code'))} "
+                        f"in {term(body.get('duration'))} s  [dim]{term(str(body.get('output_digest'))[:23])}[/]"
                     )
                     for line in [*body.get("output_head", []), *body.get("output_tail", [])][:6]:
-                        _out.print(f"      [dim]{_term(line)}[/]")
+                        _out.print(f"      [dim]{term(line)}[/]")
                 elif kind == "step_finished":
                     _out.print(
-                        f"  {stamp} {_term(body.get('phase'))} step {_term(body.get('step'))}: "
-                        f"{_term(body.get('status'))}"
+                        f"  {stamp} {term(body.get('phase'))} step {term(body.get('step'))}: {term(body.get('status'))}"
                     )
                 elif kind in ("run_finished", "run_resumed"):
-                    extra = f" — {_term(body['message'])}" if body.get("message") else ""
-                    _out.print(f"  {stamp} {kind.replace('_', ' ')} {_term(body.get('status', ''))}{extra}")
+                    extra = f" — {term(body['message'])}" if body.get("message") else ""
+                    _out.print(f"  {stamp} {kind.replace('_', ' ')} {term(body.get('status', ''))}{extra}")
             return
         runs = audit.runs(limit)
         if as_json:
-            sys.stdout.write(_dumps({"runs": [r.to_dict() for r in runs]}) + "\n")
+            sys.stdout.write(dumps({"runs": [r.to_dict() for r in runs]}) + "\n")
             return
         if not runs:
             _out.print("no runs recorded")
@@ -280,22 +264,22 @@ def register(app: typer.Typer) -> None:
 def _verify(audit: AuditLog, as_json: bool) -> None:
     result = audit.verify()
     if as_json:
-        sys.stdout.write(_dumps({"path": str(audit.path), **result.to_dict()}) + "\n")
+        sys.stdout.write(dumps({"path": str(audit.path), **result.to_dict()}) + "\n")
     elif result.ok:
         _out.print(f"audit log intact: {result.rows} row(s) verified, the chain ends at row {result.last_seq}")
     else:
         for problem in result.problems:
-            _out.print(f"[red]audit log broken:[/] {_term(problem)}")
-        _out.print(f"{result.rows} row(s) verified before the first break ({_term(audit.path)})")
+            _out.print(f"[red]audit log broken:[/] {term(problem)}")
+        _out.print(f"{result.rows} row(s) verified before the first break ({term(audit.path)})")
     if not result.ok:
         raise typer.Exit(1)
 
 
 def _print_summary(r: RunSummary) -> None:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
-    sudo = f" (sudo from {_term(r.sudo_user)})" if r.sudo_user else ""
+    sudo = f" (sudo from {term(r.sudo_user)})" if r.sudo_user else ""
     _out.print(
-        f"[bold]{_term(r.run_id)}[/] {when} {_term(r.who)}@{_term(r.host)}{sudo} {_term(r.mode)} "
-        f"[bold]{_term(r.status)}[/] {r.commands} command(s), {r.failed} failed — {_term(r.title)} "
-        f"[dim]({_term(r.entry_id)})[/]"
+        f"[bold]{term(r.run_id)}[/] {when} {term(r.who)}@{term(r.host)}{sudo} {term(r.mode)} "
+        f"[bold]{term(r.status)}[/] {r.commands} command(s), {r.failed} failed — {term(r.title)} "
+        f"[dim]({term(r.entry_id)})[/]"
     )
