@@ -82,8 +82,7 @@ def triage_pasted(
     result = triage(
         store,
         HeadThenRest(head, stream),  # type: ignore[arg-type]
-        top=max(top, 10),
-        include_weak=True,
+        top=0,  # nothing chosen (nor summarised) there: every candidate is ranked once, below, with the findings
         engine=engine,
         progress=progress,
     )
