@@ -81,29 +81,48 @@ def collect(
     return out
 
 
+def figures(data: list[Any], shown: Any) -> dict[str, int]:
+    """hit@1, hit@3 and silent negatives, where ``shown(rows)`` gives the labels of the matches printed, in order."""
+    h1 = h3 = pos = neg = neg_ok = 0
+    for case, rows in data:
+        labels = shown(rows)
+        if case.get("expected"):
+            pos += 1
+            h1 += bool(labels and labels[0])
+            h3 += any(labels[:3])
+        else:
+            neg += 1
+            neg_ok += not labels
+    return {"hit1": h1, "hit3": h3, "pos": pos, "neg_ok": neg_ok, "neg": neg}
+
+
 def evaluate(data: list[Any], predict: Any, threshold: float) -> dict[str, int]:
     """The figures of the ranking `medic triage` would print: probabilities from ``predict``, the user's runbooks
     first when about as likely as the best built-in entry (triage.choose), the top 5 from ``threshold`` on."""
     from medic.triage import USER_FIRST_RATIO
 
-    h1 = h3 = pos = neg = neg_ok = 0
-    for case, rows in data:
+    def shown(rows: list[Any]) -> list[bool]:
         scored = [(predict(f), label, m.entry.builtin) for f, label, m in rows]
         best_builtin = max((p for p, _, b in scored if b), default=0.0)
 
-        def key(t: tuple[float, bool, bool], best_builtin: float = best_builtin) -> tuple[bool, float]:
+        def key(t: tuple[float, bool, bool]) -> tuple[bool, float]:
             p, _, builtin = t
             return (not (not builtin and p >= threshold and p >= USER_FIRST_RATIO * best_builtin), -p)
 
-        shown = [(p, label) for p, label, _ in sorted(scored, key=key) if p >= threshold][:5]
-        if case.get("expected"):
-            pos += 1
-            h1 += bool(shown and shown[0][1])
-            h3 += any(label for _, label in shown[:3])
-        else:
-            neg += 1
-            neg_ok += not shown
-    return {"hit1": h1, "hit3": h3, "pos": pos, "neg_ok": neg_ok, "neg": neg}
+        return [label for p, label, _ in sorted(scored, key=key) if p >= threshold][:5]
+
+    return figures(data, shown)
+
+
+def current(data: list[Any]) -> dict[str, int]:
+    """The figures of today's ranking: triage.choose itself on the same candidates."""
+    from medic.triage import choose
+
+    def shown(rows: list[Any]) -> list[bool]:
+        labels = {id(m): label for _, label, m in rows}
+        return [labels[id(m)] for m in choose([m for _, _, m in rows], 5, False)]
+
+    return figures(data, shown)
 
 
 def shown_path(path: Path) -> str:
@@ -154,17 +173,7 @@ def main() -> int:
     # NEG_COST times (at 3 a.m. a confident wrong answer costs more than none); ties to the higher threshold
     best_t = max(thresholds, key=lambda t: (totals[t]["hit1"] + NEG_COST * totals[t]["neg_ok"], t))
     cv = totals[best_t]
-    cur_h1 = cur_h3 = cur_pos = cur_neg = cur_neg_ok = 0
-    for case, rows in data:
-        shown = sorted((m for _, _, m in rows if m.confidence >= 0.6), key=lambda m: -m.score)
-        labels = {id(m): lab for _, lab, m in rows}
-        if case.get("expected"):
-            cur_pos += 1
-            cur_h1 += bool(shown and labels[id(shown[0])])
-            cur_h3 += any(labels[id(m)] for m in shown[:3])
-        else:
-            cur_neg += 1
-            cur_neg_ok += not shown
+    today = current(data)
     reachable = sum(1 for case, rows in data if case.get("expected") and any(lab for _, lab, _ in rows))
     print(f"answerable cases with the right entry among the candidates: {reachable}")
     print(
@@ -172,8 +181,8 @@ def main() -> int:
         f"{sum(lab for _, r in data for _, lab, _ in r)}"
     )
     print(
-        f"current (score order, confidence >= 0.6; no user-first rule): hit@1 {cur_h1}/{cur_pos} "
-        f"hit@3 {cur_h3}/{cur_pos} neg {cur_neg_ok}/{cur_neg}"
+        f"today's ranking (triage.choose): hit@1 {today['hit1']}/{today['pos']} "
+        f"hit@3 {today['hit3']}/{today['pos']} neg {today['neg_ok']}/{today['neg']}"
     )
     for t in thresholds:
         r = totals[t]
