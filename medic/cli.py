@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,9 +19,7 @@ from medic.knowledge.search import search
 from medic.knowledge.store import Store
 from medic.model import Entry, Finding, Role, SearchHit
 from medic.report.safe import dumps, term
-
-if TYPE_CHECKING:
-    from medic.pasted import PastedResult
+from medic.serve.command import register as register_serve
 
 app = typer.Typer(
     name="medic",
@@ -31,6 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 register_act(app)
+register_serve(app, lambda: resolve_db_path(State.db))
 out = Console(highlight=False, soft_wrap=False, emoji=False)  # data is never markup, emoji codes included
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
@@ -220,6 +219,7 @@ def triage_cmd(
     """Find the runbook entries that explain an error, a log, an alert or command output."""
     from medic.evidence.text import open_evidence
     from medic.pasted import triage_pasted
+    from medic.report.triage_doc import triage_document
 
     if top < 1:
         raise MedicError("--top must be at least 1")
@@ -253,13 +253,8 @@ def triage_cmd(
             progress=lambda done: bar.update(task, completed=min(done, size or done)),
         )
     result = pasted.triage
-    _redact_evidence(pasted)
+    doc = triage_document(pasted)  # redacts what the text mode prints too
     if as_json:
-        doc = {
-            "matches": [m.to_dict() for m in result.matches],
-            "findings": [f.to_dict() for f in pasted.findings],
-            "outputs": [{k: v for k, v in b.to_dict().items() if k != "facts"} for b in pasted.parsed.blocks],
-        }
         sys.stdout.write(dumps(doc) + "\n")
         return
     if pasted.parsed.blocks:
@@ -310,19 +305,6 @@ def _print_findings(findings: list[Finding]) -> None:
         out.print(f"  [{style}]{term(str(f.severity).upper())}[/] {term(f.code)} {term(f.object)}: {term(f.message)}")
     if len(ranked) > FINDINGS_SHOWN:
         out.print(f"  [dim]... and {len(ranked) - FINDINGS_SHOWN} more (--json lists every finding)[/]")
-
-
-def _redact_evidence(pasted: PastedResult) -> None:
-    """The user's evidence lines echoed back (why a match fits, a finding's lines) lose their credentials:
-    triage output is pasted into tickets and chats."""
-    from medic.evidence.redact import redact_text
-
-    for m in pasted.triage.matches:
-        for h in m.evidence:
-            h.text = redact_text(h.text)[0]
-    for f in pasted.findings:
-        f.message = redact_text(f.message)[0]
-        f.evidence = [redact_text(line)[0] for line in f.evidence]
 
 
 PARSE_MAX = 64 * 1024 * 1024

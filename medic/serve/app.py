@@ -1,0 +1,309 @@
+"""The HTTP API: alert intake, incidents, triage, search. JSON shapes are the CLI's ``--json`` shapes.
+
+Intake persists first and processes after: a request is authenticated, its body checked and its events
+stored in one short transaction; then it is answered, and a worker thread triages. A sender never waits for
+triage, and an accepted alert survives the process being killed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from medic.errors import MedicError
+from medic.serve.alerts import (
+    AlertEvent,
+    PayloadError,
+    alertmanager_events,
+    grafana_events,
+    text_events,
+    zabbix_events,
+)
+from medic.serve.auth import Tokens, bearer
+from medic.serve.knowledge import Knowledge
+from medic.serve.metrics import Metrics
+from medic.serve.state import State, StateError
+from medic.serve.worker import Worker
+
+API = "/api/v1"
+MAX_BODY = 4 * 1024 * 1024  # an Alertmanager group of 1,000 alerts with long annotations fits; more is refused
+MAX_TEXT = 1024 * 1024  # a triage request: a paste, not a log (the CLI takes logs)
+GRAFANA_SKEW_S = 300  # a signed Grafana request older or newer than this is a replay
+
+
+@dataclass
+class ServeConfig:
+    state_path: Path
+    knowledge_path: Path
+    tokens: Tokens
+    open_reads: bool = False  # GET endpoints without a token (only when bound to loopback)
+    grafana_secret: bytes | None = None
+    grafana_timestamp_header: str | None = None
+    public_url: str = ""  # how senders and people reach this server (links in Zabbix tags)
+    start_worker: bool = True
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes ``limit`` (a lying Content-Length included)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"body is not JSON: {exc}") from None
+
+
+def create_app(config: ServeConfig) -> FastAPI:
+    state = State(config.state_path)
+    knowledge = Knowledge(config.knowledge_path)
+    metrics = Metrics()
+    worker = Worker(state, knowledge, metrics)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if config.start_worker:
+            worker.start()
+        yield
+        if config.start_worker:
+            worker.stop()
+
+    app = FastAPI(
+        title="Medic",
+        version="1",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,  # the interactive docs load scripts from a CDN: nothing is fetched in a closed network
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.medic_state = state
+    app.state.worker = worker
+    app.state.knowledge = knowledge
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        metrics.refused.labels(reason=str(exc.status)).inc()
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(PayloadError)
+    async def payload_error(_: Request, exc: PayloadError) -> JSONResponse:
+        metrics.refused.labels(reason="400").inc()
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    def require(request: Request, scope: str) -> None:
+        if scope == "read" and config.open_reads:
+            return
+        token = bearer(request.headers.get("authorization"))
+        if token is None:
+            raise ApiError(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        if not config.tokens.allows(token, scope):
+            raise ApiError(403, f"this token does not allow {scope}")
+
+    async def intake(
+        request: Request, source: str, parse: Callable[[Any], list[AlertEvent]], text: bool = False
+    ) -> tuple[list[AlertEvent], list[int], int, int]:
+        started = time.perf_counter()
+        require(request, source)
+        body = await read_body(request, MAX_BODY)
+        if source == "grafana":
+            check_grafana_signature(request, body)
+        if text:
+            try:
+                events = text_events(body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ApiError(400, "alert text must be UTF-8") from None
+        else:
+            events = parse(json_body(body))
+        metrics.received.labels(source=source).inc(len(events))
+        try:
+            accepted = await run_in_threadpool(state.accept, events)
+        except (sqlite3.Error, StateError) as exc:
+            # Alertmanager and Zabbix retry a failed delivery; Grafana does not before its next group interval
+            # (its error says so in its log), so it gets a plain 500, never a 503 that invites a retry storm
+            if source == "alertmanager":
+                raise ApiError(503, f"could not store the alerts: {exc}", {"Retry-After": "5"}) from None
+            raise ApiError(500, f"could not store the alerts: {exc}") from None
+        metrics.deduplicated.labels(source=source).inc(accepted.duplicates)
+        metrics.accept_seconds.observe(time.perf_counter() - started)
+        if accepted.accepted:
+            worker.wake.set()
+        return events, accepted.incidents, accepted.accepted, accepted.duplicates
+
+    def check_grafana_signature(request: Request, body: bytes) -> None:
+        if config.grafana_secret is None:
+            return
+        signature = request.headers.get("x-grafana-alerting-signature", "").strip().lower()
+        signed = body
+        if config.grafana_timestamp_header:
+            stamp = request.headers.get(config.grafana_timestamp_header, "").strip()
+            if not stamp.isdigit() or abs(time.time() - int(stamp)) > GRAFANA_SKEW_S:
+                raise ApiError(401, "Grafana signature timestamp missing or outside the allowed window")
+            signed = stamp.encode() + b":" + body
+        expected = hmac.new(config.grafana_secret, signed, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            raise ApiError(401, "Grafana signature does not match the configured secret")
+
+    def answer(events: list[AlertEvent], incidents: list[int], new: int, dups: int) -> dict[str, Any]:
+        return {"received": len(events), "accepted": new, "duplicates": dups, "incidents": sorted(set(incidents))}
+
+    @app.post(f"{API}/alerts/alertmanager", status_code=202, tags=["alerts"])
+    async def alerts_alertmanager(request: Request) -> dict[str, Any]:
+        """Alertmanager's webhook (``webhook_configs``, payload version 4)."""
+        return answer(*await intake(request, "alertmanager", alertmanager_events))
+
+    @app.api_route(f"{API}/alerts/grafana", methods=["POST", "PUT"], status_code=202, tags=["alerts"])
+    async def alerts_grafana(request: Request) -> dict[str, Any]:
+        """Grafana unified alerting's webhook contact point (version 1); the Test button is acknowledged."""
+        return answer(*await intake(request, "grafana", grafana_events))
+
+    @app.post(f"{API}/alerts/zabbix", status_code=202, tags=["alerts"])
+    async def alerts_zabbix(request: Request) -> dict[str, Any]:
+        """Medic's Zabbix media type (deploy/zabbix/). The answer's tags are stored on the Zabbix event."""
+        events, incidents, new, dups = await intake(request, "zabbix", zabbix_events)
+        doc = answer(events, incidents, new, dups)
+        if incidents:
+            doc["tags"] = {
+                "medic_incident": str(incidents[0]),
+                "medic_url": f"{config.public_url.rstrip('/')}{API}/incidents/{incidents[0]}",
+            }
+        return doc
+
+    @app.post(f"{API}/alerts/text", status_code=202, tags=["alerts"])
+    async def alerts_text(request: Request) -> dict[str, Any]:
+        """Alert text from mail or chat: 'Problem: ...', 'Resolved: ...', 'Resolved in 5m: ...'."""
+        return answer(*await intake(request, "text", text_events, text=True))
+
+    @app.get(f"{API}/incidents", tags=["incidents"])
+    async def list_incidents(
+        request: Request, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> dict[str, Any]:
+        require(request, "read")
+        if not 1 <= limit <= 1000 or offset < 0:
+            raise ApiError(400, "limit must be 1-1000 and offset at least 0")
+        if status not in (None, "firing", "resolved"):
+            raise ApiError(400, "status must be firing or resolved")
+        rows = await run_in_threadpool(state.incidents, status, limit, offset)
+        return {"incidents": rows, "counts": await run_in_threadpool(state.counts)}
+
+    @app.get(f"{API}/incidents/{{incident_id}}", tags=["incidents"])
+    async def get_incident(request: Request, incident_id: int) -> dict[str, Any]:
+        require(request, "read")
+        row = await run_in_threadpool(state.incident, incident_id)
+        if row is None:
+            raise ApiError(404, f"no incident {incident_id}")
+        return row
+
+    @app.post(f"{API}/incidents/{{incident_id}}/verdict", tags=["incidents"])
+    async def set_verdict(request: Request, incident_id: int) -> dict[str, Any]:
+        """An operator's word on the incident's top match: right, wrong, or none (no entry explains it)."""
+        require(request, "write")
+        doc = json_body(await read_body(request, 64 * 1024))
+        if not isinstance(doc, dict) or not isinstance(doc.get("verdict"), str):
+            raise ApiError(400, 'body must be {"verdict": "right" | "wrong" | "none", "entry": "<entry id>"}')
+        entry = doc.get("entry")
+        if entry is not None and not isinstance(entry, str):
+            raise ApiError(400, "entry must be an entry id")
+        try:
+            found = await run_in_threadpool(state.set_verdict, incident_id, doc["verdict"], entry)
+        except StateError as exc:
+            raise ApiError(400, str(exc)) from None
+        if not found:
+            raise ApiError(404, f"no incident {incident_id}")
+        return {"incident": incident_id, "verdict": doc["verdict"], "entry": entry}
+
+    @app.post(f"{API}/triage", tags=["knowledge"])
+    async def triage(request: Request, top: int = 5) -> dict[str, Any]:
+        """Triage a paste (text/plain body, or JSON ``{"text": ...}``): the document ``medic triage --json``
+        prints."""
+        require(request, "write")
+        if not 1 <= top <= 50:
+            raise ApiError(400, "top must be 1-50")
+        body = await read_body(request, MAX_TEXT)
+        if request.headers.get("content-type", "").startswith("application/json"):
+            doc = json_body(body)
+            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+                raise ApiError(400, 'JSON body must be {"text": "..."}')
+            text = doc["text"]
+        else:
+            text = body.decode("utf-8", "replace")
+        if not text.strip():
+            raise ApiError(400, "nothing to triage: the body is empty")
+        ensure_ready()
+        return await run_in_threadpool(knowledge.triage, text, top)
+
+    @app.get(f"{API}/search", tags=["knowledge"])
+    async def search(request: Request, q: str, limit: int = 10, lang: str | None = None) -> dict[str, Any]:
+        require(request, "read")
+        if not 1 <= limit <= 100:
+            raise ApiError(400, "limit must be 1-100")
+        if lang not in (None, "en", "ja", "zh", "ko"):
+            raise ApiError(400, "lang must be en, ja, zh or ko")
+        if not q.strip():
+            raise ApiError(400, "q is empty")
+        ensure_ready()
+        try:
+            results = await run_in_threadpool(knowledge.search, q, limit, lang)
+        except MedicError as exc:
+            raise ApiError(400, str(exc)) from None
+        return {"results": results}
+
+    @app.get(f"{API}/entries/{{entry_id}}", tags=["knowledge"])
+    async def get_entry(request: Request, entry_id: str) -> dict[str, Any]:
+        require(request, "read")
+        ensure_ready()
+        entry = await run_in_threadpool(knowledge.entry, entry_id)
+        if entry is None:
+            raise ApiError(404, f"no entry {entry_id!r}")
+        return entry
+
+    def ensure_ready() -> None:
+        if not knowledge.ready.is_set():
+            raise ApiError(503, knowledge.error or "the knowledge base is loading", {"Retry-After": "2"})
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        if knowledge.ready.is_set():
+            return JSONResponse({"ready": True})
+        return JSONResponse({"ready": False, "error": knowledge.error or "loading"}, status_code=503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        metrics.inbox_depth.set(await run_in_threadpool(state.depth))
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

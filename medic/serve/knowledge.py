@@ -1,0 +1,69 @@
+"""The knowledge base as the service uses it: one store per thread, triage and search one at a time.
+
+Triage is CPU-bound Python and its compiled signature set is shared; running two at once gains nothing
+under the GIL and would share the matcher's scratch space, so a lock serialises them. Reads of entries
+take no lock (each thread has its own SQLite connection).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import Any
+
+from medic.knowledge.ingest import ensure_builtin, index_paths
+from medic.knowledge.search import search
+from medic.knowledge.store import Store
+from medic.report.triage_doc import triage_document
+
+
+class Knowledge:
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.ready = threading.Event()
+        self.error: str | None = None
+
+    def store(self) -> Store:
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.db_path)
+            self._local.store = store
+        return store
+
+    def load(self) -> None:
+        """Bring the knowledge base up to date and compile the signatures: /readyz says ready after this."""
+        from medic.triage import signature_set
+
+        with self._lock:
+            store = self.store()
+            again = store.pending_reindex()
+            if again:
+                index_paths(store, [p for p in again if Path(p).exists()])
+            ensure_builtin(store)
+            signature_set(store)
+        self.ready.set()
+
+    def triage(self, text: str, top: int = 5) -> dict[str, Any]:
+        """The same document ``medic triage --json`` prints for this text."""
+        from medic.pasted import triage_pasted
+
+        with self._lock:
+            pasted = triage_pasted(self.store(), io.BytesIO(text.encode("utf-8", "replace")), top=top)
+            return triage_document(pasted)
+
+    def search(self, query: str, limit: int = 10, lang: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [h.to_dict() for h in search(self.store(), query, lang=lang, limit=limit)]
+
+    def entry(self, entry_id: str) -> dict[str, Any] | None:
+        from medic.errors import MedicError
+
+        store = self.store()
+        try:
+            entry = store.get(entry_id)
+        except (MedicError, KeyError):
+            return None
+        return entry.to_dict()

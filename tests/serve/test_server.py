@@ -1,0 +1,290 @@
+"""`medic serve` as a real process on loopback, driven over HTTP with the senders' payload shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medic.knowledge.store import Store
+
+DATA = Path(__file__).parent / "data"
+TOKEN = "t0ken-for-the-tests-admin-000000"
+ZABBIX_TOKEN = "t0ken-for-zabbix-only-0000000000"
+SECRET = b"grafana-hmac-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen[bytes]
+    args: list[str]
+    env: dict[str, str]
+
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = TOKEN, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("content-type", "application/json")
+        if token:
+            req.add_header("authorization", f"Bearer {token}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                raw = resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            raw, status = exc.read(), exc.code
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode()
+
+
+def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server exited")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("server did not become ready")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_store: Store) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("serve")
+    (tmp / "tokens").write_text(f"admin: {TOKEN}\nzabbix: {ZABBIX_TOKEN}\n")
+    (tmp / "grafana-secret").write_bytes(SECRET + b"\n")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        sys.executable,
+        "-m",
+        "medic.cli",
+        "--db",
+        str(seeded_store.path),
+        "serve",
+        "--port",
+        str(port),
+        "--state",
+        str(tmp / "serve.db"),
+        "--token-file",
+        str(tmp / "tokens"),
+        "--grafana-secret-file",
+        str(tmp / "grafana-secret"),
+    ]
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg")}
+    env.pop("MEDIC_SERVE_TOKEN", None)
+    proc = start(args, env, url)
+    yield Server(url, proc, args, env)
+    proc.terminate()
+    proc.wait(10)
+
+
+def am(name: str = "alertmanager-firing.json", **changes: Any) -> dict[str, Any]:
+    p = json.loads((DATA / name).read_text())
+    for a in p["alerts"]:
+        a.update(changes)
+    return p
+
+
+def signed(body: bytes) -> dict[str, str]:
+    return {"x-grafana-alerting-signature": hmac.new(SECRET, body, hashlib.sha256).hexdigest()}
+
+
+def wait_triaged(server: Server, incident: int) -> dict[str, Any]:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        _, doc = server.call("GET", f"/api/v1/incidents/{incident}")
+        if doc["triage"] is not None:
+            return doc  # type: ignore[no-any-return]
+        time.sleep(0.2)
+    raise AssertionError(f"incident {incident} was not triaged")
+
+
+def test_intake_needs_a_token_with_the_right_scope(server: Server) -> None:
+    assert server.call("POST", "/api/v1/alerts/alertmanager", am(), token=None)[0] == 401
+    assert server.call("POST", "/api/v1/alerts/alertmanager", am(), token="wrong-token-wrong-token")[0] == 403
+    assert server.call("POST", "/api/v1/alerts/alertmanager", am(), token=ZABBIX_TOKEN)[0] == 403
+    # reads are open on loopback by default; writes never
+    assert server.call("GET", "/api/v1/incidents", token=None)[0] == 200
+    assert server.call("POST", "/api/v1/triage", b"x", token=None)[0] == 401
+
+
+def test_alertmanager_duplicates_collapse_and_resolved_closes(server: Server) -> None:
+    body = am(fingerprint="aaaa0000bbbb1111", startsAt="2026-12-02T01:00:00Z")
+    body["alerts"] = body["alerts"][:1]
+    status, first = server.call("POST", "/api/v1/alerts/alertmanager", body)
+    assert status == 202 and (first["accepted"], first["duplicates"]) == (1, 0)
+    _, again = server.call("POST", "/api/v1/alerts/alertmanager", body)
+    assert (again["accepted"], again["duplicates"]) == (0, 1) and again["incidents"] == first["incidents"]
+    body["alerts"][0].update(status="resolved", endsAt="2026-12-02T02:00:00Z")
+    server.call("POST", "/api/v1/alerts/alertmanager", body)
+    _, incident = server.call("GET", f"/api/v1/incidents/{first['incidents'][0]}")
+    assert (incident["status"], incident["count"]) == ("resolved", 1)
+
+
+def test_ha_pair_delivering_at_once_makes_one_incident(server: Server) -> None:
+    body = am(fingerprint="ha00ha00ha00ha00", startsAt="2026-12-02T03:00:00Z")
+    body["alerts"] = body["alerts"][:1]
+    answers: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(server.call("POST", "/api/v1/alerts/alertmanager", body)[1]))
+        for _ in range(12)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(a["accepted"] for a in answers) == 1
+    assert len({a["incidents"][0] for a in answers}) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"{not json", 400, "not JSON"),
+        (json.dumps({"alerts": []}).encode(), 400, "no 'version' field"),
+        (json.dumps({"version": "4", "alerts": [{"status": "firing", "labels": 3}]}).encode(), 400, "labels"),
+    ],
+)
+def test_malformed_and_oversize_bodies_are_refused(server: Server, body: bytes, status: int, message: str) -> None:
+    got, doc = server.call("POST", "/api/v1/alerts/alertmanager", body)
+    assert got == status and message in doc["error"]
+
+
+def test_oversize_body_is_refused_before_it_is_read(server: Server) -> None:
+    """A declared length over the limit is answered at once (the body is never read)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.putrequest("POST", "/api/v1/alerts/alertmanager")
+    conn.putheader("authorization", f"Bearer {TOKEN}")
+    conn.putheader("content-type", "application/json")
+    conn.putheader("content-length", str(64 * 1024 * 1024))
+    conn.endheaders()
+    resp = conn.getresponse()
+    assert resp.status == 413 and "larger than" in json.loads(resp.read())["error"]
+    conn.close()
+
+
+def test_grafana_signature_is_verified(server: Server) -> None:
+    body = json.dumps(am("grafana-firing.json")).encode()
+    assert server.call("POST", "/api/v1/alerts/grafana", body)[0] == 401
+    assert server.call("POST", "/api/v1/alerts/grafana", body, headers={"x-grafana-alerting-signature": "00"})[0] == 401
+    status, doc = server.call("PUT", "/api/v1/alerts/grafana", body, headers=signed(body))
+    assert status == 202 and doc["accepted"] == 1
+
+
+def test_grafana_test_button_is_acknowledged_without_an_incident(server: Server) -> None:
+    payload = am("grafana-firing.json", labels={"alertname": "TestAlert", "instance": "Grafana"})
+    body = json.dumps(payload).encode()
+    status, doc = server.call("POST", "/api/v1/alerts/grafana", body, headers=signed(body))
+    assert status == 202 and doc == {"received": 0, "accepted": 0, "duplicates": 0, "incidents": []}
+
+
+def test_zabbix_answer_carries_tags_and_recovery_closes(server: Server) -> None:
+    problem = {"event_id": "880001", "event_value": "1", "event_name": "Disk space is low", "host": "web-1"}
+    status, doc = server.call("POST", "/api/v1/alerts/zabbix", problem, token=ZABBIX_TOKEN)
+    assert status == 202
+    incident = doc["incidents"][0]
+    assert doc["tags"] == {"medic_incident": str(incident), "medic_url": f"{server.url}/api/v1/incidents/{incident}"}
+    server.call("POST", "/api/v1/alerts/zabbix", {**problem, "event_value": "0"}, token=ZABBIX_TOKEN)
+    assert server.call("GET", f"/api/v1/incidents/{incident}")[1]["status"] == "resolved"
+
+
+def test_alert_is_triaged_like_the_cli_does(server: Server, seeded_store: Store) -> None:
+    text = "Problem: API server unreachable\nx509: certificate has expired or is not yet valid"
+    status, doc = server.call("POST", "/api/v1/alerts/text", text.encode(), headers={"content-type": "text/plain"})
+    assert status == 202
+    incident = wait_triaged(server, doc["incidents"][0])
+    assert incident["triage"]["matches"], "an expired-certificate alert explains nothing"
+    cli = subprocess.run(
+        [sys.executable, "-m", "medic.cli", "--db", str(seeded_store.path), "triage", "--json", "-"],
+        input=incident["evidence"].encode(),
+        capture_output=True,
+        check=True,
+        env=server.env,
+    )
+    assert json.loads(cli.stdout) == incident["triage"]
+    _, direct = server.call("POST", "/api/v1/triage", {"text": incident["evidence"]})
+    assert direct == incident["triage"]
+
+
+def test_verdict_search_entries_metrics_openapi(server: Server) -> None:
+    _, listing = server.call("GET", "/api/v1/incidents?limit=1")
+    incident = listing["incidents"][0]["id"]
+    assert server.call("POST", f"/api/v1/incidents/{incident}/verdict", {"verdict": "none"})[0] == 200
+    assert server.call("POST", f"/api/v1/incidents/{incident}/verdict", {"verdict": "perhaps"})[0] == 400
+    assert server.call("POST", "/api/v1/incidents/999999/verdict", {"verdict": "none"})[0] == 404
+    _, hits = server.call("GET", "/api/v1/search?q=certificate%20expired")
+    assert hits["results"]
+    entry_id = hits["results"][0]["id"]
+    status, entry = server.call("GET", f"/api/v1/entries/{entry_id}")
+    assert status == 200 and entry["id"] == entry_id
+    assert server.call("GET", "/api/v1/entries/nope-nope")[0] == 404
+    status, text = server.call("GET", "/metrics", token=None)
+    assert status == 200 and 'medic_alerts_received_total{source="alertmanager"}' in text
+    status, spec = server.call("GET", "/api/v1/openapi.json", token=None)
+    assert status == 200 and "/api/v1/alerts/alertmanager" in spec["paths"]
+
+
+def test_kill_9_loses_no_accepted_alert(server: Server, tmp_path: Path) -> None:
+    """Accepted means stored: a server killed right after answering still has every alert, and a restarted
+    one triages those it had not processed."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [*server.args]
+    args[args.index("--port") + 1] = str(port)
+    args[args.index("--state") + 1] = str(tmp_path / "serve.db")
+    proc = start(args, server.env, url)
+    other = Server(url, proc, args, server.env)
+    incidents = set()
+    for n in range(40):
+        body = am(fingerprint=f"kill{n:012d}", startsAt="2026-12-03T00:00:00Z")
+        body["alerts"] = body["alerts"][:1]
+        status, doc = other.call("POST", "/api/v1/alerts/alertmanager", body)
+        assert status == 202
+        incidents.update(doc["incidents"])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    proc = start(args, server.env, url)
+    try:
+        _, listing = other.call("GET", "/api/v1/incidents?limit=1000")
+        assert {i["id"] for i in listing["incidents"]} == incidents
+        for i in sorted(incidents)[-3:]:
+            wait_triaged(other, i)
+    finally:
+        proc.terminate()
+        proc.wait(10)
