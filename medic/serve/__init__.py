@@ -1,0 +1,1 @@
+"""medic serve: the HTTP API and alert intake (see app.py)."""
