@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,7 +34,7 @@ from medic.serve.alerts import (
 from medic.serve.auth import Tokens, bearer
 from medic.serve.knowledge import Knowledge
 from medic.serve.metrics import Metrics
-from medic.serve.state import State, StateError
+from medic.serve.state import State, StateError, db_errors
 from medic.serve.worker import Worker
 
 API = "/api/v1"
@@ -46,7 +45,7 @@ GRAFANA_SKEW_S = 300  # a signed Grafana request older or newer than this is a r
 
 @dataclass
 class ServeConfig:
-    state_path: Path
+    state_path: str | Path  # a SQLite file, sqlite:PATH, or a postgresql:// URL
     knowledge_path: Path
     tokens: Tokens
     open_reads: bool = False  # GET endpoints without a token (only when bound to loopback)
@@ -87,6 +86,7 @@ def json_body(body: bytes) -> Any:
 
 def create_app(config: ServeConfig) -> FastAPI:
     state = State(config.state_path)
+    store_errors: tuple[type[BaseException], ...] = (*db_errors(), StateError)
     knowledge = Knowledge(config.knowledge_path)
     metrics = Metrics()
     worker = Worker(state, knowledge, metrics)
@@ -148,7 +148,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         metrics.received.labels(source=source).inc(len(events))
         try:
             accepted = await run_in_threadpool(state.accept, events)
-        except (sqlite3.Error, StateError) as exc:
+        except store_errors as exc:
             # Alertmanager and Zabbix retry a failed delivery; Grafana does not before its next group interval
             # (its error says so in its log), so it gets a plain 500, never a 503 that invites a retry storm
             if source == "alertmanager":

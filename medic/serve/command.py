@@ -30,7 +30,11 @@ def register(app: typer.Typer, knowledge_path: Callable[[], Path]) -> None:
         port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8080,
         state: Annotated[
             str | None,
-            typer.Option("--state", help="Incidents database (default: serve.db in the data dir).", show_default=False),
+            typer.Option(
+                "--state",
+                help="Incidents database: a SQLite file or a postgresql:// URL (default: serve.db in the data dir).",
+                show_default=False,
+            ),
         ] = None,
         token_file: Annotated[
             str | None,
@@ -87,7 +91,7 @@ def register(app: typer.Typer, knowledge_path: Callable[[], Path]) -> None:
             if not secret:
                 raise MedicError(f"{grafana_secret_file}: the secret is empty")
         config = ServeConfig(
-            state_path=Path(state) if state else data_dir() / "serve.db",
+            state_path=state or data_dir() / "serve.db",
             knowledge_path=knowledge_path(),
             tokens=tokens,
             open_reads=loopback if open_reads is None else open_reads,

@@ -1,14 +1,18 @@
 """The service's own database: a durable inbox of received alerts and the incidents they make.
 
-SQLite in WAL mode (``synchronous=NORMAL``: a committed alert survives the process being killed). One
+SQLite in WAL mode (``synchronous=NORMAL``: a committed alert survives the process being killed), or a
+team's PostgreSQL (psycopg 3) shared by several ``medic serve`` replicas: the same schema and statements, a
+backend says how to connect, begin a write and claim work (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). One
 connection per thread. Every write is one short transaction; incidents are upserted with
 ``INSERT ... ON CONFLICT`` (never read-then-write), so two requests carrying the same alert cannot make two
-incidents, and an alert delivered twice (HA senders) is stored once.
+incidents, and an alert delivered twice (HA senders) is stored once. A transaction touches incidents and inbox
+rows in key order, so two concurrent ones never wait on each other in a cycle.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -16,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from medic.errors import MedicError
 from medic.evidence.redact import redact_json
@@ -26,37 +30,37 @@ SCHEMA_VERSION = 1
 MIGRATIONS: dict[int, str] = {
     1: """
 CREATE TABLE inbox (
-    id INTEGER PRIMARY KEY,
+    id {id},
     key TEXT NOT NULL UNIQUE,
     source TEXT NOT NULL,
-    received_at REAL NOT NULL,
+    received_at {real} NOT NULL,
     event TEXT NOT NULL,
     incident_id INTEGER NOT NULL,
-    claimed_at REAL,
+    claimed_at {real},
     attempts INTEGER NOT NULL DEFAULT 0,
-    done_at REAL,
+    done_at {real},
     error TEXT
 );
 CREATE INDEX inbox_todo ON inbox (done_at, id);
 CREATE TABLE incidents (
-    id INTEGER PRIMARY KEY,
+    id {id},
     source TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     title TEXT NOT NULL,
     status TEXT NOT NULL,
     status_at TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
+    first_seen {real} NOT NULL,
+    last_seen {real} NOT NULL,
     count INTEGER NOT NULL,
     labels TEXT NOT NULL,
     annotations TEXT NOT NULL,
     links TEXT NOT NULL,
     evidence TEXT NOT NULL,
     triage TEXT,
-    triaged_at REAL,
+    triaged_at {real},
     verdict TEXT,
     verdict_entry TEXT,
-    verdict_at REAL,
+    verdict_at {real},
     UNIQUE (source, fingerprint)
 );
 CREATE INDEX incidents_recent ON incidents (last_seen);
@@ -106,34 +110,129 @@ def _event_from_json(text: str) -> AlertEvent:
     return AlertEvent(**data)
 
 
-class State:
-    """The inbox and incidents database at ``path``."""
+class Backend:
+    """SQLite: a file, WAL, a write transaction taken at once (``BEGIN IMMEDIATE``)."""
+
+    name = "sqlite"
+    begin = "BEGIN IMMEDIATE"
+    skip_locked = ""
+    types: ClassVar[dict[str, str]] = {"id": "INTEGER PRIMARY KEY", "real": "REAL"}
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = str(path)
+
+    def connect(self) -> Any:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def sql(self, statement: str) -> str:
+        return statement
+
+    def version(self, db: Any) -> int:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    def set_version(self, db: Any, version: int) -> None:
+        db.execute(f"PRAGMA user_version={int(version)}")
+
+    def lock_migrations(self, db: Any) -> None:
+        """BEGIN IMMEDIATE already holds the only write lock."""
+
+
+class PostgresBackend(Backend):
+    """A team's PostgreSQL: several replicas share inbox and incidents; workers claim with SKIP LOCKED."""
+
+    name = "postgresql"
+    begin = "BEGIN"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    types: ClassVar[dict[str, str]] = {
+        "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "real": "DOUBLE PRECISION",
+    }
+    MIGRATION_LOCK = 0x6D65646963  # "medic": one replica migrates, the others wait
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = _without_password(url)
+
+    def connect(self) -> Any:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+        conn.execute("CREATE TABLE IF NOT EXISTS medic_schema (version INTEGER NOT NULL)")
+        return conn
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    def version(self, db: Any) -> int:
+        row = db.execute("SELECT max(version) AS v FROM medic_schema").fetchone()
+        return int(row["v"] or 0)
+
+    def set_version(self, db: Any, version: int) -> None:
+        db.execute("INSERT INTO medic_schema (version) VALUES (%s)", (version,))
+
+    def lock_migrations(self, db: Any) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(%s)", (self.MIGRATION_LOCK,))
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def backend_for(where: str | Path) -> Backend:
+    """``postgresql://...`` (or ``postgres://``), ``sqlite:PATH``, or a plain path (SQLite)."""
+    text = str(where)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresBackend(text)
+    return Backend(Path(text.removeprefix("sqlite:")).expanduser())
+
+
+DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
+
+
+def db_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a store can raise (psycopg's only when it is installed)."""
+    try:
+        import psycopg
+    except ImportError:
+        return DB_ERRORS
+    return (*DB_ERRORS, psycopg.Error)
+
+
+class State:
+    """The inbox and incidents database: a SQLite path, ``sqlite:PATH`` or a ``postgresql://`` URL."""
+
+    def __init__(self, where: str | Path) -> None:
+        self.backend = backend_for(where)
+        self.path = where
         self._local = threading.local()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._migrate(self.db)
-        except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"{path}: cannot open the service database: {exc}") from None
+            self._migrate()
+        except db_errors() as exc:
+            raise StateError(f"{self.backend.where}: cannot open the service database: {exc}") from None
 
     @property
-    def db(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    def db(self) -> Any:
+        conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.row_factory = sqlite3.Row
+            conn = self.backend.connect()
             self._local.conn = conn
         return conn
 
+    def _q(self, statement: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:
+        return self.db.execute(self.backend.sql(statement), args)
+
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Any]:
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(self.backend.begin)
         try:
             yield db
         except BaseException:
@@ -141,18 +240,20 @@ class State:
             raise
         db.execute("COMMIT")
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StateError(
-                f"{self.path}: written by a newer Medic (schema {version}, this one knows {SCHEMA_VERSION})"
-            )
-        for v in range(version + 1, SCHEMA_VERSION + 1):
-            with self._write() as w:
-                for statement in MIGRATIONS[v].split(";"):
+    def _migrate(self) -> None:
+        with self._write() as w:
+            self.backend.lock_migrations(w)
+            version = self.backend.version(w)
+            if version > SCHEMA_VERSION:
+                raise StateError(
+                    f"{self.backend.where}: written by a newer Medic (schema {version}, this one knows "
+                    f"{SCHEMA_VERSION})"
+                )
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[v].format(**self.backend.types).split(";"):
                     if statement.strip():
                         w.execute(statement)
-                w.execute(f"PRAGMA user_version={v}")
+                self.backend.set_version(w, v)
 
     # -- intake ---------------------------------------------------------------------------------------------
 
@@ -160,12 +261,14 @@ class State:
         """Store the events and open or update their incidents, in one transaction. An event whose key is
         stored already is counted as a duplicate and changes nothing."""
         now = time.time()
-        new, dups, incident_ids = 0, 0, []
-        with self._write() as w:
-            for e in events:
+        new, dups = 0, 0
+        incident_of: dict[int, int] = {}
+        with self._write():
+            # key order: concurrent transactions lock incidents and inbox rows in the same order
+            for n, e in sorted(enumerate(events), key=lambda ne: ne[1].key):
                 safe = _redacted(e)
-                incident_id = self._upsert_incident(w, safe, now, count=False)
-                row = w.execute(
+                incident_id = self._upsert_incident(safe, now)
+                row = self._q(
                     "INSERT INTO inbox (key, source, received_at, event, incident_id) VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (key) DO NOTHING RETURNING id",
                     (e.key, e.source, now, json.dumps(safe.to_dict()), incident_id),
@@ -174,13 +277,12 @@ class State:
                     dups += 1
                 else:
                     new += 1
-                    self._apply(w, safe, incident_id, now)
-                incident_ids.append(incident_id)
-        return Accepted(new, dups, incident_ids)
+                    self._apply(safe, incident_id, now)
+                incident_of[n] = incident_id
+        return Accepted(new, dups, [incident_of[n] for n in range(len(events))])
 
-    @staticmethod
-    def _upsert_incident(w: sqlite3.Connection, e: AlertEvent, now: float, count: bool) -> int:
-        row = w.execute(
+    def _upsert_incident(self, e: AlertEvent, now: float) -> int:
+        row = self._q(
             "INSERT INTO incidents (source, fingerprint, title, status, status_at, first_seen, last_seen, count,"
             " labels, annotations, links, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)"
             " ON CONFLICT (source, fingerprint) DO UPDATE SET last_seen = excluded.last_seen"
@@ -199,13 +301,12 @@ class State:
                 e.evidence(),
             ),
         ).fetchone()
-        return int(row[0])
+        return int(row["id"])
 
-    @staticmethod
-    def _apply(w: sqlite3.Connection, e: AlertEvent, incident_id: int, now: float) -> None:
+    def _apply(self, e: AlertEvent, incident_id: int, now: float) -> None:
         """A new event moves its incident to the event's state unless a later state is known already
         (notifications can arrive out of order); a firing event counts one more occurrence."""
-        w.execute(
+        self._q(
             "UPDATE incidents SET"
             " status = CASE WHEN ? >= status_at THEN ? ELSE status END,"
             " status_at = CASE WHEN ? >= status_at THEN ? ELSE status_at END,"
@@ -231,40 +332,43 @@ class State:
     # -- processing -----------------------------------------------------------------------------------------
 
     def claim(self, limit: int = 32) -> list[Claimed]:
-        """Take up to ``limit`` unprocessed inbox rows (and rows whose claim has lapsed)."""
+        """Take up to ``limit`` unprocessed inbox rows (and rows whose claim has lapsed); on PostgreSQL rows
+        another replica holds are skipped, not waited for."""
         now = time.time()
-        with self._write() as w:
-            rows = w.execute(
+        with self._write():
+            rows = self._q(
                 "UPDATE inbox SET claimed_at = ?, attempts = attempts + 1 WHERE id IN ("
                 " SELECT id FROM inbox WHERE done_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)"
-                " ORDER BY id LIMIT ?) RETURNING id, incident_id, event",
+                " ORDER BY id LIMIT ?" + self.backend.skip_locked + ") RETURNING id, incident_id, event",
                 (now, now - CLAIM_LEASE_S, limit),
             ).fetchall()
             out = []
             for r in rows:
-                triaged = w.execute("SELECT triaged_at FROM incidents WHERE id = ?", (r["incident_id"],)).fetchone()
-                out.append(Claimed(r["id"], r["incident_id"], _event_from_json(r["event"]), triaged[0] is not None))
+                triaged = self._q("SELECT triaged_at FROM incidents WHERE id = ?", (r["incident_id"],)).fetchone()
+                out.append(
+                    Claimed(r["id"], r["incident_id"], _event_from_json(r["event"]), triaged["triaged_at"] is not None)
+                )
         return sorted(out, key=lambda c: c.inbox_id)
 
     def finish(self, claimed: Claimed, triage: dict[str, Any] | None, error: str | None = None) -> None:
         now = time.time()
-        with self._write() as w:
+        with self._write():
             if triage is not None:
-                w.execute(
+                self._q(
                     "UPDATE incidents SET triage = ?, triaged_at = ? WHERE id = ?",
                     (json.dumps(triage), now, claimed.incident_id),
                 )
             if error is None:
-                w.execute("UPDATE inbox SET done_at = ?, error = NULL WHERE id = ?", (now, claimed.inbox_id))
+                self._q("UPDATE inbox SET done_at = ?, error = NULL WHERE id = ?", (now, claimed.inbox_id))
             else:
-                w.execute(
+                self._q(
                     "UPDATE inbox SET error = ?, claimed_at = NULL,"
                     " done_at = CASE WHEN attempts >= ? THEN ? ELSE NULL END WHERE id = ?",
                     (error[:1000], MAX_ATTEMPTS, now, claimed.inbox_id),
                 )
 
     def depth(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM inbox WHERE done_at IS NULL").fetchone()[0])
+        return int(self._q("SELECT count(*) AS n FROM inbox WHERE done_at IS NULL").fetchone()["n"])
 
     # -- reading --------------------------------------------------------------------------------------------
 
@@ -276,28 +380,28 @@ class State:
             args.append(status)
         sql += " ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?"
         args += [limit, offset]
-        return [_incident(r) for r in self.db.execute(sql, args).fetchall()]
+        return [_incident(r) for r in self._q(sql, args).fetchall()]
 
     def incident(self, incident_id: int) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        row = self._q("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         return _incident(row) if row else None
 
     def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT status, count(*) FROM incidents GROUP BY status").fetchall()
-        return {r[0]: int(r[1]) for r in rows}
+        rows = self._q("SELECT status, count(*) AS n FROM incidents GROUP BY status").fetchall()
+        return {r["status"]: int(r["n"]) for r in rows}
 
     def set_verdict(self, incident_id: int, verdict: str, entry: str | None) -> bool:
         if verdict not in VERDICTS:
             raise StateError(f"verdict must be one of {', '.join(VERDICTS)}")
-        with self._write() as w:
-            cur = w.execute(
+        with self._write():
+            cur = self._q(
                 "UPDATE incidents SET verdict = ?, verdict_entry = ?, verdict_at = ? WHERE id = ?",
                 (verdict, entry, time.time(), incident_id),
             )
-        return cur.rowcount > 0
+        return bool(cur.rowcount > 0)
 
 
-def _incident(row: sqlite3.Row) -> dict[str, Any]:
+def _incident(row: Any) -> dict[str, Any]:
     d = dict(row)
     for k in ("labels", "annotations", "links"):
         d[k] = json.loads(d[k])

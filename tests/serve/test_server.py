@@ -288,3 +288,37 @@ def test_kill_9_loses_no_accepted_alert(server: Server, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_two_replicas_share_one_postgresql(server: Server, pg_url: str) -> None:
+    """Two `medic serve` processes on one PostgreSQL: an HA Alertmanager pair posting the same alerts to
+    both makes one incident per alert, and the incidents are triaged by whichever replica claims them."""
+    procs, replicas = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            args = [*server.args]
+            args[args.index("--port") + 1] = str(port)
+            args[args.index("--state") + 1] = pg_url
+            procs.append(start(args, server.env, url))
+            replicas.append(Server(url, procs[-1], args, server.env))
+        body = am(startsAt="2026-12-03T01:00:00Z")
+        answers: list[Any] = []
+        threads = [
+            threading.Thread(target=lambda r=r: answers.append(r.call("POST", "/api/v1/alerts/alertmanager", body)[1]))
+            for r in replicas * 4
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sum(a["accepted"] for a in answers) == 2
+        _, listing = replicas[1].call("GET", "/api/v1/incidents")
+        assert sorted(i["fingerprint"] for i in listing["incidents"]) == ["5d0e2b4c9a1f3e77", "9c3f00aa12b84d61"]
+        for i in listing["incidents"]:
+            wait_triaged(replicas[0], i["id"])
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)

@@ -22,8 +22,16 @@ def payload(status: str = "firing", ends: str = "0001-01-01T00:00:00Z") -> dict:
     return p
 
 
-def test_same_alert_twice_is_stored_once(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each case runs on both backends: a SQLite file and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_same_alert_twice_is_stored_once(where: str) -> None:
+    state = State(where)
     first = state.accept(alertmanager_events(payload()))
     again = state.accept(alertmanager_events(payload()))
     assert (first.accepted, first.duplicates) == (2, 0)
@@ -33,8 +41,8 @@ def test_same_alert_twice_is_stored_once(tmp_path: Path) -> None:
     assert state.depth() == 2
 
 
-def test_resolved_closes_and_a_late_firing_does_not_reopen(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+def test_resolved_closes_and_a_late_firing_does_not_reopen(where: str) -> None:
+    state = State(where)
     state.accept(alertmanager_events(payload()))
     state.accept(alertmanager_events(payload("resolved", "2026-12-01T05:00:00Z")))
     assert {i["status"] for i in state.incidents()} == {"resolved"}
@@ -52,8 +60,8 @@ def test_resolved_closes_and_a_late_firing_does_not_reopen(tmp_path: Path) -> No
     assert {(i["status"], i["count"]) for i in state.incidents()} == {("firing", 3)}
 
 
-def test_zabbix_retry_is_a_duplicate_and_recovery_resolves(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+def test_zabbix_retry_is_a_duplicate_and_recovery_resolves(where: str) -> None:
+    state = State(where)
     problem = {"event_id": "99", "event_value": "1", "event_name": "Zabbix agent is not available", "host": "h"}
     a = state.accept(zabbix_events(problem))
     b = state.accept(zabbix_events(problem))
@@ -64,8 +72,8 @@ def test_zabbix_retry_is_a_duplicate_and_recovery_resolves(tmp_path: Path) -> No
     assert incident["status"] == "resolved"
 
 
-def test_concurrent_deliveries_make_one_incident_per_alert(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+def test_concurrent_deliveries_make_one_incident_per_alert(where: str) -> None:
+    state = State(where)
     results = []
 
     def deliver() -> None:
@@ -81,21 +89,21 @@ def test_concurrent_deliveries_make_one_incident_per_alert(tmp_path: Path) -> No
     assert len(state.incidents()) == 2
 
 
-def test_claim_finish_and_a_lapsed_claim_is_taken_again(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+def test_claim_finish_and_a_lapsed_claim_is_taken_again(where: str) -> None:
+    state = State(where)
     state.accept(alertmanager_events(payload()))
     claimed = state.claim()
     assert len(claimed) == 2 and state.claim() == []
     state.finish(claimed[0], {"matches": []})
     # the second worker "died": its claim lapses and the row is taken again
-    state.db.execute("UPDATE inbox SET claimed_at = claimed_at - ?", (CLAIM_LEASE_S + 1,))
+    state._q("UPDATE inbox SET claimed_at = claimed_at - ?", (CLAIM_LEASE_S + 1,))
     again = state.claim()
     assert [c.inbox_id for c in again] == [claimed[1].inbox_id]
     assert state.incident(claimed[0].incident_id)["triage"] == {"matches": []}
 
 
-def test_failing_row_gives_up_after_three_attempts(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+def test_failing_row_gives_up_after_three_attempts(where: str) -> None:
+    state = State(where)
     state.accept(zabbix_events({"event_id": "5", "event_value": "1", "event_name": "x"}))
     for _ in range(3):
         (c,) = state.claim()
@@ -112,8 +120,8 @@ def test_secrets_in_annotations_are_not_stored(tmp_path: Path) -> None:
     assert b"hunter2secret" not in raw
 
 
-def test_verdicts(tmp_path: Path) -> None:
-    state = State(tmp_path / "s.db")
+def test_verdicts(where: str) -> None:
+    state = State(where)
     (i,) = state.accept(zabbix_events({"event_id": "5", "event_value": "1", "event_name": "x"})).incidents
     assert state.set_verdict(i, "wrong", "abc123")
     assert state.incident(i)["verdict"] == "wrong"
@@ -122,7 +130,31 @@ def test_verdicts(tmp_path: Path) -> None:
         state.set_verdict(i, "maybe", None)
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    State(tmp_path / "s.db").db.execute("PRAGMA user_version=99")
+def test_newer_schema_is_refused(where: str) -> None:
+    state = State(where)
+    with state._write() as w:
+        state.backend.set_version(w, 99)
     with pytest.raises(StateError, match="newer Medic"):
-        State(tmp_path / "s.db")
+        State(where)
+
+
+def test_two_replicas_claim_disjoint_rows(where: str) -> None:
+    """Two processes' workers on one database never take the same alert."""
+    one, two = State(where), State(where)
+    for n in range(40):
+        one.accept(zabbix_events({"event_id": str(n), "event_value": "1", "event_name": "x"}))
+    taken: list[list[int]] = [[], []]
+
+    def work(state: State, k: int) -> None:
+        while claimed := state.claim(limit=3):
+            taken[k] += [c.inbox_id for c in claimed]
+            for c in claimed:
+                state.finish(c, None)
+
+    threads = [threading.Thread(target=work, args=(s, k)) for k, s in enumerate((one, two))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken[0] + taken[1]) == sorted(set(taken[0] + taken[1]))
+    assert len(taken[0] + taken[1]) == 40
