@@ -185,9 +185,17 @@ def main() -> None:
         while time.time() < stop_at:
             group = schedule.next_group()
             body = json.dumps(
-                {"version": "4", "status": "firing", "receiver": "medic", "groupKey": "{}:{}",
-                 "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
-                 "externalURL": "http://am:9093", "alerts": [a.payload() for a in group]}
+                {
+                    "version": "4",
+                    "status": "firing",
+                    "receiver": "medic",
+                    "groupKey": "{}:{}",
+                    "groupLabels": {},
+                    "commonLabels": {},
+                    "commonAnnotations": {},
+                    "externalURL": "http://am:9093",
+                    "alerts": [a.payload() for a in group],
+                }
             ).encode()
             while True:  # an unanswered request is sent again, as Alertmanager does
                 t0 = time.perf_counter()
@@ -267,11 +275,15 @@ def main() -> None:
 
     sent = tally.accepted_alerts + tally.duplicates
     print(f"sent {sent} alerts in {len(lat)} accepted requests over {elapsed:.1f}s = {sent / elapsed:.0f} alerts/s")
-    print(f"accepted {tally.accepted_alerts} new, {tally.duplicates} duplicates; retries {tally.retries}, "
-          f"refused {tally.refused}")
+    print(
+        f"accepted {tally.accepted_alerts} new, {tally.duplicates} duplicates; retries {tally.retries}, "
+        f"refused {tally.refused}"
+    )
     print(f"accept latency p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {pct(1.0):.1f} ms")
-    print(f"incidents {len(incidents)}; lost {len(lost)}; wrong final state {len(wrong_state)}; "
-          f"duplicated {len(duplicated)}; not triaged {len(untriaged)}; inbox depth at the end {depth:.0f}")
+    print(
+        f"incidents {len(incidents)}; lost {len(lost)}; wrong final state {len(wrong_state)}; "
+        f"duplicated {len(duplicated)}; not triaged {len(untriaged)}; inbox depth at the end {depth:.0f}"
+    )
     ok = not lost and not duplicated and not wrong_state and pct(0.99) < 200
     print("targets: " + ("met" if ok else "MISSED"))
 
