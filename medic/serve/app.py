@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,7 +35,7 @@ from medic.serve.alerts import (
 from medic.serve.auth import Tokens, bearer
 from medic.serve.knowledge import Knowledge
 from medic.serve.metrics import Metrics
-from medic.serve.state import State, StateError, db_errors
+from medic.serve.state import STATUSES, State, StateError, db_errors
 from medic.serve.worker import Worker
 
 API = "/api/v1"
@@ -52,11 +53,13 @@ class ServeConfig:
     grafana_secret: bytes | None = None
     grafana_timestamp_header: str | None = None
     public_url: str = ""  # how senders and people reach this server (links in Zabbix tags)
+    max_bundle: int = 512 * 1024 * 1024  # a collect of 150,000 pods is ~100 MB gzipped: room for 5x that
     start_worker: bool = True
 
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        message = " ".join(message.split())  # one line, as the CLI prints errors
         super().__init__(message)
         self.status = status
         self.message = message
@@ -75,6 +78,22 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ApiError(413, f"body larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def save_body(request: Request, path: Path, limit: int) -> None:
+    """Stream the body to a file, refused with 413 past ``limit`` (an upload is never held in memory)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"body larger than {limit} bytes")
+    size = 0
+    with path.open("wb") as fh:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"body larger than {limit} bytes")
+            fh.write(chunk)
+    if size == 0:
+        raise ApiError(400, "empty body: send the bundle file that `medic collect` wrote")
 
 
 def json_body(body: bytes) -> Any:
@@ -211,8 +230,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         require(request, "read")
         if not 1 <= limit <= 1000 or offset < 0:
             raise ApiError(400, "limit must be 1-1000 and offset at least 0")
-        if status not in (None, "firing", "resolved"):
-            raise ApiError(400, "status must be firing or resolved")
+        if status not in (None, *STATUSES):
+            raise ApiError(400, f"status must be one of {', '.join(STATUSES)}")
         rows = await run_in_threadpool(state.incidents, status, limit, offset)
         return {"incidents": rows, "counts": await run_in_threadpool(state.counts)}
 
@@ -261,6 +280,37 @@ def create_app(config: ServeConfig) -> FastAPI:
             raise ApiError(400, "nothing to triage: the body is empty")
         ensure_ready()
         return await run_in_threadpool(knowledge.triage, text, top)
+
+    @app.post(f"{API}/diagnose", status_code=201, tags=["diagnose"])
+    async def diagnose(request: Request) -> dict[str, Any]:
+        """Diagnose a bundle written by ``medic collect`` (the request body, as the file); the report is the
+        one ``medic diagnose --bundle B -o json`` prints, kept under ``/diagnoses``."""
+        require(request, "write")
+        ensure_ready()
+        with tempfile.TemporaryDirectory(prefix="medic-upload-") as tmp:
+            path = Path(tmp) / "bundle.tar.gz"
+            await save_body(request, path, config.max_bundle)
+            try:
+                report = await run_in_threadpool(knowledge.diagnose, path)
+            except MedicError as exc:
+                raise ApiError(400, str(exc).replace(str(path), "the uploaded bundle")) from None
+        report_id = await run_in_threadpool(state.add_diagnosis, report)
+        return {"id": report_id, **report}
+
+    @app.get(f"{API}/diagnoses", tags=["diagnose"])
+    async def list_diagnoses(request: Request, limit: int = 50) -> dict[str, Any]:
+        require(request, "read")
+        if not 1 <= limit <= 500:
+            raise ApiError(400, "limit must be 1-500")
+        return {"diagnoses": await run_in_threadpool(state.diagnoses, limit)}
+
+    @app.get(f"{API}/diagnoses/{{diagnosis_id}}", tags=["diagnose"])
+    async def get_diagnosis(request: Request, diagnosis_id: int) -> dict[str, Any]:
+        require(request, "read")
+        report = await run_in_threadpool(state.diagnosis, diagnosis_id)
+        if report is None:
+            raise ApiError(404, f"no diagnosis {diagnosis_id}")
+        return {"id": diagnosis_id, **report}
 
     @app.get(f"{API}/search", tags=["knowledge"])
     async def search(request: Request, q: str, limit: int = 10, lang: str | None = None) -> dict[str, Any]:

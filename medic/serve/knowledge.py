@@ -58,6 +58,22 @@ class Knowledge:
         with self._lock:
             return [h.to_dict() for h in search(self.store(), query, lang=lang, limit=limit)]
 
+    def diagnose(self, bundle: Path) -> dict[str, Any]:
+        """The document ``medic diagnose --bundle B -o json`` prints."""
+        import json
+
+        from medic.diagnose import diagnose, require_applicable, require_something
+        from medic.evidence.bundle import read_bundle
+        from medic.report import render
+
+        snap = read_bundle(bundle)
+        require_something(snap, "the bundle")
+        with self._lock:
+            result = diagnose(snap, self.store())
+        require_applicable(result)
+        doc: dict[str, Any] = json.loads(render(result, "json"))
+        return doc
+
     def entry(self, entry_id: str) -> dict[str, Any] | None:
         from medic.errors import MedicError
 

@@ -26,7 +26,7 @@ from medic.errors import MedicError
 from medic.evidence.redact import redact_json
 from medic.serve.alerts import RESOLVED, AlertEvent
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATIONS: dict[int, str] = {
     1: """
 CREATE TABLE inbox (
@@ -65,12 +65,27 @@ CREATE TABLE incidents (
 );
 CREATE INDEX incidents_recent ON incidents (last_seen);
 """,
+    2: """
+CREATE TABLE diagnoses (
+    id {id},
+    received_at {real} NOT NULL,
+    cluster TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE INDEX diagnoses_recent ON diagnoses (received_at);
+""",
 }
 # a claimed inbox row whose worker vanished (killed mid-triage) is taken again after this long: longer than
 # any one triage of an alert's few lines, short enough that a restart picks the work up at once
 CLAIM_LEASE_S = 60.0
 MAX_ATTEMPTS = 3  # an alert whose processing fails three times is marked done with its error, not retried forever
 VERDICTS = ("right", "wrong", "none")
+# A firing alert nobody has repeated for this long is shown as stale: Alertmanager re-sends a firing alert every
+# repeat_interval (4 h by default) and Grafana every repeat interval too, so silence for 1.5 times that means
+# the sender lost it (a restart without persistence, a deleted rule) and will never send its resolution.
+STALE_AFTER_S = 6 * 3600.0
+STATUSES = ("firing", "resolved", "stale")
 
 
 class StateError(MedicError):
@@ -375,9 +390,15 @@ class State:
     def incidents(self, status: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         sql = "SELECT * FROM incidents"
         args: list[Any] = []
-        if status:
-            sql += " WHERE status = ?"
-            args.append(status)
+        cutoff = time.time() - STALE_AFTER_S
+        if status == "resolved":
+            sql += " WHERE status = 'resolved'"
+        elif status == "firing":
+            sql += " WHERE status = 'firing' AND last_seen >= ?"
+            args.append(cutoff)
+        elif status == "stale":
+            sql += " WHERE status = 'firing' AND last_seen < ?"
+            args.append(cutoff)
         sql += " ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?"
         args += [limit, offset]
         return [_incident(r) for r in self._q(sql, args).fetchall()]
@@ -387,8 +408,35 @@ class State:
         return _incident(row) if row else None
 
     def counts(self) -> dict[str, int]:
-        rows = self._q("SELECT status, count(*) AS n FROM incidents GROUP BY status").fetchall()
-        return {r["status"]: int(r["n"]) for r in rows}
+        rows = self._q(
+            "SELECT CASE WHEN status = 'firing' AND last_seen < ? THEN 'stale' ELSE status END AS s, count(*) AS n"
+            " FROM incidents GROUP BY 1",
+            (time.time() - STALE_AFTER_S,),
+        ).fetchall()
+        return {r["s"]: int(r["n"]) for r in rows}
+
+    def add_diagnosis(self, report: dict[str, Any]) -> int:
+        """Keep a diagnosis (a periodic job posts one per run)."""
+        raw = report.get("cluster")
+        about: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        cluster = str(about.get("context") or "")
+        summary = {"cluster": about, "counts": report.get("counts", {})}
+        with self._write():
+            row = self._q(
+                "INSERT INTO diagnoses (received_at, cluster, summary, report) VALUES (?, ?, ?, ?) RETURNING id",
+                (time.time(), cluster, json.dumps(summary), json.dumps(report)),
+            ).fetchone()
+        return int(row["id"])
+
+    def diagnoses(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self._q(
+            "SELECT id, received_at, cluster, summary FROM diagnoses ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]
+
+    def diagnosis(self, diagnosis_id: int) -> dict[str, Any] | None:
+        row = self._q("SELECT report FROM diagnoses WHERE id = ?", (diagnosis_id,)).fetchone()
+        return json.loads(row["report"]) if row else None
 
     def set_verdict(self, incident_id: int, verdict: str, entry: str | None) -> bool:
         if verdict not in VERDICTS:
@@ -403,6 +451,8 @@ class State:
 
 def _incident(row: Any) -> dict[str, Any]:
     d = dict(row)
+    if d["status"] == "firing" and d["last_seen"] < time.time() - STALE_AFTER_S:
+        d["status"] = "stale"
     for k in ("labels", "annotations", "links"):
         d[k] = json.loads(d[k])
     d["triage"] = json.loads(d["triage"]) if d["triage"] else None

@@ -260,6 +260,30 @@ def test_verdict_search_entries_metrics_openapi(server: Server) -> None:
     assert status == 200 and "/api/v1/alerts/alertmanager" in spec["paths"]
 
 
+def test_diagnose_an_uploaded_bundle(server: Server, tmp_path: Path) -> None:
+    from medic.cli import demo_bundle_path
+    from medic.evidence.bundle import read_bundle, write_bundle
+
+    bundle = tmp_path / "demo.tar.gz"
+    write_bundle(read_bundle(demo_bundle_path()), bundle)
+    status, report = server.call("POST", "/api/v1/diagnose", bundle.read_bytes())
+    assert status == 201, report
+    cli = subprocess.run(
+        [*server.args[: server.args.index("serve")], "diagnose", "--bundle", str(bundle), "-o", "json"],
+        capture_output=True,
+        env=server.env,
+        check=True,
+    )
+    assert {k: v for k, v in report.items() if k != "id"} == json.loads(cli.stdout)
+    _, listing = server.call("GET", "/api/v1/diagnoses")
+    assert listing["diagnoses"][0]["id"] == report["id"]
+    assert server.call("GET", f"/api/v1/diagnoses/{report['id']}")[1]["counts"] == report["counts"]
+    status, doc = server.call("POST", "/api/v1/diagnose", b"this is not a bundle")
+    assert status == 400 and "\n" not in doc["error"]
+    assert server.call("POST", "/api/v1/diagnose", b"")[0] == 400
+    assert server.call("POST", "/api/v1/diagnose", bundle.read_bytes(), token=ZABBIX_TOKEN)[0] == 403
+
+
 def test_kill_9_loses_no_accepted_alert(server: Server, tmp_path: Path) -> None:
     """Accepted means stored: a server killed right after answering still has every alert, and a restarted
     one triages those it had not processed."""

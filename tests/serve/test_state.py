@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from medic.serve.alerts import alertmanager_events, zabbix_events
-from medic.serve.state import CLAIM_LEASE_S, State, StateError
+from medic.serve.state import CLAIM_LEASE_S, STALE_AFTER_S, State, StateError
 
 DATA = Path(__file__).parent / "data"
 
@@ -158,3 +158,22 @@ def test_two_replicas_claim_disjoint_rows(where: str) -> None:
         t.join()
     assert sorted(taken[0] + taken[1]) == sorted(set(taken[0] + taken[1]))
     assert len(taken[0] + taken[1]) == 40
+
+
+def test_a_firing_alert_never_repeated_turns_stale(where: str) -> None:
+    state = State(where)
+    (i,) = state.accept(zabbix_events({"event_id": "7", "event_value": "1", "event_name": "x"})).incidents
+    (j,) = state.accept(zabbix_events({"event_id": "8", "event_value": "1", "event_name": "y"})).incidents
+    state._q("UPDATE incidents SET last_seen = last_seen - ? WHERE id = ?", (STALE_AFTER_S + 60, i))
+    assert state.incident(i)["status"] == "stale" and state.incident(j)["status"] == "firing"
+    assert [x["id"] for x in state.incidents("stale")] == [i]
+    assert [x["id"] for x in state.incidents("firing")] == [j]
+    assert state.counts() == {"stale": 1, "firing": 1}
+
+
+def test_diagnoses_are_kept(where: str) -> None:
+    state = State(where)
+    report = {"cluster": {"context": "prod"}, "counts": {"error": 2}, "findings": [{"code": "POD101"}]}
+    n = state.add_diagnosis(report)
+    assert state.diagnosis(n) == report
+    assert [(d["id"], d["cluster"], d["summary"]["counts"]) for d in state.diagnoses()] == [(n, "prod", {"error": 2})]
