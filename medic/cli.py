@@ -388,6 +388,12 @@ def collect_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Bundle file to write.")] = Path("bundle.tar.gz"),
     logs: Annotated[int, typer.Option("--logs", help="Last N log lines of unhealthy pods' containers.")] = 100,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per API request.")] = 30.0,
+    post: Annotated[
+        str | None, typer.Option("--post", help="Then send the bundle to a medic serve at this URL to diagnose.")
+    ] = None,
+    token_file: Annotated[
+        str | None, typer.Option("--token-file", help="With --post: the bearer token (else $MEDIC_TOKEN).")
+    ] = None,
 ) -> None:
     """Collect a read-only snapshot of a live cluster into an offline bundle (secrets redacted)."""
     from medic.evidence.bundle import write_bundle
@@ -395,6 +401,11 @@ def collect_cmd(
 
     if logs < 0:
         raise MedicError("--logs must be 0 or more")
+    token = None
+    if post is not None:
+        from medic.serve.client import token_from
+
+        token = token_from(token_file)  # before the cluster walk: a missing token should not cost one
     options = CollectOptions(
         context=context,
         kubeconfig=kubeconfig,
@@ -433,6 +444,15 @@ def collect_cmd(
         f"wrote {term(output)}: {total:,} objects of {len(snap.objects)} kinds, {len(snap.logs)} container logs"
         + (f"; skipped {term(', '.join(str(s.get('kind')) for s in skipped))}" if skipped else "")
     )
+    if post is not None and token is not None:
+        from medic.serve.client import post_bundle
+
+        report = post_bundle(post, output, token)
+        counts_ = report.get("counts") or {}
+        err.print(
+            f"posted to {term(post)}: diagnosis {report.get('id')}, "
+            + ", ".join(f"{n} {term(str(k))}" for k, n in counts_.items())
+        )
 
 
 @app.command("diagnose")

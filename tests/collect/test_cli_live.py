@@ -70,3 +70,50 @@ def test_unreachable_cluster_is_one_line(tmp_path: Path) -> None:
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "cannot reach" in res.stderr
     assert not (tmp_path / "b.tar.gz").exists()
+
+
+def test_collect_posts_the_bundle_to_a_server(make_live: Callable[..., Live], tmp_path: Path) -> None:
+    """`medic collect --post URL` sends the bundle it wrote to POST URL/api/v1/diagnose with the token; a
+    refusal is one line and a non-zero exit (the bundle stays on disk)."""
+    import http.server
+    import threading
+
+    seen: list[tuple[str, str, bytes]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            seen.append((self.path, self.headers["authorization"], body))
+            ok = self.headers["authorization"] == "Bearer good-token-good-token"
+            reply = {"id": 7, "counts": {"error": 1}} if ok else {"error": "this token does not allow write"}
+            data = json.dumps(reply).encode()
+            self.send_response(201 if ok else 403)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    live = make_live()
+    bundle = tmp_path / "b.tar.gz"
+    token = tmp_path / "token"
+    try:
+        token.write_text("# for the cron job\nwrite: good-token-good-token\n")
+        args = ["collect", "--kubeconfig", str(live.kubeconfig), "-o", str(bundle), "--post", url]
+        res = medic(*args, "--token-file", str(token), tmp=tmp_path)
+        assert res.returncode == 0, res.stderr
+        assert "posted to" in res.stderr and "diagnosis 7" in res.stderr
+        assert seen[0][:2] == ("/api/v1/diagnose", "Bearer good-token-good-token")
+        assert seen[0][2] == bundle.read_bytes()
+        token.write_text("bad-token-bad-token\n")
+        res = medic(*args, "--token-file", str(token), tmp=tmp_path)
+        assert res.returncode != 0 and bundle.exists()
+        assert res.stderr.strip().splitlines()[-1].endswith("HTTP 403 this token does not allow write")
+        res = medic(*args, tmp=tmp_path)  # no token at all: refused before the cluster walk
+        assert res.returncode == 2 and "MEDIC_TOKEN" in res.stderr
+    finally:
+        server.shutdown()
