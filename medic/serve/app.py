@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -38,7 +40,9 @@ from medic.serve.metrics import Metrics
 from medic.serve.state import STATUSES, State, StateError, db_errors
 from medic.serve.worker import Worker
 
+log = logging.getLogger("medic.serve")
 API = "/api/v1"
+ROW_ID = PathParam(ge=1, le=2**63 - 1)  # a database row id: anything else is a 422, never an overflow
 MAX_BODY = 4 * 1024 * 1024  # an Alertmanager group of 1,000 alerts with long annotations fits; more is refused
 MAX_TEXT = 1024 * 1024  # a triage request: a paste, not a log (the CLI takes logs)
 GRAFANA_SKEW_S = 300  # a signed Grafana request older or newer than this is a replay
@@ -135,6 +139,11 @@ def create_app(config: ServeConfig) -> FastAPI:
         metrics.refused.labels(reason=str(exc.status)).inc()
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
+    @app.exception_handler(Exception)
+    async def internal_error(_: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error", exc_info=exc)  # a bug: its traceback goes to the log, the client gets one line
+        return JSONResponse({"error": "internal error (logged by the server)"}, status_code=500)
+
     @app.exception_handler(PayloadError)
     async def payload_error(_: Request, exc: PayloadError) -> JSONResponse:
         metrics.refused.labels(reason="400").inc()
@@ -225,7 +234,10 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.get(f"{API}/incidents", tags=["incidents"])
     async def list_incidents(
-        request: Request, status: str | None = None, limit: int = 100, offset: int = 0
+        request: Request,
+        status: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=2**31),
     ) -> dict[str, Any]:
         require(request, "read")
         if not 1 <= limit <= 1000 or offset < 0:
@@ -236,7 +248,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return {"incidents": rows, "counts": await run_in_threadpool(state.counts)}
 
     @app.get(f"{API}/incidents/{{incident_id}}", tags=["incidents"])
-    async def get_incident(request: Request, incident_id: int) -> dict[str, Any]:
+    async def get_incident(request: Request, incident_id: int = ROW_ID) -> dict[str, Any]:
         require(request, "read")
         row = await run_in_threadpool(state.incident, incident_id)
         if row is None:
@@ -244,7 +256,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return row
 
     @app.post(f"{API}/incidents/{{incident_id}}/verdict", tags=["incidents"])
-    async def set_verdict(request: Request, incident_id: int) -> dict[str, Any]:
+    async def set_verdict(request: Request, incident_id: int = ROW_ID) -> dict[str, Any]:
         """An operator's word on the incident's top match: right, wrong, or none (no entry explains it)."""
         require(request, "write")
         doc = json_body(await read_body(request, 64 * 1024))
@@ -262,7 +274,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return {"incident": incident_id, "verdict": doc["verdict"], "entry": entry}
 
     @app.post(f"{API}/triage", tags=["knowledge"])
-    async def triage(request: Request, top: int = 5) -> dict[str, Any]:
+    async def triage(request: Request, top: int = Query(5, ge=1, le=50)) -> dict[str, Any]:
         """Triage a paste (text/plain body, or JSON ``{"text": ...}``): the document ``medic triage --json``
         prints."""
         require(request, "write")
@@ -298,14 +310,14 @@ def create_app(config: ServeConfig) -> FastAPI:
         return {"id": report_id, **report}
 
     @app.get(f"{API}/diagnoses", tags=["diagnose"])
-    async def list_diagnoses(request: Request, limit: int = 50) -> dict[str, Any]:
+    async def list_diagnoses(request: Request, limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
         require(request, "read")
         if not 1 <= limit <= 500:
             raise ApiError(400, "limit must be 1-500")
         return {"diagnoses": await run_in_threadpool(state.diagnoses, limit)}
 
     @app.get(f"{API}/diagnoses/{{diagnosis_id}}", tags=["diagnose"])
-    async def get_diagnosis(request: Request, diagnosis_id: int) -> dict[str, Any]:
+    async def get_diagnosis(request: Request, diagnosis_id: int = ROW_ID) -> dict[str, Any]:
         require(request, "read")
         report = await run_in_threadpool(state.diagnosis, diagnosis_id)
         if report is None:
@@ -313,7 +325,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         return {"id": diagnosis_id, **report}
 
     @app.get(f"{API}/search", tags=["knowledge"])
-    async def search(request: Request, q: str, limit: int = 10, lang: str | None = None) -> dict[str, Any]:
+    async def search(
+        request: Request, q: str = Query(max_length=2000), limit: int = Query(10, ge=1, le=100), lang: str | None = None
+    ) -> dict[str, Any]:
         require(request, "read")
         if not 1 <= limit <= 100:
             raise ApiError(400, "limit must be 1-100")

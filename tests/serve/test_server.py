@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 from medic.knowledge.store import Store
@@ -346,3 +347,23 @@ def test_two_replicas_share_one_postgresql(server: Server, pg_url: str) -> None:
         for p in procs:
             p.terminate()
             p.wait(10)
+
+
+def test_no_request_makes_the_api_fail(server: Server) -> None:
+    """Requests generated from the OpenAPI document (schemathesis) for every operation: refusals are 4xx,
+    never 5xx."""
+    import schemathesis
+
+    schema = schemathesis.openapi.from_url(server.url + "/api/v1/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10
+
+    for operation in operations:
+
+        @hypothesis.settings(max_examples=15, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
+        @hypothesis.given(case=operation.as_strategy())
+        def call(case: Any) -> None:
+            response = case.call(headers={"authorization": f"Bearer {TOKEN}"}, timeout=60)
+            assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+
+        call()
