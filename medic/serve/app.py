@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -42,7 +43,13 @@ from medic.serve.worker import Worker
 
 log = logging.getLogger("medic.serve")
 API = "/api/v1"
-ROW_ID = PathParam(ge=1, le=2**63 - 1)  # a database row id: anything else is a 422, never an overflow
+MAX_ROW_ID = 2**63 - 1  # a database row id: anything past it is a 422, never an overflow
+
+
+def row_id() -> Any:
+    return PathParam(ge=1, le=MAX_ROW_ID)  # one object per parameter: FastAPI binds it to the parameter's name
+
+
 MAX_BODY = 4 * 1024 * 1024  # an Alertmanager group of 1,000 alerts with long annotations fits; more is refused
 MAX_TEXT = 1024 * 1024  # a triage request: a paste, not a log (the CLI takes logs)
 GRAFANA_SKEW_S = 300  # a signed Grafana request older or newer than this is a replay
@@ -138,6 +145,14 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         metrics.refused.labels(reason=str(exc.status)).inc()
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        metrics.refused.labels(reason="422").inc()
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5]
+        )
+        return JSONResponse({"error": " ".join(problems.split())}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal_error(_: Request, exc: Exception) -> JSONResponse:
@@ -248,7 +263,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return {"incidents": rows, "counts": await run_in_threadpool(state.counts)}
 
     @app.get(f"{API}/incidents/{{incident_id}}", tags=["incidents"])
-    async def get_incident(request: Request, incident_id: int = ROW_ID) -> dict[str, Any]:
+    async def get_incident(request: Request, incident_id: int = row_id()) -> dict[str, Any]:
         require(request, "read")
         row = await run_in_threadpool(state.incident, incident_id)
         if row is None:
@@ -256,7 +271,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return row
 
     @app.post(f"{API}/incidents/{{incident_id}}/verdict", tags=["incidents"])
-    async def set_verdict(request: Request, incident_id: int = ROW_ID) -> dict[str, Any]:
+    async def set_verdict(request: Request, incident_id: int = row_id()) -> dict[str, Any]:
         """An operator's word on the incident's top match: right, wrong, or none (no entry explains it)."""
         require(request, "write")
         doc = json_body(await read_body(request, 64 * 1024))
@@ -317,7 +332,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return {"diagnoses": await run_in_threadpool(state.diagnoses, limit)}
 
     @app.get(f"{API}/diagnoses/{{diagnosis_id}}", tags=["diagnose"])
-    async def get_diagnosis(request: Request, diagnosis_id: int = ROW_ID) -> dict[str, Any]:
+    async def get_diagnosis(request: Request, diagnosis_id: int = row_id()) -> dict[str, Any]:
         require(request, "read")
         report = await run_in_threadpool(state.diagnosis, diagnosis_id)
         if report is None:

@@ -249,6 +249,8 @@ def test_verdict_search_entries_metrics_openapi(server: Server) -> None:
     assert server.call("POST", f"/api/v1/incidents/{incident}/verdict", {"verdict": "none"})[0] == 200
     assert server.call("POST", f"/api/v1/incidents/{incident}/verdict", {"verdict": "perhaps"})[0] == 400
     assert server.call("POST", "/api/v1/incidents/999999/verdict", {"verdict": "none"})[0] == 404
+    status, doc = server.call("GET", f"/api/v1/incidents/{2**64}")
+    assert status == 422 and doc["error"].startswith("path.incident_id:")
     _, hits = server.call("GET", "/api/v1/search?q=certificate%20expired")
     assert hits["results"]
     entry_id = hits["results"][0]["id"]
