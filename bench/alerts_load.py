@@ -1,6 +1,7 @@
 """Benchmark: alert intake under load, with the server killed (-9) and restarted half-way.
 
     python bench/alerts_load.py [--rate 500] [--seconds 60] [--senders 16] [--no-kill]
+                                [--postgres [--replicas 2] | --state postgresql://...]
 
 Starts `medic serve` on loopback (a temporary state database, the built-in knowledge base), sends
 Alertmanager webhook payloads at ``--rate`` alerts per second for ``--seconds``: 20 alert kinds, a realistic
@@ -10,7 +11,11 @@ that got no answer, as Alertmanager does. At the end it waits for the inbox to d
 API, that every accepted alert has its incident in its last state, that no fingerprint has two incidents, and
 prints accept latency percentiles (requests answered 202).
 
-Targets (issue 14): 0 accepted alerts lost, 0 duplicated incidents, p99 accept latency < 200 ms on SQLite.
+With ``--postgres`` the servers share a throw-away PostgreSQL cluster (Debian's binaries) and ``--replicas``
+of them take the load side by side (senders spread over them; replica 1 is the one killed).
+
+Targets (issue 14): 0 accepted alerts lost, 0 duplicated incidents, p99 accept latency < 200 ms on SQLite;
+then two replicas on one PostgreSQL at the same rate with the same guarantees.
 Stops by itself; everything it writes is under a temporary folder.
 """
 
@@ -163,24 +168,51 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--senders", type=int, default=16)
     ap.add_argument("--no-kill", action="store_true")
+    ap.add_argument("--postgres", action="store_true", help="a throw-away PostgreSQL cluster as the state")
+    ap.add_argument("--state", help="a postgresql:// URL to use as the state (an empty database)")
+    ap.add_argument("--replicas", type=int, default=1)
     opts = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="medic-alerts-load-"))
     (tmp / "tokens").write_text(f"admin: {TOKEN}\n")
-    port = free_port()
     env = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg")}
     env.pop("MEDIC_SERVE_TOKEN", None)
-    args = [sys.executable, "-m", "medic.cli", "--db", str(tmp / "kb.db"), "serve", "--port", str(port)]
-    args += ["--state", str(tmp / "serve.db"), "--token-file", str(tmp / "tokens")]
-    proc = start_server(args, env, port)
-    print(f"server on 127.0.0.1:{port}, state {tmp / 'serve.db'}", flush=True)
+    cluster = None
+    state = opts.state or str(tmp / "serve.db")
+    if opts.postgres:
+        sys.path.insert(0, str(ROOT))
+        from tests import pgcluster
+
+        bin_dir = pgcluster.bindir()
+        if bin_dir is None:
+            raise SystemExit("no PostgreSQL server binaries (apt-get install postgresql)")
+        cluster = pgcluster.start(bin_dir)
+        state = pgcluster.create_database(cluster.url, "medic_bench")
+    if opts.replicas > 1 and not state.startswith("postgresql://"):
+        raise SystemExit("--replicas needs a shared PostgreSQL (--postgres or --state postgresql://...)")
+    # the knowledge base is built once, before the clock starts (each replica reads it)
+    subprocess.run(
+        [sys.executable, "-m", "medic.cli", "--db", str(tmp / "kb.db"), "search", "warmup"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    ports = [free_port() for _ in range(opts.replicas)]
+
+    def server_args(port: int) -> list[str]:
+        args = [sys.executable, "-m", "medic.cli", "--db", str(tmp / "kb.db"), "serve", "--port", str(port)]
+        return [*args, "--state", state, "--token-file", str(tmp / "tokens")]
+
+    procs = [start_server(server_args(p), env, p) for p in ports]
+    print(f"{len(procs)} server(s) on 127.0.0.1:{','.join(map(str, ports))}, state {state}", flush=True)
+    port = ports[0]
 
     schedule, tally = Schedule(), Tally()
     stop_at = time.time() + opts.seconds
     interval = opts.senders * 3.0 / opts.rate  # each request carries 3 alerts on average
-    server = {"proc": proc}
 
     def sender(k: int) -> None:
+        port = ports[k % len(ports)]
         next_t = time.time() + k * interval / opts.senders
         while time.time() < stop_at:
             group = schedule.next_group()
@@ -227,10 +259,10 @@ def main() -> None:
         t.start()
     if not opts.no_kill:
         time.sleep(opts.seconds / 2)
-        server["proc"].send_signal(signal.SIGKILL)
-        server["proc"].wait()
-        print(f"killed -9 at {time.time() - started:.1f}s; restarting", flush=True)
-        server["proc"] = start_server(args, env, port)
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait()
+        print(f"killed -9 replica 1 at {time.time() - started:.1f}s; restarting", flush=True)
+        procs[0] = start_server(server_args(ports[0]), env, ports[0])
         print(f"restarted at {time.time() - started:.1f}s", flush=True)
     for t in threads:
         t.join()
@@ -258,8 +290,11 @@ def main() -> None:
         offset += len(page)
         if len(page) < 1000:
             break
-    server["proc"].terminate()
-    server["proc"].wait(10)
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)
+    if cluster is not None:
+        cluster.stop()
 
     by_fp: dict[str, list[dict[str, Any]]] = {}
     for i in incidents:
