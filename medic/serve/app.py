@@ -39,6 +39,7 @@ from medic.serve.auth import Tokens, bearer
 from medic.serve.knowledge import Knowledge
 from medic.serve.metrics import Metrics
 from medic.serve.state import STATUSES, State, StateError, db_errors
+from medic.serve.ui import register_ui
 from medic.serve.worker import Worker
 
 log = logging.getLogger("medic.serve")
@@ -365,6 +366,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         if entry is None:
             raise ApiError(404, f"no entry {entry_id!r}")
         return entry
+
+    register_ui(app, state, knowledge, config.tokens, config.open_reads)
 
     def ensure_ready() -> None:
         if not knowledge.ready.is_set():

@@ -82,4 +82,7 @@ class Knowledge:
             entry = store.get(entry_id)
         except (MedicError, KeyError):
             return None
-        return entry.to_dict()
+        data = entry.to_dict()  # as `medic show --json`: the parts in full
+        parts = store.entries(r.id for r in entry.parts)
+        data["parts"] = [parts[r.id].to_dict() for r in entry.parts if r.id in parts]
+        return data

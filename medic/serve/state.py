@@ -407,6 +407,14 @@ class State:
         row = self._q("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         return _incident(row) if row else None
 
+    def change_mark(self) -> tuple[Any, ...]:
+        """Changes whenever an incident is added, updated, triaged or judged (for live pages)."""
+        row = self._q(
+            "SELECT count(*) AS n, max(last_seen) AS seen, max(triaged_at) AS triaged, max(verdict_at) AS judged"
+            " FROM incidents"
+        ).fetchone()
+        return (row["n"], row["seen"], row["triaged"], row["judged"])
+
     def counts(self) -> dict[str, int]:
         rows = self._q(
             "SELECT CASE WHEN status = 'firing' AND last_seen < ? THEN 'stale' ELSE status END AS s, count(*) AS n"

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 
+from medic.knowledge.store import Store
 from tests import pgcluster
+from tests.serve.helpers import SECRET, TOKEN, ZABBIX_TOKEN, Server, free_port, start
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +35,34 @@ _names = itertools.count()
 def pg_url(pg_server: str) -> str:
     """A new empty database on the session's server."""
     return pgcluster.create_database(pg_server, f"medic_test_{os.getpid()}_{next(_names)}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_store: Store) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("serve")
+    (tmp / "tokens").write_text(f"admin: {TOKEN}\nzabbix: {ZABBIX_TOKEN}\n")
+    (tmp / "grafana-secret").write_bytes(SECRET + b"\n")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        sys.executable,
+        "-m",
+        "medic.cli",
+        "--db",
+        str(seeded_store.path),
+        "serve",
+        "--port",
+        str(port),
+        "--state",
+        str(tmp / "serve.db"),
+        "--token-file",
+        str(tmp / "tokens"),
+        "--grafana-secret-file",
+        str(tmp / "grafana-secret"),
+    ]
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg")}
+    env.pop("MEDIC_SERVE_TOKEN", None)
+    proc = start(args, env, url)
+    yield Server(url, proc, args, env)
+    proc.terminate()
+    proc.wait(10)

@@ -6,17 +6,11 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,94 +18,9 @@ import hypothesis
 import pytest
 
 from medic.knowledge.store import Store
+from tests.serve.helpers import SECRET, TOKEN, ZABBIX_TOKEN, Server, free_port, start
 
 DATA = Path(__file__).parent / "data"
-TOKEN = "t0ken-for-the-tests-admin-000000"
-ZABBIX_TOKEN = "t0ken-for-zabbix-only-0000000000"
-SECRET = b"grafana-hmac-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen[bytes]
-    args: list[str]
-    env: dict[str, str]
-
-    def call(
-        self, method: str, path: str, body: Any = None, token: str | None = TOKEN, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("content-type", "application/json")
-        if token:
-            req.add_header("authorization", f"Bearer {token}")
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                raw = resp.read()
-                status = resp.status
-        except urllib.error.HTTPError as exc:
-            raw, status = exc.read(), exc.code
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw.decode()
-
-
-def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server exited")
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not become ready")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, seeded_store: Store) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve")
-    (tmp / "tokens").write_text(f"admin: {TOKEN}\nzabbix: {ZABBIX_TOKEN}\n")
-    (tmp / "grafana-secret").write_bytes(SECRET + b"\n")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = [
-        sys.executable,
-        "-m",
-        "medic.cli",
-        "--db",
-        str(seeded_store.path),
-        "serve",
-        "--port",
-        str(port),
-        "--state",
-        str(tmp / "serve.db"),
-        "--token-file",
-        str(tmp / "tokens"),
-        "--grafana-secret-file",
-        str(tmp / "grafana-secret"),
-    ]
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg")}
-    env.pop("MEDIC_SERVE_TOKEN", None)
-    proc = start(args, env, url)
-    yield Server(url, proc, args, env)
-    proc.terminate()
-    proc.wait(10)
 
 
 def am(name: str = "alertmanager-firing.json", **changes: Any) -> dict[str, Any]:
