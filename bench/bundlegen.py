@@ -116,7 +116,7 @@ def _container(name: str, image: str, app: str, ns: str, port: int, rng: random.
             {"name": "tls", "mountPath": "/etc/tls", "readOnly": True},
             {"name": "tmp", "mountPath": "/tmp"},
             {
-                "name": "kube-api-access-" + _suffix(rng, 5),
+                "name": "kube-api-access",  # renamed to the pod's token volume in pod()
                 "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
                 "readOnly": True,
             },
@@ -173,6 +173,9 @@ def pod(i: int, ns: str, app: str, rs: str, node: str, rng: random.Random, sick:
             _container("log-shipper", "cr.fluentbit.io/fluent/fluent-bit:3.1.9", app, ns, 2020, tpl, big=False)
         )
     checksum, owner_uid = _sha(tpl), _uid(tpl)
+    token = "kube-api-access-" + _suffix(rng, 5)  # each pod's own token volume
+    for c in (main, *sidecars):
+        c["volumeMounts"] = [*c["volumeMounts"][:-1], {**c["volumeMounts"][-1], "name": token}]
     init = {
         "name": "migrate",
         "image": image,
@@ -184,8 +187,12 @@ def pod(i: int, ns: str, app: str, rs: str, node: str, rng: random.Random, sick:
     }
     containers = [main, *sidecars]
     # each pod started at its own time (a rollout takes minutes): timestamps are distinct strings, as in a real dump
-    minute = f"2026-11-18T{10 + i % 12:02d}:{i // 12 % 60:02d}:"
-    started = minute + "12Z"
+    minute = f"2026-11-{18 - i // 36000:02d}T{i // 1500 % 24:02d}:{i // 25 % 60:02d}:"
+
+    def at(k: int) -> str:  # a second of this pod's start, 5 pods a minute share none
+        return f"{minute}{i % 5 * 10 + k:02d}Z"
+
+    started = at(9)
     running = {"running": {"startedAt": started}}
     phase, ready, scheduled = "Running", True, True
     statuses = [_status(c, rng, running, True) for c in containers]
@@ -277,37 +284,36 @@ def pod(i: int, ns: str, app: str, rs: str, node: str, rng: random.Random, sick:
         ]
     elif sick == "pending":
         phase, ready, scheduled = "Pending", False, False
-    t = minute + "0"
     conditions = [
         {
             "type": "PodReadyToStartContainers",
             "status": "True" if scheduled else "False",
             "lastProbeTime": None,
-            "lastTransitionTime": t + "3Z",
+            "lastTransitionTime": at(3),
         },
         {
             "type": "Initialized",
             "status": "False" if sick == "init" else "True",
             "lastProbeTime": None,
-            "lastTransitionTime": t + "5Z",
+            "lastTransitionTime": at(5),
         },
         {
             "type": "Ready",
             "status": "True" if ready else "False",
             "lastProbeTime": None,
-            "lastTransitionTime": t + "9Z",
+            "lastTransitionTime": at(9),
         },
         {
             "type": "ContainersReady",
             "status": "True" if ready else "False",
             "lastProbeTime": None,
-            "lastTransitionTime": t + "9Z",
+            "lastTransitionTime": at(9),
         },
         {
             "type": "PodScheduled",
             "status": "True" if scheduled else "False",
             "lastProbeTime": None,
-            "lastTransitionTime": t + "0Z",
+            "lastTransitionTime": at(0),
         },
     ]
     if not ready:
@@ -327,7 +333,7 @@ def pod(i: int, ns: str, app: str, rs: str, node: str, rng: random.Random, sick:
             {"name": "tls", "secret": {"secretName": f"{app}-tls", "defaultMode": 256}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
             {
-                "name": "kube-api-access",
+                "name": token,
                 "projected": {
                     "defaultMode": 420,
                     "sources": [
@@ -399,7 +405,7 @@ def pod(i: int, ns: str, app: str, rs: str, node: str, rng: random.Random, sick:
         "phase": phase,
         "conditions": conditions,
         "qosClass": "Burstable",
-        "startTime": minute + "00Z",
+        "startTime": at(0),
         **extra,
     }
     if scheduled:
@@ -418,7 +424,7 @@ def pod(i: int, ns: str, app: str, rs: str, node: str, rng: random.Random, sick:
         "namespace": ns,
         "uid": _uid(rng),
         "resourceVersion": str(1000000 + i),
-        "creationTimestamp": minute + "00Z",
+        "creationTimestamp": at(0),
         "labels": {
             "app": app,
             "app.kubernetes.io/name": app,
