@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from medic import blasenv
+from medic.knowledge import fastenc
 
 blasenv.restore()  # NumPy has read the BLAS thread count the command line set: runbook steps do not inherit it
 
@@ -38,8 +39,6 @@ def _model() -> Any:
     with _LOCK:
         if _MODEL is None and _UNAVAILABLE is None:
             try:
-                from medic.knowledge import fastenc
-
                 _MODEL = fastenc.load(threads=max(1, min(4, os.cpu_count() or 1)))
             except Exception as exc:  # the encoder is optional at run time: lexical search still works
                 _UNAVAILABLE = f"sentence encoder unavailable: {exc}"
@@ -55,6 +54,8 @@ def encode(texts: list[str], batch_size: int = 256) -> Vectors:
     model = _model()
     if model is None or not texts:
         return np.zeros((len(texts), DIM), dtype=np.float32)
+    if len(texts) >= fastenc.BULK:
+        fastenc.prepare_bulk(model)
     out = []
     for i in range(0, len(texts), batch_size):
         out.append(np.asarray(model.encode([t or " " for t in texts[i : i + batch_size]]), dtype=np.float32))

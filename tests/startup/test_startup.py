@@ -57,6 +57,7 @@ def test_the_vocabulary_table_answers_as_the_prefix_dictionary() -> None:
         assert vocab.get(key) == value
     for missing in ("", "▁q", "▁pods", "ポド", "x" * 39):
         assert vocab.get(missing) is None
+    assert vocab.to_dict() == prefixes
 
 
 def test_the_load_fast_encoder_is_the_same_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,6 +79,9 @@ def test_the_load_fast_encoder_is_the_same_encoder(tmp_path: Path, monkeypatch: 
     ]
     for text in texts:
         assert fast._sp.encode(text) == slow._sp.encode(text)
+    assert np.array_equal(fast.encode(texts), slow.encode(texts))
+    fastenc.prepare_bulk(fast)  # many texts: the table becomes a dictionary, the answers stay
+    assert isinstance(fast._sp._prefixes, dict)
     assert np.array_equal(fast.encode(texts), slow.encode(texts))
 
 
