@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import io
+import sys
 import tarfile
 import time
 import zlib
@@ -167,9 +168,43 @@ class Shared:
             else:
                 parent[key] = kept
 
+    def share_items(self, items: Any) -> None:
+        """Each item of a list shared on its own (a pod's volumes: the template's, then its own token)."""
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    holder = {"item": item}
+                    self.share(holder, ("item",))
+                    items[i] = holder["item"]
+
     def pod(self, obj: dict[str, Any]) -> None:
+        """A pod's template parts shared, and the words of its statuses interned: a quarter of what a pod
+        keeps in memory (10.1 KB → 7.6 KB a pod of bench/bundlegen.py)."""
         self.share(obj.get("metadata"), POD_SHARED_META)
-        self.share(obj.get("spec"), POD_SHARED_SPEC)
+        spec = obj.get("spec")
+        self.share(spec, POD_SHARED_SPEC)
+        if isinstance(spec, dict):
+            self.share_items(spec.get("volumes"))
+        status = obj.get("status")
+        if isinstance(status, dict):
+            # the words every pod's statuses repeat ("Ready", "True", an image name): one string each
+            for cond in status.get("conditions") or ():
+                _intern(cond, CONDITION_WORDS)
+            for key in ("containerStatuses", "initContainerStatuses"):
+                for cs in status.get(key) or ():
+                    _intern(cs, CONTAINER_WORDS)
+
+
+CONDITION_WORDS = ("type", "status", "reason")
+CONTAINER_WORDS = ("name", "image")
+
+
+def _intern(d: Any, keys: tuple[str, ...]) -> None:
+    if isinstance(d, dict):
+        for k in keys:
+            v = d.get(k)
+            if type(v) is str:
+                d[k] = sys.intern(v)
 
 
 def _log_key_to_path(key: str) -> str:

@@ -135,6 +135,8 @@ def test_pods_of_one_template_share_its_parts_and_others_do_not(tmp_path: Path) 
     assert c["spec"]["containers"] is not a["spec"]["containers"]
     assert c["spec"]["containers"][0]["image"] == "api:2" and a["spec"]["containers"][0]["image"] == "api:1"
     assert a["metadata"]["name"] != b["metadata"]["name"]
+    assert a["spec"]["volumes"] is not b["spec"]["volumes"]  # each pod's own list, of shared items
+    assert a["spec"]["volumes"][0] is b["spec"]["volumes"][0] is c["spec"]["volumes"][0]
 
 
 def test_the_sharing_table_is_bounded() -> None:
