@@ -72,7 +72,7 @@ CONTAINER_FIELDS_DROPPED = (
     "imagePullPolicy",
     "lifecycle",
 )
-STATUS_FIELDS_DROPPED = ("imageID", "containerID")  # of a container status: the runtime's ids
+STATUS_FIELDS_DROPPED = ("imageID", "containerID", "started")  # of a container status: the runtime's ids
 POD_SPEC_FIELDS_DROPPED = (
     "affinity",
     "topologySpreadConstraints",
@@ -82,12 +82,16 @@ POD_SPEC_FIELDS_DROPPED = (
     "enableServiceLinks",
     "preemptionPolicy",
     "readinessGates",
+    "serviceAccount",  # the deprecated alias of serviceAccountName
+    "serviceAccountName",
+    "terminationGracePeriodSeconds",
+    "priority",
 )
-POD_STATUS_FIELDS_DROPPED = ("hostIPs", "podIPs")
+POD_STATUS_FIELDS_DROPPED = ("hostIPs", "podIPs", "hostIP", "podIP", "startTime", "qosClass")
 # volume sources whose content is dropped (the volume, its name and kind stay): the service-account token
 # volume every pod has is a third of a pod's spec
 VOLUME_SOURCES_EMPTIED = ("projected", "downwardAPI")
-META_FIELDS_DROPPED = ("generateName", "resourceVersion", "selfLink")
+META_FIELDS_DROPPED = ("generateName", "resourceVersion", "selfLink", "uid")
 NODE_STATUS_FIELDS_DROPPED = ("images", "daemonEndpoints")  # a node's image list is 5-20 KB
 # pod fields that are the same in every pod of a template: one shared copy (see ``Shared``)
 POD_SHARED_SPEC = ("containers", "initContainers", "tolerations", "nodeSelector")
@@ -190,6 +194,8 @@ class Shared:
             # the words every pod's statuses repeat ("Ready", "True", an image name): one string each
             for cond in status.get("conditions") or ():
                 _intern(cond, CONDITION_WORDS)
+                if isinstance(cond, dict) and cond.get("lastProbeTime", 0) is None:
+                    del cond["lastProbeTime"]  # always null in a pod's conditions
             for key in ("containerStatuses", "initContainerStatuses"):
                 for cs in status.get(key) or ():
                     _intern(cs, CONTAINER_WORDS)

@@ -23,6 +23,7 @@ DROPPED = {
     "META_FIELDS_DROPPED": bundle.META_FIELDS_DROPPED,
     "NODE_STATUS_FIELDS_DROPPED": bundle.NODE_STATUS_FIELDS_DROPPED,
     "VOLUME_SOURCES_EMPTIED": (*bundle.VOLUME_SOURCES_EMPTIED, "sources"),
+    "null conditions": ("lastProbeTime",),
 }
 
 
