@@ -1,25 +1,29 @@
-"""The ``medic`` command line: thin commands that call one library function and render the result."""
+"""The ``medic`` command line: thin commands that call one library function and render the result.
+
+Imports are lazy: each command imports what it uses, so `medic --help` (and a typo) never loads NumPy,
+the knowledge base or the sentence encoder.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from medic import blasenv
 from medic.act.commands import register as register_act
 from medic.config import resolve_db_path
 from medic.errors import MedicError
-from medic.knowledge.ingest import ensure_builtin, index_paths
-from medic.knowledge.search import search
-from medic.knowledge.store import Store
-from medic.model import Entry, Finding, Role, SearchHit
 from medic.report.safe import dumps, term
 from medic.serve.command import register as register_serve
+
+if TYPE_CHECKING:
+    from medic.knowledge.store import Store
+    from medic.model import Entry, Finding, SearchHit
 
 app = typer.Typer(
     name="medic",
@@ -38,8 +42,26 @@ class State:
     db: str | None = None
 
 
-def _open_store(with_builtin: bool = True) -> Store:
-    store = Store(resolve_db_path(State.db))
+def _open_store(with_builtin: bool = True, read_only: bool = False) -> Store:
+    """The knowledge base, the built-in catalog indexed in it. ``read_only`` (commands that only read it):
+    opened read-only when it needs no write (no format upgrade, the catalog up to date), so a reader never
+    takes SQLite's write paths; otherwise opened for writing, once."""
+    from medic.errors import StoreError
+    from medic.knowledge.ingest import builtin_files, builtin_fingerprint, ensure_builtin, index_paths
+    from medic.knowledge.store import Store
+
+    path = resolve_db_path(State.db)
+    if read_only and path.is_file():
+        try:
+            store = Store(path, read_only=True)
+        except StoreError:
+            pass  # opened for writing below, which says what is wrong
+        else:
+            current = not with_builtin or store.meta("builtin_fingerprint") == builtin_fingerprint(builtin_files())
+            if not store.needs_write() and current:
+                return store
+            store.close()
+    store = Store(path)
     again = store.pending_reindex()
     if again:
         err.print(f"[yellow]note:[/] the knowledge base format changed; indexing {len(again)} file(s) again")
@@ -76,6 +98,10 @@ def index_cmd(
     force: Annotated[bool, typer.Option("--force", help="Parse every file again, even unchanged ones.")] = False,
 ) -> None:
     """Index runbooks (Markdown, reStructuredText; ja/zh/ko/en). Unchanged files are skipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from medic.knowledge.ingest import index_paths
+
     store = _open_store()
     with Progress(
         TextColumn("[bold]indexing"),
@@ -137,9 +163,11 @@ def search_cmd(
     no_builtin: Annotated[bool, typer.Option("--no-builtin", help="Leave out the built-in catalog.")] = False,
 ) -> None:
     """Search the runbooks (lexical + cross-lingual semantic)."""
+    from medic.knowledge.search import search
+
     if lang is not None and lang not in ("en", "ja", "zh", "ko"):
         raise MedicError(f"--lang must be one of en, ja, zh, ko (got {lang!r})")
-    store = _open_store()
+    store = _open_store(read_only=True)
     hits = search(store, query, lang=lang, limit=limit, include_builtin=not no_builtin)
     if as_json:
         sys.stdout.write(dumps({"results": [h.to_dict() for h in hits]}) + "\n")
@@ -147,13 +175,13 @@ def search_cmd(
         _print_hits(hits)
 
 
-ROLE_LABELS = {
-    Role.SYMPTOM: "Symptoms",
-    Role.TEST: "Tests",
-    Role.CAUSE: "Cause",
-    Role.FIX: "Fix",
-    Role.ROLLBACK: "Rollback",
-    Role.NOTE: "Notes",
+ROLE_LABELS = {  # by Role value (medic.model is imported by the commands that need it)
+    "symptom": "Symptoms",
+    "test": "Tests",
+    "cause": "Cause",
+    "fix": "Fix",
+    "rollback": "Rollback",
+    "note": "Notes",
 }
 
 
@@ -195,7 +223,7 @@ def show_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one entry with its parts (symptoms, tests, fix, rollback...) and code blocks."""
-    store = _open_store()
+    store = _open_store(read_only=True)
     entry = store.get(entry_id)
     if as_json:
         data = entry.to_dict()
@@ -217,6 +245,8 @@ def triage_cmd(
     engine: Annotated[str, typer.Option("--engine", help="hyperscan (default) or re2.")] = "hyperscan",
 ) -> None:
     """Find the runbook entries that explain an error, a log, an alert or command output."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from medic.evidence.text import open_evidence
     from medic.pasted import triage_pasted
     from medic.report.triage_doc import triage_document
@@ -350,7 +380,7 @@ def parse_cmd(
 @app.command("sources")
 def sources_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the indexed runbook files."""
-    store = _open_store()
+    store = _open_store(read_only=True)
     infos = store.sources()
     if as_json:
         sys.stdout.write(
@@ -396,6 +426,8 @@ def collect_cmd(
     ] = None,
 ) -> None:
     """Collect a read-only snapshot of a live cluster into an offline bundle (secrets redacted)."""
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
     from medic.evidence.bundle import write_bundle
     from medic.evidence.kube import ClusterError, CollectOptions, collect
 
@@ -490,6 +522,8 @@ def diagnose_cmd(
     explain: Annotated[bool, typer.Option("--explain", help="Show each finding's evidence and all its links.")] = False,
 ) -> None:
     """Run the checks on a live cluster (read-only) or a bundle; link every finding to its runbook entries."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from medic.checks.registry import select
     from medic.diagnose import diagnose, require_applicable, require_namespaces, require_something
     from medic.evidence.bundle import read_bundle
@@ -589,6 +623,7 @@ def main() -> None:
     Typer's standalone mode prints usage errors itself (exit 2) and turns ``typer.Exit`` into the exit
     code; our own ``MedicError`` passes through it and is printed here as one line.
     """
+    blasenv.limit()
     try:
         app()
     except MedicError as exc:

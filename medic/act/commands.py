@@ -10,17 +10,17 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from medic.act.audit import AuditLog, RunSummary, audit_path, check_resume_secrets
-from medic.act.params import parse_assignments, render
-from medic.act.plan import Plan, build_plan, render_command
-from medic.act.run import Runner, RunOptions
 from medic.errors import InputError, MedicError
 from medic.report.safe import dumps, printable, term
+
+if TYPE_CHECKING:  # the act modules are imported by the commands that use them: `medic --help` stays fast
+    from medic.act.audit import AuditLog, RunSummary
+    from medic.act.plan import Plan
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -38,6 +38,8 @@ def _db_path() -> Path:
 
 
 def _open_audit(write: bool = True) -> AuditLog:
+    from medic.act.audit import AuditLog, audit_path
+
     audit = AuditLog(audit_path(_db_path()), write=write)
     for warning in audit.warnings:
         sys.stderr.write(f"medic: warning: {printable(warning)}\n")
@@ -46,6 +48,8 @@ def _open_audit(write: bool = True) -> AuditLog:
 
 def _plan(entry_id: str, sets: list[str] | None) -> Plan:
     from medic import cli
+    from medic.act.params import parse_assignments
+    from medic.act.plan import build_plan
 
     store = cli._open_store()
     try:
@@ -60,6 +64,9 @@ def _plan(entry_id: str, sets: list[str] | None) -> Plan:
 
 
 def _print_plan(plan: Plan) -> None:
+    from medic.act.params import render
+    from medic.act.plan import render_command
+
     values = plan.values
     _out.rule(f"[bold]{term(plan.title)}")
     _out.print(f"[dim]{term(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
@@ -146,6 +153,10 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float, typer.Option("--timeout", help="Seconds each command may run.")] = 600.0,
     ) -> None:
         """Run a plan: a dry run unless --execute; every step confirmed, audited, with rollback on failure."""
+        from medic.act.audit import check_resume_secrets
+        from medic.act.params import parse_assignments
+        from medic.act.run import Runner, RunOptions
+
         if timeout <= 0:
             raise MedicError("--timeout must be more than 0")
         if allow_mutating and not yes:

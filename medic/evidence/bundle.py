@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import io
+import sys
 import tarfile
 import time
 import zlib
@@ -56,10 +57,45 @@ MAX_LOG_LINES = 5000  # last lines kept of one log member (the collector writes 
 MAX_LOG_CHARS = 64 * 1024 * 1024  # characters of logs kept in all; members past it are skipped (and said so)
 
 
-# per-container fields no check reads, dropped as pods are read (about a fifth of a pod's memory):
-# environment (values are redacted anyway), mounts, and the runtime's image and container ids
-CONTAINER_FIELDS_DROPPED = ("env", "envFrom", "volumeMounts")
-STATUS_FIELDS_DROPPED = ("imageID", "containerID")
+# Fields no check reads, dropped as objects are read: a real pod is 5-10 KB of JSON and its dicts take 3-4
+# times that in memory; these fields are about two thirds of it (tests/diagnose/test_bundle_slim.py fails
+# when a check starts reading one of them: take it out of these lists then). The bundle file keeps them.
+CONTAINER_FIELDS_DROPPED = (
+    "env",  # values are redacted anyway
+    "envFrom",
+    "volumeMounts",
+    "args",
+    "livenessProbe",
+    "securityContext",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "imagePullPolicy",
+    "lifecycle",
+)
+STATUS_FIELDS_DROPPED = ("imageID", "containerID", "started")  # of a container status: the runtime's ids
+POD_SPEC_FIELDS_DROPPED = (
+    "affinity",
+    "topologySpreadConstraints",
+    "securityContext",
+    "dnsPolicy",
+    "dnsConfig",
+    "enableServiceLinks",
+    "preemptionPolicy",
+    "readinessGates",
+    "serviceAccount",  # the deprecated alias of serviceAccountName
+    "serviceAccountName",
+    "terminationGracePeriodSeconds",
+    "priority",
+)
+POD_STATUS_FIELDS_DROPPED = ("hostIPs", "podIPs", "hostIP", "podIP", "startTime", "qosClass")
+# volume sources whose content is dropped (the volume, its name and kind stay): the service-account token
+# volume every pod has is a third of a pod's spec
+VOLUME_SOURCES_EMPTIED = ("projected", "downwardAPI")
+META_FIELDS_DROPPED = ("generateName", "resourceVersion", "selfLink", "uid")
+NODE_STATUS_FIELDS_DROPPED = ("images", "daemonEndpoints")  # a node's image list is 5-20 KB
+# pod fields that are the same in every pod of a template: one shared copy (see ``Shared``)
+POD_SHARED_SPEC = ("containers", "initContainers", "tolerations", "nodeSelector")
+POD_SHARED_META = ("labels", "annotations", "ownerReferences")
 
 
 def strip_bookkeeping(obj: dict[str, Any]) -> dict[str, Any]:
@@ -73,25 +109,108 @@ def strip_bookkeeping(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def _drop(d: Any, keys: tuple[str, ...]) -> None:
+    if isinstance(d, dict):
+        for k in keys:
+            d.pop(k, None)
+
+
 def slim(obj: dict[str, Any]) -> dict[str, Any]:
-    """What is kept in memory when a bundle is read: no bookkeeping, and no per-container fields that no
-    check reads (the bundle file keeps them)."""
+    """What is kept in memory when a bundle is read: no bookkeeping, and none of the fields no check reads
+    (the bundle file keeps them)."""
     strip_bookkeeping(obj)
+    _drop(obj.get("metadata"), META_FIELDS_DROPPED)
     spec = obj.get("spec")
-    if isinstance(spec, dict) and isinstance(spec.get("containers"), list):
-        for key in ("containers", "initContainers"):
+    status = obj.get("status")
+    if isinstance(spec, dict) and isinstance(spec.get("containers"), list):  # a pod
+        _drop(spec, POD_SPEC_FIELDS_DROPPED)
+        for volume in spec.get("volumes") or ():
+            if isinstance(volume, dict):
+                for source in VOLUME_SOURCES_EMPTIED:
+                    if source in volume:
+                        volume[source] = {}
+        for key in ("containers", "initContainers", "ephemeralContainers"):
             for c in spec.get(key) or ():
-                if isinstance(c, dict):
-                    for f in CONTAINER_FIELDS_DROPPED:
-                        c.pop(f, None)
+                _drop(c, CONTAINER_FIELDS_DROPPED)
+        if isinstance(status, dict):
+            _drop(status, POD_STATUS_FIELDS_DROPPED)
+            for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+                for cs in status.get(key) or ():
+                    _drop(cs, STATUS_FIELDS_DROPPED)
+    elif isinstance(status, dict) and isinstance(status.get("nodeInfo"), dict):  # a node
+        _drop(status, NODE_STATUS_FIELDS_DROPPED)
+    return obj
+
+
+class Shared:
+    """One copy of the equal parts of many objects: the pods of one template have the same containers,
+    tolerations, labels and owner. Each such part is looked up by its JSON; an equal one already kept is
+    used instead (the reader's objects are never modified after reading). Bounded: past ``limit`` distinct
+    parts the table starts over (sharing is an economy, never needed for correctness)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.seen: dict[bytes, Any] = {}
+
+    def share(self, parent: Any, keys: tuple[str, ...]) -> None:
+        if not isinstance(parent, dict):
+            return
+        seen = self.seen
+        for key in keys:
+            value = parent.get(key)
+            if not value or not isinstance(value, (dict, list)):
+                continue
+            try:
+                raw = orjson.dumps(value)
+            except TypeError:  # not JSON (cannot happen for what orjson parsed; kept as it is)
+                continue
+            kept = seen.get(raw)
+            if kept is None:
+                if len(seen) >= self.limit:
+                    seen.clear()
+                seen[raw] = value
+            else:
+                parent[key] = kept
+
+    def share_items(self, items: Any) -> None:
+        """Each item of a list shared on its own (a pod's volumes: the template's, then its own token)."""
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    holder = {"item": item}
+                    self.share(holder, ("item",))
+                    items[i] = holder["item"]
+
+    def pod(self, obj: dict[str, Any]) -> None:
+        """A pod's template parts shared, and the words of its statuses interned: a quarter of what a pod
+        keeps in memory (10.1 KB → 7.6 KB a pod of bench/bundlegen.py)."""
+        self.share(obj.get("metadata"), POD_SHARED_META)
+        spec = obj.get("spec")
+        self.share(spec, POD_SHARED_SPEC)
+        if isinstance(spec, dict):
+            self.share_items(spec.get("volumes"))
         status = obj.get("status")
         if isinstance(status, dict):
+            # the words every pod's statuses repeat ("Ready", "True", an image name): one string each
+            for cond in status.get("conditions") or ():
+                _intern(cond, CONDITION_WORDS)
+                if isinstance(cond, dict) and cond.get("lastProbeTime", 0) is None:
+                    del cond["lastProbeTime"]  # always null in a pod's conditions
             for key in ("containerStatuses", "initContainerStatuses"):
                 for cs in status.get(key) or ():
-                    if isinstance(cs, dict):
-                        for f in STATUS_FIELDS_DROPPED:
-                            cs.pop(f, None)
-    return obj
+                    _intern(cs, CONTAINER_WORDS)
+
+
+CONDITION_WORDS = ("type", "status", "reason")
+CONTAINER_WORDS = ("name", "image")
+
+
+def _intern(d: Any, keys: tuple[str, ...]) -> None:
+    if isinstance(d, dict):
+        for k in keys:
+            v = d.get(k)
+            if type(v) is str:
+                d[k] = sys.intern(v)
 
 
 def _log_key_to_path(key: str) -> str:
@@ -230,6 +349,7 @@ class _Reading:
         self.skipped: list[dict[str, Any]] = []
         self.log_chars = MAX_LOG_CHARS
         self.logs_over_budget = 0
+        self.shared = Shared()
 
 
 def _read(path: Path) -> Snapshot:
@@ -374,6 +494,8 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
             continue
         slim(obj)
         state.redacted.update(redact_object_counts(kind, obj, deep=may_hold_secrets(line)))
+        if kind == "pods":
+            state.shared.pod(obj)  # after redaction: the shared parts are final
         yield obj
     if malformed:
         state.skipped.append(

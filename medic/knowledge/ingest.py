@@ -11,9 +11,7 @@ from pathlib import Path
 
 from medic.errors import MedicError, RunbookError
 from medic.knowledge.document import ParsedDocument
-from medic.knowledge.markdown import parse_markdown
 from medic.knowledge.reader import RUNBOOK_SUFFIXES, RunbookText, decode_runbook, detect_format, read_runbook
-from medic.knowledge.rst import parse_rst
 from medic.knowledge.sections import build_entries, searchable
 from medic.knowledge.store import SourceInfo, Store
 from medic.knowledge.store.sqlite import now
@@ -41,7 +39,14 @@ class IndexReport:
 
 
 def parse_text(text: str, fmt: str) -> ParsedDocument:
-    return parse_rst(text) if fmt == "rst" else parse_markdown(text)
+    # the parsers (docutils, markdown-it) are imported when a runbook is parsed, not by every command
+    if fmt == "rst":
+        from medic.knowledge.rst import parse_rst
+
+        return parse_rst(text)
+    from medic.knowledge.markdown import parse_markdown
+
+    return parse_markdown(text)
 
 
 def entries_for(text: str, fmt: str, source: str, fallback_title: str, builtin: bool = False) -> list[Entry]:

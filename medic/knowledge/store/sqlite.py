@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -205,8 +206,18 @@ def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
 class Store:
     """The knowledge database. One writer at a time; readers see committed data only."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """Open (and create, or upgrade) the database at ``path``. ``read_only``: open an existing database
+        for reading only (no schema script, no journal-mode change; see ``needs_write``); the caller falls
+        back to a normal open when that fails or the database needs a write first."""
         self.path = path
+        self.read_only = False
+        self._vec_cache: tuple[str, np.ndarray, VectorIndex] | None = None
+        self._count_cache: tuple[str, int] | None = None
+        self._df_cache: tuple[str, dict[str, int]] = ("", {})
+        if read_only:
+            self._open_read_only(path)
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None, factory=_Connection)
@@ -229,9 +240,25 @@ class Store:
             raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{path}: cannot create the data directory ({exc.strerror})") from None
-        self._vec_cache: tuple[str, np.ndarray, VectorIndex] | None = None
-        self._count_cache: tuple[str, int] | None = None
-        self._df_cache: tuple[str, dict[str, int]] = ("", {})
+
+    def _open_read_only(self, path: Path) -> None:
+        try:
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, factory=_Connection)
+            self.db.path = str(path)
+            self.db.execute("PRAGMA mmap_size=536870912")
+            self.db.execute("PRAGMA cache_size=-65536")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the knowledge database ({exc})") from None
+        self.read_only = True
+
+    def needs_write(self) -> bool:
+        """True when the database must be written before it can be read (created, of an older schema, or
+        files waiting to be indexed again after an upgrade)."""
+        try:
+            return self.meta("schema_version") != SCHEMA_VERSION or bool(self.meta("reindex_paths"))
+        except sqlite3.DatabaseError:  # no meta table yet: a new or foreign file
+            return True
 
     def _rebuild_schema(self) -> None:
         """An older layout: keep the list of indexed files, recreate the tables; they are indexed again."""

@@ -1,0 +1,173 @@
+"""What a bundle reader keeps of each object: the fields checks read, with the parts a template repeats shared."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from medic.checks.registry import all_checks, evaluate
+from medic.evidence import bundle
+from medic.evidence.bundle import read_bundle, write_bundle
+from medic.evidence.redact import redact_object_counts
+from medic.model import Snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+DROPPED = {
+    "CONTAINER_FIELDS_DROPPED": bundle.CONTAINER_FIELDS_DROPPED,
+    "STATUS_FIELDS_DROPPED": bundle.STATUS_FIELDS_DROPPED,
+    "POD_SPEC_FIELDS_DROPPED": bundle.POD_SPEC_FIELDS_DROPPED,
+    "POD_STATUS_FIELDS_DROPPED": bundle.POD_STATUS_FIELDS_DROPPED,
+    "META_FIELDS_DROPPED": bundle.META_FIELDS_DROPPED,
+    "NODE_STATUS_FIELDS_DROPPED": bundle.NODE_STATUS_FIELDS_DROPPED,
+    "VOLUME_SOURCES_EMPTIED": (*bundle.VOLUME_SOURCES_EMPTIED, "sources"),
+    "null conditions": ("lastProbeTime",),
+}
+
+
+def test_no_check_reads_a_field_the_reader_drops() -> None:
+    """Checks read fields by their literal names (``get(obj, "spec", "containers")``): a dropped field named
+    in a check would be read as absent, and the check would go silently blind."""
+    sources = [*sorted((ROOT / "medic" / "checks").glob("*.py")), ROOT / "medic" / "diagnose.py"]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
+    read = {
+        (group, name)
+        for group, names in DROPPED.items()
+        for name in names
+        if re.search(rf"[\"']{re.escape(name)}[\"']", text)
+    }
+    assert read == set()
+
+
+def _pod(name: str, image: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "shop",
+            "generateName": "api-7d9f-",
+            "resourceVersion": "81",
+            "labels": {"app": "api"},
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "api-7d9f", "controller": True}],
+            "managedFields": [{"manager": "kubelet", "fieldsV1": {"f:status": {}}}],
+        },
+        "spec": {
+            "nodeName": "n1",
+            "containers": [
+                {
+                    "name": "api",
+                    "image": image,
+                    "args": ["--port=8080"],
+                    "resources": {"limits": {"memory": "256Mi"}},
+                    "readinessProbe": {"httpGet": {"port": 8080}},
+                    "livenessProbe": {"httpGet": {"port": 8080}},
+                    "securityContext": {"runAsNonRoot": True},
+                    "imagePullPolicy": "Always",
+                }
+            ],
+            "volumes": [
+                {"name": "tmp", "emptyDir": {}},
+                {"name": "token", "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]}},
+            ],
+            "affinity": {"podAntiAffinity": {}},
+            "tolerations": [{"key": "dedicated", "operator": "Exists"}],
+            "dnsPolicy": "ClusterFirst",
+        },
+        "status": {
+            "phase": "Running",
+            "podIPs": [{"ip": "10.0.0.1"}],
+            "containerStatuses": [{"name": "api", "imageID": "x@sha256:1", "restartCount": 0, "ready": True}],
+            **extra,
+        },
+    }
+
+
+def test_a_pod_keeps_what_checks_read(tmp_path: Path) -> None:
+    write_bundle(Snapshot(objects={"pods": [_pod("api-7d9f-abcde", "api:1")]}), tmp_path / "b.tar.gz")
+    pod = read_bundle(tmp_path / "b.tar.gz").objects["pods"][0]
+    assert pod == {
+        "metadata": {
+            "name": "api-7d9f-abcde",
+            "namespace": "shop",
+            "labels": {"app": "api"},
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "api-7d9f", "controller": True}],
+        },
+        "spec": {
+            "nodeName": "n1",
+            "containers": [
+                {
+                    "name": "api",
+                    "image": "api:1",
+                    "resources": {"limits": {"memory": "256Mi"}},
+                    "readinessProbe": {"httpGet": {"port": 8080}},
+                }
+            ],
+            "volumes": [{"name": "tmp", "emptyDir": {}}, {"name": "token", "projected": {}}],
+            "tolerations": [{"key": "dedicated", "operator": "Exists"}],
+        },
+        "status": {"phase": "Running", "containerStatuses": [{"name": "api", "restartCount": 0, "ready": True}]},
+    }
+
+
+def test_a_node_keeps_its_conditions_not_its_image_list(tmp_path: Path) -> None:
+    node = {
+        "metadata": {"name": "n1"},
+        "status": {
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "nodeInfo": {"kubeletVersion": "v1.29.9"},
+            "images": [{"names": ["nginx:1"], "sizeBytes": 1}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        },
+    }
+    write_bundle(Snapshot(objects={"nodes": [node]}), tmp_path / "b.tar.gz")
+    assert read_bundle(tmp_path / "b.tar.gz").objects["nodes"][0] == {
+        "metadata": {"name": "n1"},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}], "nodeInfo": {"kubeletVersion": "v1.29.9"}},
+    }
+
+
+def test_pods_of_one_template_share_its_parts_and_others_do_not(tmp_path: Path) -> None:
+    pods = [_pod("api-7d9f-abcde", "api:1"), _pod("api-7d9f-fghjk", "api:1"), _pod("api-7d9f-lmnpq", "api:2")]
+    write_bundle(Snapshot(objects={"pods": pods}), tmp_path / "b.tar.gz")
+    a, b, c = read_bundle(tmp_path / "b.tar.gz").objects["pods"]
+    assert a["spec"]["containers"] is b["spec"]["containers"]
+    assert a["metadata"]["labels"] is b["metadata"]["labels"] is c["metadata"]["labels"]
+    assert c["spec"]["containers"] is not a["spec"]["containers"]
+    assert c["spec"]["containers"][0]["image"] == "api:2" and a["spec"]["containers"][0]["image"] == "api:1"
+    assert a["metadata"]["name"] != b["metadata"]["name"]
+    assert a["spec"]["volumes"] is not b["spec"]["volumes"]  # each pod's own list, of shared items
+    assert a["spec"]["volumes"][0] is b["spec"]["volumes"][0] is c["spec"]["volumes"][0]
+
+
+def test_the_sharing_table_is_bounded() -> None:
+    shared = bundle.Shared(limit=2)
+    parents = [{"labels": {"n": str(i)}} for i in range(5)]
+    for p in parents:
+        shared.share(p, ("labels",))
+    assert len(shared.seen) <= 2
+    again = {"labels": {"n": "4"}}
+    shared.share(again, ("labels",))
+    assert again["labels"] is parents[4]["labels"]
+
+
+def _findings(snap: Snapshot) -> list[tuple[Any, ...]]:
+    run = evaluate(snap, all_checks())
+    return sorted((f.code, str(f.object), f.message, tuple(f.evidence)) for f in run.findings)
+
+
+def test_the_demo_bundle_gives_the_same_findings_read_whole_or_slim() -> None:
+    """Every object of the demo bundle read whole (only redacted, as the reader does) and read slim: the
+    checks find the same things in both."""
+    demo = ROOT / "medic" / "samples" / "demo"
+    whole = Snapshot(meta=orjson.loads((demo / "manifest.json").read_bytes()))
+    for path in sorted((demo / "objects").glob("*.jsonl")):
+        kind = path.stem
+        items = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+        for obj in items:
+            redact_object_counts(kind, obj, deep=True)
+        whole.objects[kind] = items
+    slim = read_bundle(demo)
+    whole.logs = slim.logs
+    assert _findings(whole) == _findings(slim)
+    assert _findings(slim)  # the demo cluster is broken in many ways: the comparison compares something
