@@ -212,7 +212,12 @@ def test_get_deployment_and_statefulset_not_ready() -> None:
     start = seed_text.index("kubectl -n kubeaddons get deployment traefik-kubeaddons")
     result = parse(seed_text[start : seed_text.index("```", start)])
     dep = result.snapshot().items("deployments")[0]
-    assert dep["metadata"] == {"name": "traefik-kubeaddons", "creationTimestamp": dep["metadata"]["creationTimestamp"]}
+    # the command line has no prompt: it is still the command, so its namespace reaches the object
+    assert dep["metadata"] == {
+        "name": "traefik-kubeaddons",
+        "namespace": "kubeaddons",
+        "creationTimestamp": dep["metadata"]["creationTimestamp"],
+    }
     assert dep["spec"]["replicas"] == 2 and dep["status"]["availableReplicas"] == 0
     assert "WKL501" in codes(result.snapshot())
 
