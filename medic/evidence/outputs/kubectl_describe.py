@@ -8,17 +8,9 @@ from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_name
 from medic.evidence.outputs.base import OutputParser, prompt_command
-from medic.evidence.outputs.kubectl_get import (
-    CLUSTER_SCOPED,
-    KIND_OF,
-    MODES,
-    ago,
-    command_namespace,
-    command_parts,
-    iso,
-    resource_name,
-)
+from medic.evidence.outputs.kubectl_get import MODES, ago, command_namespace, command_parts, iso
 from medic.model import Snapshot
 
 _KEY = re.compile(r"^(?P<key>[A-Z][A-Za-z0-9 ()/.-]*?):(?:\s+(?P<value>.*?))?\s*$")
@@ -35,7 +27,7 @@ _OLD_EVENT_ROW = re.compile(
 )
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
 _START = re.compile(r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|" + _EVENTS_HEADER.pattern)
-_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
+_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
 _KINDS = {"pods", "nodes", "persistentvolumeclaims", "persistentvolumes"}
 
 _FIELD_PATH = re.compile(r"(spec\.\S+)\s*$")

@@ -11,9 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, kind_word
 from medic.evidence.outputs.base import OutputParser, split_columns
 from medic.evidence.outputs.kubectl_describe import event_object
-from medic.evidence.outputs.kubectl_get import KIND_OF, cells, command_namespace, command_parts, resource_name
+from medic.evidence.outputs.kubectl_get import cells, command_namespace, command_parts
 from medic.model import Snapshot
 
 _HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?LAST ?SEEN\s+(?:TYPE\s+REASON\s+(?:OBJECT|KIND)|FIRST ?SEEN\s+COUNT)\b")
@@ -21,36 +22,7 @@ _ROW = re.compile(
     r"^(?:(?P<ns>\S+)\s+)?(?P<age>\S+(?: \(x(?P<count>\d+) over (?P<over>\S+)\))?)\s+"
     r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<object>\S+/\S+)\s+(?P<message>.*)$"
 )
-# kinds as ``kubectl get events`` prints them in OBJECT (lower case, possibly with a group)
-_KIND_WORDS = {
-    "pod": "Pod",
-    "node": "Node",
-    "persistentvolumeclaim": "PersistentVolumeClaim",
-    "persistentvolume": "PersistentVolume",
-    "deployment": "Deployment",
-    "replicaset": "ReplicaSet",
-    "statefulset": "StatefulSet",
-    "daemonset": "DaemonSet",
-    "job": "Job",
-    "cronjob": "CronJob",
-    "service": "Service",
-    "endpoints": "Endpoints",
-    "namespace": "Namespace",
-    "horizontalpodautoscaler": "HorizontalPodAutoscaler",
-    "poddisruptionbudget": "PodDisruptionBudget",
-    "ingress": "Ingress",
-    "volumeattachment": "VolumeAttachment",
-}
-_CLUSTER_KINDS = {"Node", "PersistentVolume", "Namespace", "VolumeAttachment"}
-
-
-def kind_word(word: str) -> str:
-    """``pod`` / ``replicaset.apps`` / ``Pod`` → ``Pod``; unknown words keep their capitalised form."""
-    w = word.split(".", 1)[0]
-    if w.lower() in _KIND_WORDS:
-        return _KIND_WORDS[w.lower()]
-    res = resource_name(w)
-    return KIND_OF.get(res or "", w[:1].upper() + w[1:])
+_CLUSTER_KINDS = {KIND_OF[r] for r in CLUSTER_SCOPED if r in KIND_OF}
 
 
 class KubectlEventsParser(OutputParser):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from medic.evidence.kinds import CLUSTER_SCOPED, resource_name
 from medic.evidence.outputs.base import OutputParser, split_columns
 from medic.model import Snapshot
 
@@ -72,92 +73,7 @@ def ago(snap: Snapshot, age: str | None) -> str | None:
         return None  # before year 1: an age longer than the calendar is not a time
 
 
-# resource names (and kubectl's short names) → the plural lower-case name used in a Snapshot
-ALIASES = {
-    "po": "pods",
-    "pod": "pods",
-    "pods": "pods",
-    "no": "nodes",
-    "node": "nodes",
-    "nodes": "nodes",
-    "ns": "namespaces",
-    "namespace": "namespaces",
-    "namespaces": "namespaces",
-    "pv": "persistentvolumes",
-    "persistentvolume": "persistentvolumes",
-    "persistentvolumes": "persistentvolumes",
-    "pvc": "persistentvolumeclaims",
-    "persistentvolumeclaim": "persistentvolumeclaims",
-    "persistentvolumeclaims": "persistentvolumeclaims",
-    "sc": "storageclasses",
-    "storageclass": "storageclasses",
-    "storageclasses": "storageclasses",
-    "deploy": "deployments",
-    "deployment": "deployments",
-    "deployments": "deployments",
-    "sts": "statefulsets",
-    "statefulset": "statefulsets",
-    "statefulsets": "statefulsets",
-    "ds": "daemonsets",
-    "daemonset": "daemonsets",
-    "daemonsets": "daemonsets",
-    "rs": "replicasets",
-    "replicaset": "replicasets",
-    "replicasets": "replicasets",
-    "job": "jobs",
-    "jobs": "jobs",
-    "cj": "cronjobs",
-    "cronjob": "cronjobs",
-    "cronjobs": "cronjobs",
-    "svc": "services",
-    "service": "services",
-    "services": "services",
-    "ev": "events",
-    "event": "events",
-    "events": "events",
-    "ing": "ingresses",
-    "ingress": "ingresses",
-    "ingresses": "ingresses",
-    "hpa": "horizontalpodautoscalers",
-    "horizontalpodautoscaler": "horizontalpodautoscalers",
-    "horizontalpodautoscalers": "horizontalpodautoscalers",
-    "ep": "endpoints",
-    "endpoints": "endpoints",
-    "cm": "configmaps",
-    "configmap": "configmaps",
-    "configmaps": "configmaps",
-    "secret": "secrets",
-    "secrets": "secrets",
-}
-KIND_OF = {
-    "pods": "Pod",
-    "nodes": "Node",
-    "namespaces": "Namespace",
-    "persistentvolumes": "PersistentVolume",
-    "persistentvolumeclaims": "PersistentVolumeClaim",
-    "storageclasses": "StorageClass",
-    "deployments": "Deployment",
-    "statefulsets": "StatefulSet",
-    "daemonsets": "DaemonSet",
-    "replicasets": "ReplicaSet",
-    "jobs": "Job",
-    "cronjobs": "CronJob",
-    "services": "Service",
-    "ingresses": "Ingress",
-    "horizontalpodautoscalers": "HorizontalPodAutoscaler",
-    "endpoints": "Endpoints",
-    "configmaps": "ConfigMap",
-    "secrets": "Secret",
-    "events": "Event",
-}
-CLUSTER_SCOPED = {"nodes", "namespaces", "persistentvolumes", "storageclasses"}
 MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany", "RWOP": "ReadWriteOncePod"}
-
-
-def resource_name(word: str) -> str | None:
-    """``po`` / ``deployment.apps`` / ``Pod`` → ``pods``; None when unknown."""
-    w = word.strip().lower().split(".", 1)[0]
-    return ALIASES.get(w)
 
 
 def kubectl_args(command: str | None) -> list[str]:
@@ -175,10 +91,10 @@ def _kubectl_args(command: str) -> tuple[str, ...]:
         words = command.split()
     for i, w in enumerate(words):
         base = w.rsplit("/", 1)[-1]
-        if base in ("kubectl", "oc", "k", "kubectl.exe", "microk8s.kubectl"):
+        if base in ("kubectl", "oc", "k", "kc", "kctl", "kub", "kubectl.exe", "microk8s.kubectl"):
             return tuple(words[i + 1 :])
-        if base == "microk8s" and i + 1 < len(words) and words[i + 1] == "kubectl":
-            return tuple(words[i + 2 :])
+        if base in ("microk8s", "minikube") and i + 1 < len(words) and words[i + 1] == "kubectl":
+            return tuple(w for w in words[i + 2 :] if w != "--")
     return ()
 
 
@@ -227,7 +143,7 @@ def owner_from_name(kind: str, name: str) -> tuple[str, str] | None:
 
 # --- kubectl get --------------------------------------------------------------------------------------
 
-_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
+_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
 _HEADER_WORD = re.compile(r"^[A-Z][A-Z0-9_%()/-]*$")
 _HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z]")
 # other tools' tables that start with NAME (parsed by their own modules)

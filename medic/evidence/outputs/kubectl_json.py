@@ -10,45 +10,14 @@ from typing import Any, ClassVar
 
 import yaml
 
+from medic.evidence.kinds import RESOURCES, resource_for
 from medic.evidence.outputs.base import OutputParser
 from medic.evidence.outputs.bounded import Refused, check_json, check_yaml, json_extent, json_too_deep
 from medic.model import Snapshot
 
 _JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
 _YAML_START = re.compile(r"^(?:apiVersion|kind):\s*\S|^---\s*$")
-# Kind → the plural lower-case resource name a Snapshot uses
-_RESOURCES = {
-    "Pod": "pods",
-    "Node": "nodes",
-    "Namespace": "namespaces",
-    "Event": "events",
-    "PersistentVolume": "persistentvolumes",
-    "PersistentVolumeClaim": "persistentvolumeclaims",
-    "StorageClass": "storageclasses",
-    "ResourceQuota": "resourcequotas",
-    "LimitRange": "limitranges",
-    "Deployment": "deployments",
-    "StatefulSet": "statefulsets",
-    "DaemonSet": "daemonsets",
-    "ReplicaSet": "replicasets",
-    "Job": "jobs",
-    "CronJob": "cronjobs",
-    "Service": "services",
-    "EndpointSlice": "endpointslices",
-    "Endpoints": "endpoints",
-    "Ingress": "ingresses",
-    "MutatingWebhookConfiguration": "mutatingwebhookconfigurations",
-    "ValidatingWebhookConfiguration": "validatingwebhookconfigurations",
-    "CustomResourceDefinition": "customresourcedefinitions",
-    "APIService": "apiservices",
-    "PodDisruptionBudget": "poddisruptionbudgets",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-    "Lease": "leases",
-    "Secret": "secrets",
-    "ConfigMap": "configmaps",
-    "NodeMetrics": "nodemetrics",
-    "PodMetrics": "podmetrics",
-}
+_RESOURCES = RESOURCES  # Kind → the plural lower-case resource name a Snapshot uses (the shared table)
 MAX_DOC_LINES = 200_000
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -92,10 +61,6 @@ _Loader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: loader.con
 _LOADER: Any = _Loader
 
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:(?:\s|$)")
-
-
-def resource_for(kind: str) -> str:
-    return _RESOURCES.get(kind) or (kind.lower() + "s" if kind else "")
 
 
 def _objects(doc: Any) -> list[tuple[str, dict[str, Any]]]:
