@@ -26,7 +26,126 @@ _OLD_EVENT_ROW = re.compile(
     r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<message>.*)$"
 )
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
-_START = re.compile(r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|" + _EVENTS_HEADER.pattern)
+# the field labels ``kubectl describe`` prints at an object's top level (any kind): a block with two or more
+# of them is a describe, however it is indented (tabs in 2015-2018 describes, a quote, a paste's margin)
+LABELS = (
+    "Name",
+    "Namespace",
+    "Labels",
+    "Annotations",
+    "Status",
+    "Priority",
+    "Priority Class Name",
+    "Node",
+    "Start Time",
+    "IP",
+    "IPs",
+    "Controlled By",
+    "Containers",
+    "Init Containers",
+    "Conditions",
+    "Volumes",
+    "QoS Class",
+    "Node-Selectors",
+    "Tolerations",
+    "Events",
+    "Selector",
+    "Type",
+    "Roles",
+    "Taints",
+    "Unschedulable",
+    "Capacity",
+    "Allocatable",
+    "System Info",
+    "StorageClass",
+    "Access Modes",
+    "Reclaim Policy",
+    "Claim",
+    "Volume",
+    "Finalizers",
+    "Replicas",
+    "Pods Status",
+    "Pods Statuses",
+    "Pod Template",
+    "Endpoints",
+    "Port",
+    "TargetPort",
+    "Session Affinity",
+    "Spec",
+    "CreationTimestamp",
+    "Image(s)",
+    "Kind",
+    "API Version",
+    "Metadata",
+    "Parallelism",
+    "Completions",
+    "Update Strategy",
+    "StrategyType",
+    "MinReadySeconds",
+    "OldReplicaSets",
+    "NewReplicaSet",
+    "Resource Quotas",
+    "Addresses",
+    "PodCIDR",
+    "PodCIDRs",
+    "ProviderID",
+    "Non-terminated Pods",
+    "Allocated resources",
+    "Source",
+    "VolumeMode",
+    "Mounted By",
+    "Used By",
+    "Reason",
+    "Message",
+    "Nominated Node Name",
+    "Service Account",
+    "Lease",
+    "Subsets",
+    "LoadBalancer Ingress",
+    "NodePort",
+    "Cluster IP",
+    "Start Time",
+    "Completed At",
+    "Duration",
+    "Backoff Limit",
+    "Completion Mode",
+    "Suspend",
+    "Schedule",
+    "Last Schedule Time",
+    "Replication Controllers",
+    "Pods",
+    "External Traffic Policy",
+    "Volume Claims",
+    "Rolling Update Strategy",
+    "Deployment",
+    "Secret Name",
+    "Issuer Ref",
+    "Dns Names",
+    "Not After",
+    "Not Before",
+    "Renewal Time",
+    "Resource Version",
+    "Creation Timestamp",
+    "Phase",
+    "Limits",
+    "Requests",
+    "Used",
+    "Hard",
+)
+_LABEL = re.compile(
+    r"^(?:" + "|".join(re.escape(x) for x in sorted(set(LABELS), key=len, reverse=True)) + r"):(?:\s|$)"
+)
+# a label whose first character the paste lost ("ame:", "tatus:"): tolerated on a block's first line
+_DAMAGED = {x[1:]: x for x in LABELS if len(x) > 3}
+_DAMAGED_LABEL = re.compile(r"^(?P<rest>[a-z][A-Za-z -]{2,}):(?:\s|$)")
+_START = re.compile(
+    r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|"
+    + _EVENTS_HEADER.pattern
+    + r"|^[\s>`]*(?:"
+    + "|".join(re.escape(x) for x in sorted(set(LABELS), key=len, reverse=True))
+    + r"):(?:\s|$)|^\s*(?:Normal|Warning)\s+[A-Za-z]+\s+\S"
+    + r"|^\s*FirstSeen\s+LastSeen\s|^[\s>`]*[a-z][A-Za-z -]{2,}:(?:\s|$)"
+)
 _COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
 _KINDS = {"pods", "nodes", "persistentvolumeclaims", "persistentvolumes"}
 
@@ -61,6 +180,11 @@ def event_rows(lines: Sequence[str]) -> list[dict[str, Any]]:
         if _EVENTS_HEADER.match(raw) or not raw.strip() or set(raw.strip()) <= set("- \t"):
             continue
         m = (_OLD_EVENT_ROW if old else _EVENT_ROW).match(raw)
+        if not m and old:
+            legacy = _legacy_row(raw)
+            if legacy:
+                rows.append(legacy)
+                continue
         if not m:
             if rows and raw.startswith("  ") and not raw.strip().startswith(("Normal ", "Warning ")):
                 rows[-1]["message"] += " " + raw.strip()  # a message wrapped by the terminal
@@ -86,6 +210,42 @@ def event_rows(lines: Sequence[str]) -> list[dict[str, Any]]:
     return rows
 
 
+_WARNING_REASON = re.compile(r"(?i)^(?:failed|backoff|unhealthy|err|evict|oom|insufficient|nodenotready|invalid)")
+
+
+def _legacy_row(raw: str) -> dict[str, Any] | None:
+    """A row of the 1.0-1.4 describe events table, which has no Type column (``FirstSeen LastSeen Count
+    From SubobjectPath Reason Message``) and may print absolute times: cells are split on runs of two or
+    more spaces (tabs are expanded to two), the reason is the word cell before the message, and the type
+    follows from the reason (``failedScheduling``, ``BackOff``, ``Unhealthy`` are warnings)."""
+    cells = [c for c in re.split(r"\s{2,}", raw.strip()) if c]
+    count_at = next((i for i, c in enumerate(cells) if c.isdigit()), None)
+    if count_at is None or count_at < 1 or len(cells) < count_at + 3:
+        return None
+    rest = cells[count_at + 1 :]
+    source = rest[0]
+    field_path = ""
+    tail = rest[1:]
+    if tail and (tail[0].startswith("spec.") or tail[0].startswith("{")):
+        field_path = tail[0] if tail[0].startswith("spec.") else ""
+        tail = tail[1:]
+    if not tail or not re.match(r"^[A-Za-z]+$", tail[0]):
+        return None
+    reason = tail[0][:1].upper() + tail[0][1:]
+    row: dict[str, Any] = {
+        "type": "Warning" if _WARNING_REASON.match(reason) else "Normal",
+        "reason": reason,
+        "message": " ".join(tail[1:]).strip(),
+        "age": cells[count_at - 1],
+        "first_age": cells[0] if count_at >= 2 else cells[count_at - 1],
+        "count": int(cells[count_at]),
+        "source": source,
+    }
+    if field_path:
+        row["field_path"] = field_path
+    return row
+
+
 def event_object(
     snap: Snapshot, row: dict[str, Any], kind: str, namespace: str, name: str, index: int
 ) -> dict[str, Any]:
@@ -109,10 +269,10 @@ def event_object(
     }
     if namespace:
         ev["metadata"]["namespace"] = namespace
-    last = ago(snap, row.get("age"))
+    last = ago(snap, row.get("age")) or rfc1123(str(row.get("age") or ""))
     if last:
         ev["lastTimestamp"] = last
-    first = ago(snap, row.get("first_age")) or last
+    first = ago(snap, row.get("first_age")) or rfc1123(str(row.get("first_age") or "")) or last
     if first:
         ev["firstTimestamp"] = first
     source = str(row.get("source") or "")
@@ -291,6 +451,48 @@ def _guess_kind(fields: dict[str, Any]) -> str | None:
     return None
 
 
+_MARGIN = re.compile(r"^[\s>`]*")
+
+
+def _strip_margin(line: str) -> str:
+    """A line without its indentation, markdown quote markers and inline-code backticks."""
+    return line[_MARGIN.match(line).end() :]  # type: ignore[union-attr]
+
+
+def _expand(line: str) -> str:
+    """Tabs (2015-2018 describes separate label and value with them) as two spaces each; quote markers and
+    backticks of the margin as spaces, so indentation keeps its meaning."""
+    if "\t" in line:
+        line = line.replace("\t", "  ")
+    m = _MARGIN.match(line)
+    if m and m.end() and ("`" in m.group(0) or ">" in m.group(0)):
+        line = " " * m.end() + line[m.end() :]
+    return line.rstrip().rstrip("`").rstrip()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _continues(text: str, deeper: bool) -> bool:
+    """Whether a line at the block's own indentation still belongs to the describe."""
+    return deeper or bool(_KEY.match(text)) or text in ("...", "…") or bool(_EVENT_ROW.match(text))
+
+
+def normalize(lines: Sequence[str]) -> list[str]:
+    """A describe's lines as kubectl prints them today: tabs expanded, the block's margin removed (its
+    first line's indentation), a first label that lost its first character repaired (``ame:`` → ``Name:``)."""
+    out = [_expand(ln) for ln in lines]
+    if not out:
+        return out
+    base = _indent(out[0])
+    out = [ln[min(base, _indent(ln)) :] for ln in out]
+    m = _DAMAGED_LABEL.match(out[0])
+    if m and not _LABEL.match(out[0]) and m.group("rest") in _DAMAGED:
+        out[0] = _DAMAGED[m.group("rest")] + out[0][m.end("rest") :]
+    return out
+
+
 class KubectlDescribeParser(OutputParser):
     kind = "kubectl-describe"
     start = _START
@@ -301,46 +503,74 @@ class KubectlDescribeParser(OutputParser):
 
     def starts(self, line: str, command: str | None) -> bool:
         self._command = command
-        if _START.search(line):
+        if command and _COMMAND.search(command) and command_parts(command)[0] == "describe":
+            return bool(line.strip())
+        text = _strip_margin(line)
+        if _LABEL.match(text) or _EVENTS_HEADER.match(text) or _OLD_EVENTS_HEADER.match(text):
             return True
-        if command and _COMMAND.search(command):
-            return command_parts(command)[0] == "describe" and bool(line.strip())
-        return False
+        if text.startswith("Events:") or _EVENT_ROW.match(text):
+            return True
+        m = _DAMAGED_LABEL.match(text)
+        return bool(m and m.group("rest") in _DAMAGED)
 
     def block_end(self, lines: Sequence[str], start: int) -> int:
         end = start + 1
         limit = min(len(lines), start + self.max_lines)
-        in_events = _EVENTS_HEADER.match(lines[start]) is not None or lines[start].startswith("Events:")
+        first = _expand(lines[start])
+        base = _indent(first)
+        head = first[base:]
+        in_events = bool(
+            _EVENTS_HEADER.match(head) or _OLD_EVENTS_HEADER.match(head) or head.startswith("Events:")
+        ) or bool(_EVENT_ROW.match(head))
         while end < limit:
-            line = lines[end]
-            if prompt_command(line) is not None:
+            raw = lines[end]
+            if prompt_command(raw) is not None:
                 break
+            line = _expand(raw)
             if not line.strip():
-                # a blank line ends the object unless the Events table follows right after it
-                nxt = lines[end + 1] if end + 1 < limit else ""
-                if nxt.startswith("Events:") and not in_events:
+                # a blank line ends the object unless more of it follows right after (its Events table,
+                # a section the paste separated by a blank line)
+                nxt = _expand(lines[end + 1]) if end + 1 < limit else ""
+                ni = _indent(nxt)
+                if nxt.strip() and ni >= base and not nxt[ni:].startswith("Name:") and _continues(nxt[ni:], ni > base):
                     end += 1
                     continue
                 break
-            if line.startswith("Name:") and end > start:
+            ind = _indent(line)
+            text = line[ind:]
+            if text.startswith("Name:") and ind <= base and end > start and not in_events:
                 break  # the next object of ``kubectl describe pods``
-            if not line[0].isspace() and not _KEY.match(line) and line.strip() not in ("...", "…"):
-                break
-            if in_events and not line[0].isspace():
-                break
-            if line.startswith("Events:"):
+            if text.startswith("Events:") or _EVENTS_HEADER.match(text) or _OLD_EVENTS_HEADER.match(text):
                 in_events = True
+                end += 1
+                continue
+            if in_events and _EVENT_ROW.match(text):
+                end += 1
+                continue
+            if ind > base:
+                end += 1
+                continue
+            if ind < base and not in_events:
+                break
+            if not _continues(text, False):
+                break
+            if in_events and text.startswith("Name:"):
+                break
             end += 1
         return end
 
     def parse(self, lines: Sequence[str]) -> Any:
         verb, args, flags = command_parts(self._command)
-        body = [ln for ln in lines if ln.strip() not in ("...", "…")]
-        if body and _EVENTS_HEADER.match(body[0]):
+        described = verb == "describe"
+        body = [ln for ln in normalize(lines) if ln.strip() not in ("...", "…")]
+        if body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
             body = ["Events:", *body]
         fields = _sections(body)
         if not fields:
             return None
+        labels = {k for k in fields if not k.endswith("@multi") and _LABEL.match(k.split("#")[0] + ":")}
+        if len(labels) < 2 and not described and "Events" not in labels and not _value(fields, "Name"):
+            return None  # one "Status: ok" line is not a describe
         kind: str | None = None
         name = _value(fields, "Name")
         if verb == "describe" and args:
@@ -356,7 +586,7 @@ class KubectlDescribeParser(OutputParser):
         events = event_rows(fields.get("Events") or []) if isinstance(fields.get("Events"), list) else []
         if "Events" in fields and not events and not _value(fields, "Name") and "<none>" not in lines[0]:
             return None  # an "Events:" line that heads no events table
-        if not name and not events:
+        if not name and not events and len(labels) < 2:
             return None
         facts: dict[str, Any] = {"resource": kind, "name": name}
         if namespace and kind not in CLUSTER_SCOPED:
