@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 # shell prompts: "$ cmd", "# cmd", "[root@host ~]# cmd", "user@host:~$ cmd", "PS C:\\> cmd", "> cmd"
 PROMPT = re.compile(
-    r"^\s*(?:\([^)\n]{1,40}\)\s*)?"  # conda/venv/kube-ps1 prefix: "(base) ", "(⎈ |ctx:ns) "
+    r"^\s*+(?:\([^)\n]{1,40}\)\s*)?"  # conda/venv/kube-ps1 prefix: "(base) ", "(⎈ |ctx:ns) "
     r"(?:\[[^\]\n]{1,80}\][#$%]\s*|[\w.@-]+@[\w.-]+(?::[^\s$#]*)?[#$%]\s*|[\w.-]+:~[^\s$#]*[#$]\s*"
     r"|~[^\s$#]*[#$]\s*|(?:bash|sh|zsh)-\d[\d.]*[#$]\s*|\$>\s*|[$#%>]\s+|PS [A-Z]:\\[^>]*>\s*|(?:➜|❯)\s+(?:\S+\s+)?)"
     r"(?P<cmd>\S.*)$"
@@ -72,7 +72,7 @@ VERBS = (
     "cluster-info",
 )
 _CLI = re.compile(
-    r"^(?:[\s>|`*]|&gt;)*#?\s*(?P<cmd>(?:\S*/)?(?:"
+    r"^(?:[\s>|`*]|&gt;)*+#?\s*+(?P<cmd>(?:\S*/)?(?:"
     + "|".join(re.escape(c) for c in CLIS)
     + r")\s+[-a-z0-9./$\"'][^\s]*(?:\s.*)?|(?:"
     + "|".join(ALIASES)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_name
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_for, resource_name
 from medic.evidence.outputs.base import OutputParser, prompt_command
 from medic.evidence.outputs.kubectl_get import MODES, ago, command_namespace, command_parts, iso
 from medic.model import Snapshot
@@ -439,15 +439,43 @@ def _taints(values: list[str]) -> list[dict[str, Any]]:
 
 
 def _guess_kind(fields: dict[str, Any]) -> str | None:
-    keys = set(fields)
-    if "Reclaim Policy" in keys and "Claim" in keys:
+    """The resource a describe shows, from its labels (each kind prints a few no other kind does)."""
+    keys = {k.split("#")[0] for k in fields}
+    declared = _value(fields, "Kind")
+    if declared and re.match(r"^[A-Z][A-Za-z]+$", declared):
+        return resource_for(declared)  # custom resources print their Kind
+    if "Reclaim Policy" in keys and ("Claim" in keys or "Source" in keys):
         return "persistentvolumes"
-    if {"Roles", "Taints"} & keys or "Kubelet Version" in keys or "System Info" in keys:
+    if {"Roles", "Taints"} & keys or "Kubelet Version" in keys or "System Info" in keys or "PodCIDR" in keys:
         return "nodes"
-    if "Containers" in keys or "Start Time" in keys or "QoS Class" in keys:
-        return "pods"
+    if {"Containers", "Init Containers", "Start Time", "QoS Class", "Image(s)"} & keys:
+        if "Pods Statuses" in keys or "Parallelism" in keys or "Completions" in keys:
+            return "jobs"
+        if "Pod Template" not in keys and "Replicas" not in keys:
+            return "pods"
     if "StorageClass" in keys and "Volume" in keys and "Status" in keys:
         return "persistentvolumeclaims"
+    if "Parallelism" in keys or "Completions" in keys or "Pods Statuses" in keys:
+        return "jobs"
+    if "StrategyType" in keys or "NewReplicaSet" in keys or "OldReplicaSets" in keys:
+        return "deployments"
+    if "Update Strategy" in keys or "Volume Claims" in keys:
+        return "statefulsets"
+    if "Replicas" in keys and "Pods Status" in keys:
+        return "replicasets"
+    if "Subsets" in keys:
+        return "endpoints"
+    if ("Selector" in keys or "Endpoints" in keys) and ("Type" in keys or "Port" in keys or "IP" in keys):
+        return "services"
+    if "Resource Quotas" in keys or (
+        keys <= {"Name", "Labels", "Annotations", "Status", "Events"}
+        and _value(fields, "Status") in ("Active", "Terminating")
+    ):
+        return "namespaces"
+    if "Used" in keys and "Hard" in keys:
+        return "resourcequotas"
+    if ("Reason" in keys and _value(fields, "Reason") == "Evicted") or ("Status" in keys and "Node" in keys):
+        return "pods"
     return None
 
 
@@ -605,6 +633,9 @@ class KubectlDescribeParser(OutputParser):
                 facts[out] = _containers(fields[key])
         if isinstance(fields.get("Conditions"), list):
             facts["conditions"] = _conditions(fields["Conditions"])
+        trees = {camel(k): nested(_dedent(fields[k])) for k in ("Spec", "Status") if isinstance(fields.get(k), list)}
+        if trees:
+            facts["trees"] = trees  # a custom resource's Spec/Status, API-shaped
         facts["events"] = events
         return facts
 
@@ -613,19 +644,25 @@ class KubectlDescribeParser(OutputParser):
         name = str(facts.get("name") or "")
         ns = str(facts.get("namespace") or "")
         fields: dict[str, Any] = facts.get("fields") or {}
-        if kind in _KINDS and name and _has_object_fields(fields):
-            builder = {"pods": _pod, "nodes": _node, "persistentvolumes": _pv, "persistentvolumeclaims": _pvc}[kind]
-            obj = builder(snap, facts, fields)
-            obj.setdefault("metadata", {})["name"] = name
-            if ns and kind not in CLUSTER_SCOPED:
-                obj["metadata"]["namespace"] = ns
-            labels = _labels(_values(fields, "Labels"))
-            if labels:
-                obj["metadata"]["labels"] = labels
-            snap.objects.setdefault(kind, []).append(obj)
-        if not name:
-            return
-        involved_kind = KIND_OF.get(kind or "", "Pod" if kind is None else str(kind))
+        if kind and _has_object_fields(fields):
+            builder = BUILDERS.get(kind)
+            if builder is None and ("Spec" in fields or "Status" in fields):
+                builder = _custom
+            if builder is not None:
+                obj = builder(snap, facts, fields)
+                obj.setdefault("metadata", {})["name"] = name  # "" when not shown: named by ``assemble``
+                if ns and kind not in CLUSTER_SCOPED:
+                    obj["metadata"]["namespace"] = ns
+                labels = _labels(_values(fields, "Labels"))
+                if labels:
+                    obj["metadata"]["labels"] = labels
+                snap.objects.setdefault(kind, []).append(obj)
+                if kind == "services":
+                    ep = service_endpoints(fields)
+                    if ep is not None:
+                        ep["metadata"] = {k: v for k, v in obj["metadata"].items() if k in ("name", "namespace")}
+                        snap.objects.setdefault("endpoints", []).append(ep)
+        involved_kind = KIND_OF.get(kind or "", "" if kind is None else str(kind))
         for i, row in enumerate(facts.get("events") or []):
             ev = event_object(snap, row, involved_kind, "" if kind in CLUSTER_SCOPED else ns, name, i)
             snap.objects.setdefault("events", []).append(ev)
@@ -806,6 +843,264 @@ def _pvc(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[
     if ann:
         md["annotations"] = ann
     return {"metadata": md, "spec": spec, "status": st}
+
+
+_CAMEL_SPLIT = re.compile(r"[\s_-]+")
+
+
+def camel(label: str) -> str:
+    """``Last Transition Time`` → ``lastTransitionTime`` (how describe prints a custom resource's fields)."""
+    words = [w for w in _CAMEL_SPLIT.split(label.strip()) if w]
+    if not words:
+        return label
+    head = words[0][:1].lower() + words[0][1:]
+    if words[0].isupper() and len(words[0]) > 1:
+        head = words[0].lower()  # "API Version" → "apiVersion"
+    return head + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+_NESTED_KEY = re.compile(r"^(?P<key>[A-Za-z][\w .()/-]*?):(?:\s+(?P<value>.*?))?\s*$")
+
+
+def nested(lines: Sequence[str]) -> dict[str, Any]:
+    """The indented ``Key: value`` tree a describe prints for a custom resource's ``Spec:`` and ``Status:``
+    → a mapping with the API's lowerCamel keys. A key that repeats at one level starts the next item of a
+    list (``Conditions:`` prints each condition's fields one after the other); lines without a key under
+    a key are its list of strings (``Dns Names:``)."""
+    root: dict[str, Any] = {}
+    # (indent of the holder's keys, -1 until its first line; the holder; its parent mapping; its key there)
+    stack: list[tuple[int, Any, dict[str, Any] | None, str]] = [(-1, root, None, "")]
+    for raw in lines:
+        if not raw.strip():
+            continue
+        ind = len(raw) - len(raw.lstrip(" "))
+        text = raw.strip()
+        while len(stack) > 1:
+            level = stack[-1][0]
+            if (level < 0 and ind <= stack[-2][0]) or (level >= 0 and ind < level):
+                stack.pop()
+                continue
+            break
+        level, holder, parent, pkey = stack[-1]
+        if level < 0:
+            stack[-1] = (ind, holder, parent, pkey)
+        m = _NESTED_KEY.match(text)
+        if isinstance(holder, list):
+            if not m:
+                holder.append(text)
+            continue
+        if not m:
+            if parent is not None and not holder:
+                items: list[Any] = [text]
+                parent[pkey] = items
+                stack[-1] = (ind, items, parent, pkey)
+            continue
+        key, value = camel(m.group("key")), (m.group("value") or "").strip()
+        if key in holder and parent is not None:
+            fresh: dict[str, Any] = {}  # a repeated key: the next item of a list of mappings
+            current = parent.get(pkey)
+            if isinstance(current, list):
+                current.append(fresh)
+            else:
+                parent[pkey] = [holder, fresh]
+            holder = fresh
+            stack[-1] = (ind, fresh, parent, pkey)
+        if value:
+            holder[key] = value
+        else:
+            child: dict[str, Any] = {}
+            holder[key] = child
+            stack.append((-1, child, holder, key))
+    return root
+
+
+def _lists(value: Any) -> Any:
+    """Mappings that became lists of mappings keep their order; a list of one mapping stays a list."""
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict) and value else []
+
+
+def _custom(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource (cert-manager Certificate, ...): its Spec and Status trees, conditions as a list."""
+    obj: dict[str, Any] = {"metadata": {}}
+    trees = facts.get("trees") or {}
+    for key in ("spec", "status"):
+        tree = trees.get(key)
+        if isinstance(tree, dict):
+            tree = dict(tree)
+            if "conditions" in tree:
+                tree["conditions"] = _as_list(tree["conditions"])
+            obj[key] = tree
+    if "status" not in obj and _value(fields, "Status"):
+        obj["status"] = {"phase": _value(fields, "Status")}
+    return obj
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    indents = [len(x) - len(x.lstrip(" ")) for x in lines if x.strip()]
+    cut = min(indents) if indents else 0
+    return [x[cut:] for x in lines]
+
+
+_REPLICAS = re.compile(r"(\d+)\s+(desired|updated|total|available|unavailable|current)")
+_POD_COUNTS = re.compile(r"(\d+)\s+(Running|Waiting|Succeeded|Failed|Active)")
+
+
+def _replicas(fields: dict[str, Any]) -> dict[str, int]:
+    """``Replicas: 3 desired | 3 updated | 3 total | 0 available | 3 unavailable`` (deployments) or
+    ``1 current / 1 desired`` (replica sets): the counts by word."""
+    return {w: int(n) for n, w in _REPLICAS.findall(_value(fields, "Replicas"))}
+
+
+def _pod_counts(fields: dict[str, Any]) -> dict[str, int]:
+    text = _value(fields, "Pods Status") or _value(fields, "Pods Statuses")
+    return {w: int(n) for n, w in _POD_COUNTS.findall(text)}
+
+
+def _workload(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Deployment, StatefulSet, ReplicaSet: spec.replicas and the status counts describe prints, its
+    conditions. ``Pods Status`` counts Running pods, not ready ones: readyReplicas is at most that many."""
+    counts = _replicas(fields)
+    pods = _pod_counts(fields)
+    spec: dict[str, Any] = {}
+    st: dict[str, Any] = {}
+    desired = counts.get("desired")
+    if desired is not None:
+        spec["replicas"] = desired
+    for word, key in (("updated", "updatedReplicas"), ("total", "replicas"), ("available", "availableReplicas")):
+        if word in counts:
+            st[key] = counts[word]
+    if "unavailable" in counts:
+        st["unavailableReplicas"] = counts["unavailable"]
+    if "current" in counts:
+        st["replicas"] = counts["current"]
+    if pods:
+        st.setdefault("replicas", sum(pods.values()))
+        st["readyReplicas"] = pods.get("Running", 0)
+    if facts.get("conditions"):
+        st["conditions"] = facts["conditions"]
+    selector = _labels(_values(fields, "Selector"))
+    if selector:
+        spec["selector"] = {"matchLabels": selector}
+    md: dict[str, Any] = {}
+    created = rfc1123(_value(fields, "CreationTimestamp"))
+    if created:
+        md["creationTimestamp"] = created
+    owner = _value(fields, "Controlled By")
+    if "/" in owner:
+        k, n = owner.split("/", 1)
+        md["ownerReferences"] = [{"kind": k, "name": n, "controller": True}]
+    return {"metadata": md, "spec": spec, "status": st}
+
+
+def _job(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    st: dict[str, Any] = {}
+    for key, dst in (("Parallelism", "parallelism"), ("Completions", "completions"), ("Backoff Limit", "backoffLimit")):
+        v = _value(fields, key)
+        if v.isdigit():
+            spec[dst] = int(v)
+    for word, key in (("Active", "active"), ("Running", "active"), ("Succeeded", "succeeded"), ("Failed", "failed")):
+        n = _pod_counts(fields).get(word)
+        if n:
+            st[key] = st.get(key, 0) + n
+    start = rfc1123(_value(fields, "Start Time"))
+    if start:
+        st["startTime"] = start
+    done = rfc1123(_value(fields, "Completed At"))
+    if done:
+        st["completionTime"] = done
+    conds = list(facts.get("conditions") or [])
+    for row in facts.get("events") or []:
+        if row.get("reason") in ("BackoffLimitExceeded", "DeadlineExceeded") and not conds:
+            conds = [{"type": "Failed", "status": "True", "reason": row["reason"], "message": row.get("message", "")}]
+    if conds:
+        st["conditions"] = conds
+    return {"metadata": {}, "spec": spec, "status": st}
+
+
+_ENDPOINT = re.compile(r"^(\[?[\w.:-]+?\]?):(\d+)$")
+
+
+def _service(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    selector = _labels(_values(fields, "Selector"))
+    if selector:
+        spec["selector"] = selector
+    for key, dst in (("Type", "type"), ("IP", "clusterIP"), ("Cluster IP", "clusterIP")):
+        v = _value(fields, key)
+        if v and v != "<none>":
+            spec[dst] = v
+    ports = []
+    for v in _values(fields, "Port"):
+        words = v.split()
+        port = next((w for w in words if re.match(r"^\d+/\w+$", w)), "")
+        if port:
+            number, _, proto = port.partition("/")
+            ports.append(
+                {
+                    "name": words[0] if words[0] != port and words[0] != "<unset>" else "",
+                    "port": int(number),
+                    "protocol": proto,
+                }
+            )
+    if ports:
+        spec["ports"] = ports
+    return {"metadata": {}, "spec": spec}
+
+
+def service_endpoints(fields: dict[str, Any]) -> dict[str, Any] | None:
+    """The Endpoints object a service describe shows in its ``Endpoints:`` line (``<none>`` or empty: no
+    address; ``10.0.0.5:8080,10.0.0.6:8080``: ready addresses), or None when the line is not there."""
+    if "Endpoints" not in fields:
+        return None
+    addresses = []
+    ports = set()
+    for v in _values(fields, "Endpoints"):
+        for item in re.split(r"[,\s]+", v):
+            m = _ENDPOINT.match(item.strip())
+            if m:
+                addresses.append({"ip": m.group(1).strip("[]")})
+                ports.add(int(m.group(2)))
+    if not addresses:
+        return {"metadata": {}, "subsets": []}
+    return {"metadata": {}, "subsets": [{"addresses": addresses, "ports": [{"port": p} for p in sorted(ports)]}]}
+
+
+def _namespace(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    st: dict[str, Any] = {}
+    if _value(fields, "Status"):
+        st["phase"] = _value(fields, "Status")
+    if facts.get("conditions"):
+        st["conditions"] = facts["conditions"]
+    return {"metadata": {}, "spec": {}, "status": st}
+
+
+def _quota(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    return {"metadata": {}, "spec": {}, "status": {}}
+
+
+BUILDERS = {
+    "pods": _pod,
+    "nodes": _node,
+    "persistentvolumes": _pv,
+    "persistentvolumeclaims": _pvc,
+    "deployments": _workload,
+    "statefulsets": _workload,
+    "replicasets": _workload,
+    "jobs": _job,
+    "services": _service,
+    "namespaces": _namespace,
+}
 
 
 PARSERS: list[OutputParser] = [KubectlDescribeParser()]
