@@ -72,9 +72,9 @@ def kind_of_status(status: dict[str, Any]) -> str | None:
     types = {str(c.get("type")) for c in conditions if isinstance(c, dict)}
     reasons = " ".join(str(c.get("reason") or "") for c in conditions if isinstance(c, dict))
     job_counts = {"succeeded", "failed", "active"} & set(status)
-    if (types & _JOB_CONDITIONS or job_counts) and "containerStatuses" not in status and not types & _POD_CONDITIONS:
-        if job_counts or "BackoffLimit" in reasons or "DeadlineExceeded" in reasons or "Complete" in types:
-            return "jobs"
+    job_signs = job_counts or "BackoffLimit" in reasons or "DeadlineExceeded" in reasons or "Complete" in types
+    if job_signs and "containerStatuses" not in status and not types & _POD_CONDITIONS:
+        return "jobs"
     if set(status) & _POD_STATUS_KEYS or types & _POD_CONDITIONS:
         return "pods"
     if types & _NODE_CONDITIONS or "nodeInfo" in status or "Kubelet" in reasons:
