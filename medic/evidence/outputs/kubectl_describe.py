@@ -592,7 +592,7 @@ class KubectlDescribeParser(OutputParser):
         described = verb == "describe"
         body = [ln for ln in normalize(lines) if ln.strip() not in ("...", "…")]
         if body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
-            body = ["Events:", *body]
+            body = ["Events:", *("  " + ln for ln in body)]  # an events table without its "Events:" line
         fields = _sections(body)
         if not fields:
             return None
