@@ -247,3 +247,26 @@ def test_get_row_and_describe_of_one_pod_are_one_object() -> None:
     assert names(snap, "pods") == [("default", "web-6")]
     findings = [f for f in run_checks(snap, all_checks()) if f.code == "POD101"]
     assert len(findings) == 1
+
+
+def test_condition_rows_without_header_are_a_node_fragment() -> None:
+    text = (
+        "  MemoryPressure   True    Mon, 01 Feb 2021 10:00:00 +0000   Wed, 20 Jan 2021 10:00:00 +0000   "
+        "KubeletHasInsufficientMemory   kubelet has insufficient memory available\n"
+        "  DiskPressure     False   Mon, 01 Feb 2021 10:00:00 +0000   Wed, 20 Jan 2021 10:00:00 +0000   "
+        "KubeletHasNoDiskPressure       kubelet has no disk pressure\n"
+    )
+    snap = parse_text(text).snapshot()
+    assert names(snap, "nodes") == [("", UNNAMED)]
+    assert codes(snap) == {"NODE303"}
+
+
+def test_one_container_of_a_describe_is_a_pod_fragment() -> None:
+    text = (
+        "    State:          Waiting\n      Reason:       CrashLoopBackOff\n"
+        "    Last State:     Terminated\n      Reason:       Error\n      Exit Code:    1\n"
+        "    Ready:          False\n    Restart Count:  12\n"
+    )
+    (pod,) = parse_text(text).snapshot().items("pods")
+    (cs,) = pod["status"]["containerStatuses"]
+    assert (cs["state"], cs["restartCount"]) == ({"waiting": {"reason": "CrashLoopBackOff"}}, 12)

@@ -10,6 +10,7 @@ from typing import Any
 
 from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_for, resource_name
 from medic.evidence.outputs.base import OutputParser, prompt_command
+from medic.evidence.outputs.fragments import kind_of_status
 from medic.evidence.outputs.kubectl_get import MODES, ago, command_namespace, command_parts, iso
 from medic.model import Snapshot
 
@@ -138,13 +139,22 @@ _LABEL = re.compile(
 # a label whose first character the paste lost ("ame:", "tatus:"): tolerated on a block's first line
 _DAMAGED = {x[1:]: x for x in LABELS if len(x) > 3}
 _DAMAGED_LABEL = re.compile(r"^(?P<rest>[a-z][A-Za-z -]{2,}):(?:\s|$)")
+# a condition row of a describe's Conditions table and a container's own labels: the start of a fragment
+_CONDITION_ROW = re.compile(
+    r"^(?:MemoryPressure|DiskPressure|PIDPressure|OutOfDisk|NetworkUnavailable|Ready|PodScheduled|ContainersReady"
+    r"|Initialized)\s+(?:True|False|Unknown)\b"
+)
+_CONTAINER_LABEL = re.compile(r"^(?:State|Last State|Restart Count|Container ID|Image ID):\s")
 _START = re.compile(
     r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|"
     + _EVENTS_HEADER.pattern
     + r"|^[\s>`]*(?:"
     + "|".join(re.escape(x) for x in sorted(set(LABELS), key=len, reverse=True))
     + r"):(?:\s|$)|^\s*(?:Normal|Warning)\s+[A-Za-z]+\s+\S"
-    + r"|^\s*FirstSeen\s+LastSeen\s|^[\s>`]*[a-z][A-Za-z -]{2,}:(?:\s|$)"
+    + r"|^\s*FirstSeen\s+LastSeen\s|^[\s>`]*[a-z][A-Za-z -]{2,}:(?:\s|$)|^[\s>`]*"
+    + _CONDITION_ROW.pattern[1:]
+    + r"|^[\s>`]*"
+    + _CONTAINER_LABEL.pattern[1:]
 )
 _COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
 _KINDS = {"pods", "nodes", "persistentvolumeclaims", "persistentvolumes"}
@@ -482,6 +492,20 @@ def _guess_kind(fields: dict[str, Any]) -> str | None:
 _MARGIN = re.compile(r"^[\s>`]*")
 
 
+def _section_has_content(fields: dict[str, Any], sections: set[str]) -> bool:
+    """Whether a lone Containers/Conditions section holds what a describe prints there (a container's
+    State, a condition row)."""
+    for key in sections:
+        lines = fields.get(key)
+        if not isinstance(lines, list):
+            continue
+        if key == "Conditions" and _conditions(lines):
+            return True
+        if key != "Conditions" and any(c.get("State") for c in _containers(lines)):
+            return True
+    return False
+
+
 def _strip_margin(line: str) -> str:
     """A line without its indentation, markdown quote markers and inline-code backticks."""
     return line[_MARGIN.match(line).end() :]  # type: ignore[union-attr]
@@ -504,7 +528,13 @@ def _indent(line: str) -> int:
 
 def _continues(text: str, deeper: bool) -> bool:
     """Whether a line at the block's own indentation still belongs to the describe."""
-    return deeper or bool(_KEY.match(text)) or text in ("...", "…") or bool(_EVENT_ROW.match(text))
+    return (
+        deeper
+        or bool(_KEY.match(text))
+        or text in ("...", "…")
+        or bool(_EVENT_ROW.match(text))
+        or bool(_CONDITION_ROW.match(text))
+    )
 
 
 def normalize(lines: Sequence[str]) -> list[str]:
@@ -535,6 +565,8 @@ class KubectlDescribeParser(OutputParser):
             return bool(line.strip())
         text = _strip_margin(line)
         if _LABEL.match(text) or _EVENTS_HEADER.match(text) or _OLD_EVENTS_HEADER.match(text):
+            return True
+        if _CONDITION_ROW.match(text) or _CONTAINER_LABEL.match(text):
             return True
         if text.startswith("Events:") or _EVENT_ROW.match(text):
             return True
@@ -593,11 +625,18 @@ class KubectlDescribeParser(OutputParser):
         body = [ln for ln in normalize(lines) if ln.strip() not in ("...", "…")]
         if body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
             body = ["Events:", *("  " + ln for ln in body)]  # an events table without its "Events:" line
+        elif body and _CONDITION_ROW.match(body[0]):
+            body = ["Conditions:", *("  " + ln for ln in body)]  # condition rows without their header
+        elif body and _CONTAINER_LABEL.match(body[0]):
+            # one container's part of a describe (State, Last State, Restart Count...) without the pod's
+            body = ["Containers:", "  ?:", *("    " + ln for ln in body)]
         fields = _sections(body)
         if not fields:
             return None
         labels = {k for k in fields if not k.endswith("@multi") and _LABEL.match(k.split("#")[0] + ":")}
-        if len(labels) < 2 and not described and "Events" not in labels and not _value(fields, "Name"):
+        sections = {"Containers", "Init Containers", "Conditions"} & labels
+        lone = len(labels) < 2 and not described and "Events" not in labels and not _value(fields, "Name")
+        if lone and (not sections or not _section_has_content(fields, sections)):
             return None  # one "Status: ok" line is not a describe
         kind: str | None = None
         name = _value(fields, "Name")
@@ -610,11 +649,13 @@ class KubectlDescribeParser(OutputParser):
                 cmd_name = args[1] if len(args) > 1 else ""
             name = name or cmd_name
         kind = _guess_kind(fields) or kind
+        if kind is None and set(labels) <= {"Conditions", "Events"} and isinstance(fields.get("Conditions"), list):
+            kind = kind_of_status({"conditions": _conditions(fields["Conditions"])})
         namespace = _value(fields, "Namespace") or (command_namespace(flags) or "")
         events = event_rows(fields.get("Events") or []) if isinstance(fields.get("Events"), list) else []
         if "Events" in fields and not events and not _value(fields, "Name") and "<none>" not in lines[0]:
             return None  # an "Events:" line that heads no events table
-        if not name and not events and len(labels) < 2:
+        if not name and not events and len(labels) < 2 and not (sections and _section_has_content(fields, sections)):
             return None
         facts: dict[str, Any] = {"resource": kind, "name": name}
         if namespace and kind not in CLUSTER_SCOPED:
@@ -644,7 +685,8 @@ class KubectlDescribeParser(OutputParser):
         name = str(facts.get("name") or "")
         ns = str(facts.get("namespace") or "")
         fields: dict[str, Any] = facts.get("fields") or {}
-        if kind and _has_object_fields(fields):
+        sections = facts.get("containers") or facts.get("init_containers") or facts.get("conditions")
+        if kind and (_has_object_fields(fields) or sections):
             builder = BUILDERS.get(kind)
             if builder is None and ("Spec" in fields or "Status" in fields):
                 builder = _custom
