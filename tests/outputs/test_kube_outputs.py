@@ -74,6 +74,12 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-describe", "keyvault-68-events-failedmount-2019.txt"): (["kubectl-describe"], set()),
     ("kubectl-describe", "k8s-42004-events-old-format.txt"): (["kubectl-describe"], set()),
     ("kubectl-describe", "deepops-355-node-v110.txt"): (["kubectl-describe"], set()),
+    ("kubectl-describe", "k8s-10861-legacy-tabs-2015.txt"): (["kubectl-describe"], set()),
+    ("kubectl-describe", "deis-charts-29-svc-empty-endpoints.txt"): (["kubectl-describe"], set()),
+    ("kubectl-describe", "k8s-96630-job-describe.txt"): (["kubectl-describe"], set()),
+    ("kubectl-json", "k8s-10324-status-member-2015.txt"): (["kubectl-describe", "kubectl-json"], set()),
+    ("kubectl-json", "k8s-92245-job-status-yaml-fragment.txt"): (["kubectl-json"], {"WKL508"}),
+    ("kubectl-json", "k8s-93559-jq-status-stream.txt"): (["kubectl-json"] * 3, {"WKL508"}),
     ("kubectl-events", "coderslingo-events-reflowed.txt"): (["kubectl-events"], set()),
     ("kubectl-events", "devto-events-aligned.txt"): (["kubectl-events"], set()),
     ("kubectl-events", "k8s-9207-events-old-v14.txt"): (["kubectl-events"], set()),
@@ -212,7 +218,12 @@ def test_get_deployment_and_statefulset_not_ready() -> None:
     start = seed_text.index("kubectl -n kubeaddons get deployment traefik-kubeaddons")
     result = parse(seed_text[start : seed_text.index("```", start)])
     dep = result.snapshot().items("deployments")[0]
-    assert dep["metadata"] == {"name": "traefik-kubeaddons", "creationTimestamp": dep["metadata"]["creationTimestamp"]}
+    # the command line has no prompt: it is still the command, so its namespace reaches the object
+    assert dep["metadata"] == {
+        "name": "traefik-kubeaddons",
+        "namespace": "kubeaddons",
+        "creationTimestamp": dep["metadata"]["creationTimestamp"],
+    }
     assert dep["spec"]["replicas"] == 2 and dep["status"]["availableReplicas"] == 0
     assert "WKL501" in codes(result.snapshot())
 

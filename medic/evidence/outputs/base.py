@@ -17,35 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from medic.evidence import prompt as _prompt
 from medic.model import Snapshot
 
-# shell prompts: "$ cmd", "# cmd", "[root@host ~]# cmd", "user@host:~$ cmd", "PS C:\\> cmd", "> cmd"
-PROMPT = re.compile(
-    r"^\s*(?:\[[^\]\n]{1,80}\][#$]|[\w.-]+@[\w.-]+(?::[^\s$#]*)?[#$]|[$#>]|PS [A-Z]:\\[^>]*>)\s+(?P<cmd>\S.*)$"
-)
-
-
-_PROMPT_MATCH = PROMPT.match
-
-
-def prompt_command(line: str) -> str | None:
-    """The command of a shell prompt line, or None."""
-    if "$" not in line and "#" not in line and ">" not in line:
-        return None  # every prompt form ends in one of these (most lines of a paste have none)
-    m = _PROMPT_MATCH(line)
-    return m.group("cmd").strip() if m else None
-
-
-def prompt_commands(lines: Sequence[str]) -> list[str | None]:
-    """``prompt_command`` of every line, in one pass."""
-    match = _PROMPT_MATCH
-    out: list[str | None] = [None] * len(lines)
-    for i, line in enumerate(lines):
-        if "$" in line or "#" in line or ">" in line:
-            m = match(line)
-            if m:
-                out[i] = m.group("cmd").strip()
-    return out
+# one prompt module for every parser (re-exported: parsers import these names from here)
+PROMPT = _prompt.PROMPT
+prompt_command = _prompt.prompt_command
+prompt_commands = _prompt.prompt_commands
 
 
 @dataclass

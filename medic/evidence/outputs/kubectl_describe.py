@@ -8,17 +8,10 @@ from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_for, resource_name
 from medic.evidence.outputs.base import OutputParser, prompt_command
-from medic.evidence.outputs.kubectl_get import (
-    CLUSTER_SCOPED,
-    KIND_OF,
-    MODES,
-    ago,
-    command_namespace,
-    command_parts,
-    iso,
-    resource_name,
-)
+from medic.evidence.outputs.fragments import kind_of_status
+from medic.evidence.outputs.kubectl_get import MODES, ago, command_namespace, command_parts, iso
 from medic.model import Snapshot
 
 _KEY = re.compile(r"^(?P<key>[A-Z][A-Za-z0-9 ()/.-]*?):(?:\s+(?P<value>.*?))?\s*$")
@@ -34,8 +27,136 @@ _OLD_EVENT_ROW = re.compile(
     r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<message>.*)$"
 )
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
-_START = re.compile(r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|" + _EVENTS_HEADER.pattern)
-_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
+# the field labels ``kubectl describe`` prints at an object's top level (any kind): a block with two or more
+# of them is a describe, however it is indented (tabs in 2015-2018 describes, a quote, a paste's margin)
+LABELS = (
+    "Name",
+    "Namespace",
+    "Labels",
+    "Annotations",
+    "Status",
+    "Priority",
+    "Priority Class Name",
+    "Node",
+    "Start Time",
+    "IP",
+    "IPs",
+    "Controlled By",
+    "Containers",
+    "Init Containers",
+    "Conditions",
+    "Volumes",
+    "QoS Class",
+    "Node-Selectors",
+    "Tolerations",
+    "Events",
+    "Selector",
+    "Type",
+    "Roles",
+    "Taints",
+    "Unschedulable",
+    "Capacity",
+    "Allocatable",
+    "System Info",
+    "StorageClass",
+    "Access Modes",
+    "Reclaim Policy",
+    "Claim",
+    "Volume",
+    "Finalizers",
+    "Replicas",
+    "Pods Status",
+    "Pods Statuses",
+    "Pod Template",
+    "Endpoints",
+    "Port",
+    "TargetPort",
+    "Session Affinity",
+    "Spec",
+    "CreationTimestamp",
+    "Image(s)",
+    "Kind",
+    "API Version",
+    "Metadata",
+    "Parallelism",
+    "Completions",
+    "Update Strategy",
+    "StrategyType",
+    "MinReadySeconds",
+    "OldReplicaSets",
+    "NewReplicaSet",
+    "Resource Quotas",
+    "Addresses",
+    "PodCIDR",
+    "PodCIDRs",
+    "ProviderID",
+    "Non-terminated Pods",
+    "Allocated resources",
+    "Source",
+    "VolumeMode",
+    "Mounted By",
+    "Used By",
+    "Reason",
+    "Message",
+    "Nominated Node Name",
+    "Service Account",
+    "Lease",
+    "Subsets",
+    "LoadBalancer Ingress",
+    "NodePort",
+    "Cluster IP",
+    "Start Time",
+    "Completed At",
+    "Duration",
+    "Backoff Limit",
+    "Completion Mode",
+    "Suspend",
+    "Schedule",
+    "Last Schedule Time",
+    "Replication Controllers",
+    "Pods",
+    "External Traffic Policy",
+    "Volume Claims",
+    "Rolling Update Strategy",
+    "Deployment",
+    "Secret Name",
+    "Issuer Ref",
+    "Dns Names",
+    "Not After",
+    "Not Before",
+    "Renewal Time",
+    "Resource Version",
+    "Creation Timestamp",
+    "Phase",
+    "Limits",
+    "Requests",
+    "Used",
+    "Hard",
+)
+_LABEL = re.compile(
+    r"^(?:" + "|".join(re.escape(x) for x in sorted(set(LABELS), key=len, reverse=True)) + r"):(?:\s|$)"
+)
+# a label whose first character the paste lost ("ame:", "tatus:"): tolerated on a block's first line
+_DAMAGED = {x[1:]: x for x in LABELS if len(x) > 3}
+_DAMAGED_LABEL = re.compile(r"^(?P<rest>[a-z][A-Za-z -]{2,}):(?:\s|$)")
+# a condition row of a describe's Conditions table and a container's own labels: the start of a fragment
+_CONDITION_ROW = re.compile(
+    r"^(?:MemoryPressure|DiskPressure|PIDPressure|OutOfDisk|NetworkUnavailable|Ready|PodScheduled|ContainersReady"
+    r"|Initialized)\s+(?:True|False|Unknown)\b"
+)
+_CONTAINER_LABEL = re.compile(r"^(?:State|Last State|Restart Count|Container ID|Image ID):\s")
+_START = re.compile(
+    r"^Name:\s+\S|^Events:\s*(?:<none>)?\s*$|"
+    + _EVENTS_HEADER.pattern
+    + r"|^[\s>`]*(?:"
+    + "|".join(re.escape(x) for x in sorted(set(LABELS), key=len, reverse=True))
+    + r"):(?:\s|$)|^\s*(?:Normal|Warning)\s+[A-Za-z]+\s+\S"
+    + r"|^\s*FirstSeen\s+LastSeen\s|^[\s>`]*[a-z][A-Za-z -]{2,}:(?:\s|$)|^[\s>`]*"
+    + _CONDITION_ROW.pattern[1:]
+    + r"|^[\s>`]*"
+    + _CONTAINER_LABEL.pattern[1:]
+)
+_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
 _KINDS = {"pods", "nodes", "persistentvolumeclaims", "persistentvolumes"}
 
 _FIELD_PATH = re.compile(r"(spec\.\S+)\s*$")
@@ -69,6 +190,11 @@ def event_rows(lines: Sequence[str]) -> list[dict[str, Any]]:
         if _EVENTS_HEADER.match(raw) or not raw.strip() or set(raw.strip()) <= set("- \t"):
             continue
         m = (_OLD_EVENT_ROW if old else _EVENT_ROW).match(raw)
+        if not m and old:
+            legacy = _legacy_row(raw)
+            if legacy:
+                rows.append(legacy)
+                continue
         if not m:
             if rows and raw.startswith("  ") and not raw.strip().startswith(("Normal ", "Warning ")):
                 rows[-1]["message"] += " " + raw.strip()  # a message wrapped by the terminal
@@ -94,6 +220,42 @@ def event_rows(lines: Sequence[str]) -> list[dict[str, Any]]:
     return rows
 
 
+_WARNING_REASON = re.compile(r"(?i)^(?:failed|backoff|unhealthy|err|evict|oom|insufficient|nodenotready|invalid)")
+
+
+def _legacy_row(raw: str) -> dict[str, Any] | None:
+    """A row of the 1.0-1.4 describe events table, which has no Type column (``FirstSeen LastSeen Count
+    From SubobjectPath Reason Message``) and may print absolute times: cells are split on runs of two or
+    more spaces (tabs are expanded to two), the reason is the word cell before the message, and the type
+    follows from the reason (``failedScheduling``, ``BackOff``, ``Unhealthy`` are warnings)."""
+    cells = [c for c in re.split(r"\s{2,}", raw.strip()) if c]
+    count_at = next((i for i, c in enumerate(cells) if c.isdigit()), None)
+    if count_at is None or count_at < 1 or len(cells) < count_at + 3:
+        return None
+    rest = cells[count_at + 1 :]
+    source = rest[0]
+    field_path = ""
+    tail = rest[1:]
+    if tail and (tail[0].startswith("spec.") or tail[0].startswith("{")):
+        field_path = tail[0] if tail[0].startswith("spec.") else ""
+        tail = tail[1:]
+    if not tail or not re.match(r"^[A-Za-z]+$", tail[0]):
+        return None
+    reason = tail[0][:1].upper() + tail[0][1:]
+    row: dict[str, Any] = {
+        "type": "Warning" if _WARNING_REASON.match(reason) else "Normal",
+        "reason": reason,
+        "message": " ".join(tail[1:]).strip(),
+        "age": cells[count_at - 1],
+        "first_age": cells[0] if count_at >= 2 else cells[count_at - 1],
+        "count": int(cells[count_at]),
+        "source": source,
+    }
+    if field_path:
+        row["field_path"] = field_path
+    return row
+
+
 def event_object(
     snap: Snapshot, row: dict[str, Any], kind: str, namespace: str, name: str, index: int
 ) -> dict[str, Any]:
@@ -117,10 +279,10 @@ def event_object(
     }
     if namespace:
         ev["metadata"]["namespace"] = namespace
-    last = ago(snap, row.get("age"))
+    last = ago(snap, row.get("age")) or rfc1123(str(row.get("age") or ""))
     if last:
         ev["lastTimestamp"] = last
-    first = ago(snap, row.get("first_age")) or last
+    first = ago(snap, row.get("first_age")) or rfc1123(str(row.get("first_age") or "")) or last
     if first:
         ev["firstTimestamp"] = first
     source = str(row.get("source") or "")
@@ -287,16 +449,106 @@ def _taints(values: list[str]) -> list[dict[str, Any]]:
 
 
 def _guess_kind(fields: dict[str, Any]) -> str | None:
-    keys = set(fields)
-    if "Reclaim Policy" in keys and "Claim" in keys:
+    """The resource a describe shows, from its labels (each kind prints a few no other kind does)."""
+    keys = {k.split("#")[0] for k in fields}
+    declared = _value(fields, "Kind")
+    if declared and re.match(r"^[A-Z][A-Za-z]+$", declared):
+        return resource_for(declared)  # custom resources print their Kind
+    if "Reclaim Policy" in keys and ("Claim" in keys or "Source" in keys):
         return "persistentvolumes"
-    if {"Roles", "Taints"} & keys or "Kubelet Version" in keys or "System Info" in keys:
+    if {"Roles", "Taints"} & keys or "Kubelet Version" in keys or "System Info" in keys or "PodCIDR" in keys:
         return "nodes"
-    if "Containers" in keys or "Start Time" in keys or "QoS Class" in keys:
-        return "pods"
+    if {"Containers", "Init Containers", "Start Time", "QoS Class", "Image(s)"} & keys:
+        if "Pods Statuses" in keys or "Parallelism" in keys or "Completions" in keys:
+            return "jobs"
+        if "Pod Template" not in keys and "Replicas" not in keys:
+            return "pods"
     if "StorageClass" in keys and "Volume" in keys and "Status" in keys:
         return "persistentvolumeclaims"
+    if "Parallelism" in keys or "Completions" in keys or "Pods Statuses" in keys:
+        return "jobs"
+    if "StrategyType" in keys or "NewReplicaSet" in keys or "OldReplicaSets" in keys:
+        return "deployments"
+    if "Update Strategy" in keys or "Volume Claims" in keys:
+        return "statefulsets"
+    if "Replicas" in keys and "Pods Status" in keys:
+        return "replicasets"
+    if "Subsets" in keys:
+        return "endpoints"
+    if ("Selector" in keys or "Endpoints" in keys) and ("Type" in keys or "Port" in keys or "IP" in keys):
+        return "services"
+    if "Resource Quotas" in keys or (
+        keys <= {"Name", "Labels", "Annotations", "Status", "Events"}
+        and _value(fields, "Status") in ("Active", "Terminating")
+    ):
+        return "namespaces"
+    if "Used" in keys and "Hard" in keys:
+        return "resourcequotas"
+    if ("Reason" in keys and _value(fields, "Reason") == "Evicted") or ("Status" in keys and "Node" in keys):
+        return "pods"
     return None
+
+
+_MARGIN = re.compile(r"^[\s>`]*")
+
+
+def _section_has_content(fields: dict[str, Any], sections: set[str]) -> bool:
+    """Whether a lone Containers/Conditions section holds what a describe prints there (a container's
+    State, a condition row)."""
+    for key in sections:
+        lines = fields.get(key)
+        if not isinstance(lines, list):
+            continue
+        if key == "Conditions" and _conditions(lines):
+            return True
+        if key != "Conditions" and any(c.get("State") for c in _containers(lines)):
+            return True
+    return False
+
+
+def _strip_margin(line: str) -> str:
+    """A line without its indentation, markdown quote markers and inline-code backticks."""
+    return line[_MARGIN.match(line).end() :]  # type: ignore[union-attr]
+
+
+def _expand(line: str) -> str:
+    """Tabs (2015-2018 describes separate label and value with them) as two spaces each; quote markers and
+    backticks of the margin as spaces, so indentation keeps its meaning."""
+    if "\t" in line:
+        line = line.replace("\t", "  ")
+    m = _MARGIN.match(line)
+    if m and m.end() and ("`" in m.group(0) or ">" in m.group(0)):
+        line = " " * m.end() + line[m.end() :]
+    return line.rstrip().rstrip("`").rstrip()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _continues(text: str, deeper: bool) -> bool:
+    """Whether a line at the block's own indentation still belongs to the describe."""
+    return (
+        deeper
+        or bool(_KEY.match(text))
+        or text in ("...", "…")
+        or bool(_EVENT_ROW.match(text))
+        or bool(_CONDITION_ROW.match(text))
+    )
+
+
+def normalize(lines: Sequence[str]) -> list[str]:
+    """A describe's lines as kubectl prints them today: tabs expanded, the block's margin removed (its
+    first line's indentation), a first label that lost its first character repaired (``ame:`` → ``Name:``)."""
+    out = [_expand(ln) for ln in lines]
+    if not out:
+        return out
+    base = _indent(out[0])
+    out = [ln[min(base, _indent(ln)) :] for ln in out]
+    m = _DAMAGED_LABEL.match(out[0])
+    if m and not _LABEL.match(out[0]) and m.group("rest") in _DAMAGED:
+        out[0] = _DAMAGED[m.group("rest")] + out[0][m.end("rest") :]
+    return out
 
 
 class KubectlDescribeParser(OutputParser):
@@ -309,46 +561,83 @@ class KubectlDescribeParser(OutputParser):
 
     def starts(self, line: str, command: str | None) -> bool:
         self._command = command
-        if _START.search(line):
+        if command and _COMMAND.search(command) and command_parts(command)[0] == "describe":
+            return bool(line.strip())
+        text = _strip_margin(line)
+        if _LABEL.match(text) or _EVENTS_HEADER.match(text) or _OLD_EVENTS_HEADER.match(text):
             return True
-        if command and _COMMAND.search(command):
-            return command_parts(command)[0] == "describe" and bool(line.strip())
-        return False
+        if _CONDITION_ROW.match(text) or _CONTAINER_LABEL.match(text):
+            return True
+        if text.startswith("Events:") or _EVENT_ROW.match(text):
+            return True
+        m = _DAMAGED_LABEL.match(text)
+        return bool(m and m.group("rest") in _DAMAGED)
 
     def block_end(self, lines: Sequence[str], start: int) -> int:
         end = start + 1
         limit = min(len(lines), start + self.max_lines)
-        in_events = _EVENTS_HEADER.match(lines[start]) is not None or lines[start].startswith("Events:")
+        first = _expand(lines[start])
+        base = _indent(first)
+        head = first[base:]
+        in_events = bool(
+            _EVENTS_HEADER.match(head) or _OLD_EVENTS_HEADER.match(head) or head.startswith("Events:")
+        ) or bool(_EVENT_ROW.match(head))
         while end < limit:
-            line = lines[end]
-            if prompt_command(line) is not None:
+            raw = lines[end]
+            if prompt_command(raw) is not None:
                 break
+            line = _expand(raw)
             if not line.strip():
-                # a blank line ends the object unless the Events table follows right after it
-                nxt = lines[end + 1] if end + 1 < limit else ""
-                if nxt.startswith("Events:") and not in_events:
+                # a blank line ends the object unless more of it follows right after (its Events table,
+                # a section the paste separated by a blank line)
+                nxt = _expand(lines[end + 1]) if end + 1 < limit else ""
+                ni = _indent(nxt)
+                if nxt.strip() and ni >= base and not nxt[ni:].startswith("Name:") and _continues(nxt[ni:], ni > base):
                     end += 1
                     continue
                 break
-            if line.startswith("Name:") and end > start:
+            ind = _indent(line)
+            text = line[ind:]
+            if text.startswith("Name:") and ind <= base and end > start and not in_events:
                 break  # the next object of ``kubectl describe pods``
-            if not line[0].isspace() and not _KEY.match(line) and line.strip() not in ("...", "…"):
-                break
-            if in_events and not line[0].isspace():
-                break
-            if line.startswith("Events:"):
+            if text.startswith("Events:") or _EVENTS_HEADER.match(text) or _OLD_EVENTS_HEADER.match(text):
                 in_events = True
+                end += 1
+                continue
+            if in_events and _EVENT_ROW.match(text):
+                end += 1
+                continue
+            if ind > base:
+                end += 1
+                continue
+            if ind < base and not in_events:
+                break
+            if not _continues(text, False):
+                break
+            if in_events and text.startswith("Name:"):
+                break
             end += 1
         return end
 
     def parse(self, lines: Sequence[str]) -> Any:
         verb, args, flags = command_parts(self._command)
-        body = [ln for ln in lines if ln.strip() not in ("...", "…")]
-        if body and _EVENTS_HEADER.match(body[0]):
-            body = ["Events:", *body]
+        described = verb == "describe"
+        body = [ln for ln in normalize(lines) if ln.strip() not in ("...", "…")]
+        if body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
+            body = ["Events:", *("  " + ln for ln in body)]  # an events table without its "Events:" line
+        elif body and _CONDITION_ROW.match(body[0]):
+            body = ["Conditions:", *("  " + ln for ln in body)]  # condition rows without their header
+        elif body and _CONTAINER_LABEL.match(body[0]):
+            # one container's part of a describe (State, Last State, Restart Count...) without the pod's
+            body = ["Containers:", "  ?:", *("    " + ln for ln in body)]
         fields = _sections(body)
         if not fields:
             return None
+        labels = {k for k in fields if not k.endswith("@multi") and _LABEL.match(k.split("#")[0] + ":")}
+        sections = {"Containers", "Init Containers", "Conditions"} & labels
+        lone = len(labels) < 2 and not described and "Events" not in labels and not _value(fields, "Name")
+        if lone and (not sections or not _section_has_content(fields, sections)):
+            return None  # one "Status: ok" line is not a describe
         kind: str | None = None
         name = _value(fields, "Name")
         if verb == "describe" and args:
@@ -360,11 +649,13 @@ class KubectlDescribeParser(OutputParser):
                 cmd_name = args[1] if len(args) > 1 else ""
             name = name or cmd_name
         kind = _guess_kind(fields) or kind
+        if kind is None and set(labels) <= {"Conditions", "Events"} and isinstance(fields.get("Conditions"), list):
+            kind = kind_of_status({"conditions": _conditions(fields["Conditions"])})
         namespace = _value(fields, "Namespace") or (command_namespace(flags) or "")
         events = event_rows(fields.get("Events") or []) if isinstance(fields.get("Events"), list) else []
         if "Events" in fields and not events and not _value(fields, "Name") and "<none>" not in lines[0]:
             return None  # an "Events:" line that heads no events table
-        if not name and not events:
+        if not name and not events and len(labels) < 2 and not (sections and _section_has_content(fields, sections)):
             return None
         facts: dict[str, Any] = {"resource": kind, "name": name}
         if namespace and kind not in CLUSTER_SCOPED:
@@ -383,6 +674,9 @@ class KubectlDescribeParser(OutputParser):
                 facts[out] = _containers(fields[key])
         if isinstance(fields.get("Conditions"), list):
             facts["conditions"] = _conditions(fields["Conditions"])
+        trees = {camel(k): nested(_dedent(fields[k])) for k in ("Spec", "Status") if isinstance(fields.get(k), list)}
+        if trees:
+            facts["trees"] = trees  # a custom resource's Spec/Status, API-shaped
         facts["events"] = events
         return facts
 
@@ -391,19 +685,26 @@ class KubectlDescribeParser(OutputParser):
         name = str(facts.get("name") or "")
         ns = str(facts.get("namespace") or "")
         fields: dict[str, Any] = facts.get("fields") or {}
-        if kind in _KINDS and name and _has_object_fields(fields):
-            builder = {"pods": _pod, "nodes": _node, "persistentvolumes": _pv, "persistentvolumeclaims": _pvc}[kind]
-            obj = builder(snap, facts, fields)
-            obj.setdefault("metadata", {})["name"] = name
-            if ns and kind not in CLUSTER_SCOPED:
-                obj["metadata"]["namespace"] = ns
-            labels = _labels(_values(fields, "Labels"))
-            if labels:
-                obj["metadata"]["labels"] = labels
-            snap.objects.setdefault(kind, []).append(obj)
-        if not name:
-            return
-        involved_kind = KIND_OF.get(kind or "", "Pod" if kind is None else str(kind))
+        sections = facts.get("containers") or facts.get("init_containers") or facts.get("conditions")
+        if kind and (_has_object_fields(fields) or sections):
+            builder = BUILDERS.get(kind)
+            if builder is None and ("Spec" in fields or "Status" in fields):
+                builder = _custom
+            if builder is not None:
+                obj = builder(snap, facts, fields)
+                obj.setdefault("metadata", {})["name"] = name  # "" when not shown: named by ``assemble``
+                if ns and kind not in CLUSTER_SCOPED:
+                    obj["metadata"]["namespace"] = ns
+                labels = _labels(_values(fields, "Labels"))
+                if labels:
+                    obj["metadata"]["labels"] = labels
+                snap.objects.setdefault(kind, []).append(obj)
+                if kind == "services":
+                    ep = service_endpoints(fields)
+                    if ep is not None:
+                        ep["metadata"] = {k: v for k, v in obj["metadata"].items() if k in ("name", "namespace")}
+                        snap.objects.setdefault("endpoints", []).append(ep)
+        involved_kind = KIND_OF.get(kind or "", "" if kind is None else str(kind))
         for i, row in enumerate(facts.get("events") or []):
             ev = event_object(snap, row, involved_kind, "" if kind in CLUSTER_SCOPED else ns, name, i)
             snap.objects.setdefault("events", []).append(ev)
@@ -584,6 +885,264 @@ def _pvc(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[
     if ann:
         md["annotations"] = ann
     return {"metadata": md, "spec": spec, "status": st}
+
+
+_CAMEL_SPLIT = re.compile(r"[\s_-]+")
+
+
+def camel(label: str) -> str:
+    """``Last Transition Time`` → ``lastTransitionTime`` (how describe prints a custom resource's fields)."""
+    words = [w for w in _CAMEL_SPLIT.split(label.strip()) if w]
+    if not words:
+        return label
+    head = words[0][:1].lower() + words[0][1:]
+    if words[0].isupper() and len(words[0]) > 1:
+        head = words[0].lower()  # "API Version" → "apiVersion"
+    return head + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+_NESTED_KEY = re.compile(r"^(?P<key>[A-Za-z][\w .()/-]*?):(?:\s+(?P<value>.*?))?\s*$")
+
+
+def nested(lines: Sequence[str]) -> dict[str, Any]:
+    """The indented ``Key: value`` tree a describe prints for a custom resource's ``Spec:`` and ``Status:``
+    → a mapping with the API's lowerCamel keys. A key that repeats at one level starts the next item of a
+    list (``Conditions:`` prints each condition's fields one after the other); lines without a key under
+    a key are its list of strings (``Dns Names:``)."""
+    root: dict[str, Any] = {}
+    # (indent of the holder's keys, -1 until its first line; the holder; its parent mapping; its key there)
+    stack: list[tuple[int, Any, dict[str, Any] | None, str]] = [(-1, root, None, "")]
+    for raw in lines:
+        if not raw.strip():
+            continue
+        ind = len(raw) - len(raw.lstrip(" "))
+        text = raw.strip()
+        while len(stack) > 1:
+            level = stack[-1][0]
+            if (level < 0 and ind <= stack[-2][0]) or (level >= 0 and ind < level):
+                stack.pop()
+                continue
+            break
+        level, holder, parent, pkey = stack[-1]
+        if level < 0:
+            stack[-1] = (ind, holder, parent, pkey)
+        m = _NESTED_KEY.match(text)
+        if isinstance(holder, list):
+            if not m:
+                holder.append(text)
+            continue
+        if not m:
+            if parent is not None and not holder:
+                items: list[Any] = [text]
+                parent[pkey] = items
+                stack[-1] = (ind, items, parent, pkey)
+            continue
+        key, value = camel(m.group("key")), (m.group("value") or "").strip()
+        if key in holder and parent is not None:
+            fresh: dict[str, Any] = {}  # a repeated key: the next item of a list of mappings
+            current = parent.get(pkey)
+            if isinstance(current, list):
+                current.append(fresh)
+            else:
+                parent[pkey] = [holder, fresh]
+            holder = fresh
+            stack[-1] = (ind, fresh, parent, pkey)
+        if value:
+            holder[key] = value
+        else:
+            child: dict[str, Any] = {}
+            holder[key] = child
+            stack.append((-1, child, holder, key))
+    return root
+
+
+def _lists(value: Any) -> Any:
+    """Mappings that became lists of mappings keep their order; a list of one mapping stays a list."""
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict) and value else []
+
+
+def _custom(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource (cert-manager Certificate, ...): its Spec and Status trees, conditions as a list."""
+    obj: dict[str, Any] = {"metadata": {}}
+    trees = facts.get("trees") or {}
+    for key in ("spec", "status"):
+        tree = trees.get(key)
+        if isinstance(tree, dict):
+            tree = dict(tree)
+            if "conditions" in tree:
+                tree["conditions"] = _as_list(tree["conditions"])
+            obj[key] = tree
+    if "status" not in obj and _value(fields, "Status"):
+        obj["status"] = {"phase": _value(fields, "Status")}
+    return obj
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    indents = [len(x) - len(x.lstrip(" ")) for x in lines if x.strip()]
+    cut = min(indents) if indents else 0
+    return [x[cut:] for x in lines]
+
+
+_REPLICAS = re.compile(r"(\d+)\s+(desired|updated|total|available|unavailable|current)")
+_POD_COUNTS = re.compile(r"(\d+)\s+(Running|Waiting|Succeeded|Failed|Active)")
+
+
+def _replicas(fields: dict[str, Any]) -> dict[str, int]:
+    """``Replicas: 3 desired | 3 updated | 3 total | 0 available | 3 unavailable`` (deployments) or
+    ``1 current / 1 desired`` (replica sets): the counts by word."""
+    return {w: int(n) for n, w in _REPLICAS.findall(_value(fields, "Replicas"))}
+
+
+def _pod_counts(fields: dict[str, Any]) -> dict[str, int]:
+    text = _value(fields, "Pods Status") or _value(fields, "Pods Statuses")
+    return {w: int(n) for n, w in _POD_COUNTS.findall(text)}
+
+
+def _workload(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Deployment, StatefulSet, ReplicaSet: spec.replicas and the status counts describe prints, its
+    conditions. ``Pods Status`` counts Running pods, not ready ones: readyReplicas is at most that many."""
+    counts = _replicas(fields)
+    pods = _pod_counts(fields)
+    spec: dict[str, Any] = {}
+    st: dict[str, Any] = {}
+    desired = counts.get("desired")
+    if desired is not None:
+        spec["replicas"] = desired
+    for word, key in (("updated", "updatedReplicas"), ("total", "replicas"), ("available", "availableReplicas")):
+        if word in counts:
+            st[key] = counts[word]
+    if "unavailable" in counts:
+        st["unavailableReplicas"] = counts["unavailable"]
+    if "current" in counts:
+        st["replicas"] = counts["current"]
+    if pods:
+        st.setdefault("replicas", sum(pods.values()))
+        st["readyReplicas"] = pods.get("Running", 0)
+    if facts.get("conditions"):
+        st["conditions"] = facts["conditions"]
+    selector = _labels(_values(fields, "Selector"))
+    if selector:
+        spec["selector"] = {"matchLabels": selector}
+    md: dict[str, Any] = {}
+    created = rfc1123(_value(fields, "CreationTimestamp"))
+    if created:
+        md["creationTimestamp"] = created
+    owner = _value(fields, "Controlled By")
+    if "/" in owner:
+        k, n = owner.split("/", 1)
+        md["ownerReferences"] = [{"kind": k, "name": n, "controller": True}]
+    return {"metadata": md, "spec": spec, "status": st}
+
+
+def _job(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    st: dict[str, Any] = {}
+    for key, dst in (("Parallelism", "parallelism"), ("Completions", "completions"), ("Backoff Limit", "backoffLimit")):
+        v = _value(fields, key)
+        if v.isdigit():
+            spec[dst] = int(v)
+    for word, key in (("Active", "active"), ("Running", "active"), ("Succeeded", "succeeded"), ("Failed", "failed")):
+        n = _pod_counts(fields).get(word)
+        if n:
+            st[key] = st.get(key, 0) + n
+    start = rfc1123(_value(fields, "Start Time"))
+    if start:
+        st["startTime"] = start
+    done = rfc1123(_value(fields, "Completed At"))
+    if done:
+        st["completionTime"] = done
+    conds = list(facts.get("conditions") or [])
+    for row in facts.get("events") or []:
+        if row.get("reason") in ("BackoffLimitExceeded", "DeadlineExceeded") and not conds:
+            conds = [{"type": "Failed", "status": "True", "reason": row["reason"], "message": row.get("message", "")}]
+    if conds:
+        st["conditions"] = conds
+    return {"metadata": {}, "spec": spec, "status": st}
+
+
+_ENDPOINT = re.compile(r"^(\[?[\w.:-]+?\]?):(\d+)$")
+
+
+def _service(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    selector = _labels(_values(fields, "Selector"))
+    if selector:
+        spec["selector"] = selector
+    for key, dst in (("Type", "type"), ("IP", "clusterIP"), ("Cluster IP", "clusterIP")):
+        v = _value(fields, key)
+        if v and v != "<none>":
+            spec[dst] = v
+    ports = []
+    for v in _values(fields, "Port"):
+        words = v.split()
+        port = next((w for w in words if re.match(r"^\d+/\w+$", w)), "")
+        if port:
+            number, _, proto = port.partition("/")
+            ports.append(
+                {
+                    "name": words[0] if words[0] != port and words[0] != "<unset>" else "",
+                    "port": int(number),
+                    "protocol": proto,
+                }
+            )
+    if ports:
+        spec["ports"] = ports
+    return {"metadata": {}, "spec": spec}
+
+
+def service_endpoints(fields: dict[str, Any]) -> dict[str, Any] | None:
+    """The Endpoints object a service describe shows in its ``Endpoints:`` line (``<none>`` or empty: no
+    address; ``10.0.0.5:8080,10.0.0.6:8080``: ready addresses), or None when the line is not there."""
+    if "Endpoints" not in fields:
+        return None
+    addresses = []
+    ports = set()
+    for v in _values(fields, "Endpoints"):
+        for item in re.split(r"[,\s]+", v):
+            m = _ENDPOINT.match(item.strip())
+            if m:
+                addresses.append({"ip": m.group(1).strip("[]")})
+                ports.add(int(m.group(2)))
+    if not addresses:
+        return {"metadata": {}, "subsets": []}
+    return {"metadata": {}, "subsets": [{"addresses": addresses, "ports": [{"port": p} for p in sorted(ports)]}]}
+
+
+def _namespace(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    st: dict[str, Any] = {}
+    if _value(fields, "Status"):
+        st["phase"] = _value(fields, "Status")
+    if facts.get("conditions"):
+        st["conditions"] = facts["conditions"]
+    return {"metadata": {}, "spec": {}, "status": st}
+
+
+def _quota(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    return {"metadata": {}, "spec": {}, "status": {}}
+
+
+BUILDERS = {
+    "pods": _pod,
+    "nodes": _node,
+    "persistentvolumes": _pv,
+    "persistentvolumeclaims": _pvc,
+    "deployments": _workload,
+    "statefulsets": _workload,
+    "replicasets": _workload,
+    "jobs": _job,
+    "services": _service,
+    "namespaces": _namespace,
+}
 
 
 PARSERS: list[OutputParser] = [KubectlDescribeParser()]

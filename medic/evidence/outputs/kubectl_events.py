@@ -11,9 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, kind_word
 from medic.evidence.outputs.base import OutputParser, split_columns
 from medic.evidence.outputs.kubectl_describe import event_object
-from medic.evidence.outputs.kubectl_get import KIND_OF, cells, command_namespace, command_parts, resource_name
+from medic.evidence.outputs.kubectl_get import cells, command_namespace, command_parts
 from medic.model import Snapshot
 
 _HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?LAST ?SEEN\s+(?:TYPE\s+REASON\s+(?:OBJECT|KIND)|FIRST ?SEEN\s+COUNT)\b")
@@ -21,51 +22,85 @@ _ROW = re.compile(
     r"^(?:(?P<ns>\S+)\s+)?(?P<age>\S+(?: \(x(?P<count>\d+) over (?P<over>\S+)\))?)\s+"
     r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<object>\S+/\S+)\s+(?P<message>.*)$"
 )
-# kinds as ``kubectl get events`` prints them in OBJECT (lower case, possibly with a group)
-_KIND_WORDS = {
-    "pod": "Pod",
-    "node": "Node",
-    "persistentvolumeclaim": "PersistentVolumeClaim",
-    "persistentvolume": "PersistentVolume",
-    "deployment": "Deployment",
-    "replicaset": "ReplicaSet",
-    "statefulset": "StatefulSet",
-    "daemonset": "DaemonSet",
-    "job": "Job",
-    "cronjob": "CronJob",
-    "service": "Service",
-    "endpoints": "Endpoints",
-    "namespace": "Namespace",
-    "horizontalpodautoscaler": "HorizontalPodAutoscaler",
-    "poddisruptionbudget": "PodDisruptionBudget",
-    "ingress": "Ingress",
-    "volumeattachment": "VolumeAttachment",
-}
-_CLUSTER_KINDS = {"Node", "PersistentVolume", "Namespace", "VolumeAttachment"}
+_CLUSTER_KINDS = {KIND_OF[r] for r in CLUSTER_SCOPED if r in KIND_OF}
 
 
-def kind_word(word: str) -> str:
-    """``pod`` / ``replicaset.apps`` / ``Pod`` → ``Pod``; unknown words keep their capitalised form."""
-    w = word.split(".", 1)[0]
-    if w.lower() in _KIND_WORDS:
-        return _KIND_WORDS[w.lower()]
-    res = resource_name(w)
-    return KIND_OF.get(res or "", w[:1].upper() + w[1:])
+# rows pasted without their header: the current layout (OBJECT is kind/name) and the pre-1.14 one
+_OLD_ROW = re.compile(
+    r"^(?P<last>\S+)\s+(?P<first>\S+)\s+(?P<count>\d+)\s+(?P<name>\S+)\s+(?P<kind>[A-Z][A-Za-z]+)\s+"
+    r"(?:(?P<sub>\S+)\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<source>\S+(?:,\s?\S+)?)\s+"
+    r"(?P<message>\S.*)$"
+)
+_ROW_START = re.compile(
+    r"^\s*(?:\S+\s+){1,2}(?:Normal|Warning)\s+[A-Za-z]+\s+[a-z][\w.]*/\S|^\s*\S+\s+\S+\s+\d+\s+\S+\s+[A-Z][A-Za-z]+\s+"
+)
+
+
+def headerless_row(line: str) -> dict[str, Any] | None:
+    """An event row pasted without its table's header (either layout), or None."""
+    text = line.strip()
+    m = _ROW.match(text)
+    if m:
+        kind, _, name = m.group("object").partition("/")
+        row: dict[str, Any] = {
+            "age": m.group("age").split()[0],
+            "type": m.group("type"),
+            "reason": m.group("reason"),
+            "kind": kind_word(kind),
+            "name": name,
+            "message": m.group("message").strip(),
+        }
+        if m.group("count"):
+            row["count"] = int(m.group("count"))
+            row["first_age"] = m.group("over")
+        if m.group("ns"):
+            row["namespace"] = m.group("ns")
+        return row
+    o = _OLD_ROW.match(text)
+    if o:
+        row = {
+            "age": o.group("last"),
+            "first_age": o.group("first"),
+            "count": int(o.group("count")),
+            "type": o.group("type"),
+            "reason": o.group("reason"),
+            "kind": kind_word(o.group("kind")),
+            "name": o.group("name"),
+            "message": o.group("message").strip(),
+            "source": o.group("source"),
+        }
+        if (o.group("sub") or "").startswith("spec."):
+            row["field_path"] = o.group("sub")
+        return row
+    return None
 
 
 class KubectlEventsParser(OutputParser):
     kind = "kubectl-events"
-    start = _HEADER
+    start = re.compile(f"{_HEADER.pattern}|{_ROW_START.pattern}")
 
     def __init__(self) -> None:
         self._command: str | None = None
 
     def starts(self, line: str, command: str | None) -> bool:
         self._command = command
-        return bool(_HEADER.search(line))
+        return bool(_HEADER.search(line)) or headerless_row(line) is not None
+
+    def continues(self, line: str, first: str) -> bool:
+        if _HEADER.search(first):
+            return bool(line.strip())
+        return headerless_row(line) is not None
 
     def parse(self, lines: Sequence[str]) -> Any:
         header = lines[0]
+        if not _HEADER.search(header):
+            _, _, flags = command_parts(self._command)
+            found = [r for r in (headerless_row(x) for x in lines) if r is not None]
+            ns = command_namespace(flags) or ""
+            for r in found:
+                if ns and "namespace" not in r:
+                    r["namespace"] = ns
+            return {"events": found, "headers": False} if found else None
         cols = split_columns(header.strip())
         offset = len(header) - len(header.lstrip())
         cols = [(n, o + offset) for n, o in cols]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from medic.evidence.kinds import CLUSTER_SCOPED, resource_name
 from medic.evidence.outputs.base import OutputParser, split_columns
 from medic.model import Snapshot
 
@@ -72,92 +73,7 @@ def ago(snap: Snapshot, age: str | None) -> str | None:
         return None  # before year 1: an age longer than the calendar is not a time
 
 
-# resource names (and kubectl's short names) → the plural lower-case name used in a Snapshot
-ALIASES = {
-    "po": "pods",
-    "pod": "pods",
-    "pods": "pods",
-    "no": "nodes",
-    "node": "nodes",
-    "nodes": "nodes",
-    "ns": "namespaces",
-    "namespace": "namespaces",
-    "namespaces": "namespaces",
-    "pv": "persistentvolumes",
-    "persistentvolume": "persistentvolumes",
-    "persistentvolumes": "persistentvolumes",
-    "pvc": "persistentvolumeclaims",
-    "persistentvolumeclaim": "persistentvolumeclaims",
-    "persistentvolumeclaims": "persistentvolumeclaims",
-    "sc": "storageclasses",
-    "storageclass": "storageclasses",
-    "storageclasses": "storageclasses",
-    "deploy": "deployments",
-    "deployment": "deployments",
-    "deployments": "deployments",
-    "sts": "statefulsets",
-    "statefulset": "statefulsets",
-    "statefulsets": "statefulsets",
-    "ds": "daemonsets",
-    "daemonset": "daemonsets",
-    "daemonsets": "daemonsets",
-    "rs": "replicasets",
-    "replicaset": "replicasets",
-    "replicasets": "replicasets",
-    "job": "jobs",
-    "jobs": "jobs",
-    "cj": "cronjobs",
-    "cronjob": "cronjobs",
-    "cronjobs": "cronjobs",
-    "svc": "services",
-    "service": "services",
-    "services": "services",
-    "ev": "events",
-    "event": "events",
-    "events": "events",
-    "ing": "ingresses",
-    "ingress": "ingresses",
-    "ingresses": "ingresses",
-    "hpa": "horizontalpodautoscalers",
-    "horizontalpodautoscaler": "horizontalpodautoscalers",
-    "horizontalpodautoscalers": "horizontalpodautoscalers",
-    "ep": "endpoints",
-    "endpoints": "endpoints",
-    "cm": "configmaps",
-    "configmap": "configmaps",
-    "configmaps": "configmaps",
-    "secret": "secrets",
-    "secrets": "secrets",
-}
-KIND_OF = {
-    "pods": "Pod",
-    "nodes": "Node",
-    "namespaces": "Namespace",
-    "persistentvolumes": "PersistentVolume",
-    "persistentvolumeclaims": "PersistentVolumeClaim",
-    "storageclasses": "StorageClass",
-    "deployments": "Deployment",
-    "statefulsets": "StatefulSet",
-    "daemonsets": "DaemonSet",
-    "replicasets": "ReplicaSet",
-    "jobs": "Job",
-    "cronjobs": "CronJob",
-    "services": "Service",
-    "ingresses": "Ingress",
-    "horizontalpodautoscalers": "HorizontalPodAutoscaler",
-    "endpoints": "Endpoints",
-    "configmaps": "ConfigMap",
-    "secrets": "Secret",
-    "events": "Event",
-}
-CLUSTER_SCOPED = {"nodes", "namespaces", "persistentvolumes", "storageclasses"}
 MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany", "RWOP": "ReadWriteOncePod"}
-
-
-def resource_name(word: str) -> str | None:
-    """``po`` / ``deployment.apps`` / ``Pod`` → ``pods``; None when unknown."""
-    w = word.strip().lower().split(".", 1)[0]
-    return ALIASES.get(w)
 
 
 def kubectl_args(command: str | None) -> list[str]:
@@ -175,10 +91,10 @@ def _kubectl_args(command: str) -> tuple[str, ...]:
         words = command.split()
     for i, w in enumerate(words):
         base = w.rsplit("/", 1)[-1]
-        if base in ("kubectl", "oc", "k", "kubectl.exe", "microk8s.kubectl"):
+        if base in ("kubectl", "oc", "k", "kc", "kctl", "kub", "kubectl.exe", "microk8s.kubectl"):
             return tuple(words[i + 1 :])
-        if base == "microk8s" and i + 1 < len(words) and words[i + 1] == "kubectl":
-            return tuple(words[i + 2 :])
+        if base in ("microk8s", "minikube") and i + 1 < len(words) and words[i + 1] == "kubectl":
+            return tuple(w for w in words[i + 2 :] if w != "--")
     return ()
 
 
@@ -227,9 +143,13 @@ def owner_from_name(kind: str, name: str) -> tuple[str, str] | None:
 
 # --- kubectl get --------------------------------------------------------------------------------------
 
-_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
+_COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
 _HEADER_WORD = re.compile(r"^[A-Z][A-Z0-9_%()/-]*$")
 _HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z]")
+# what a headerless row may start with (the registry's quick test; ``row_kind`` decides)
+_ROW_START = re.compile(
+    r"^\s*[a-z0-9][a-z0-9./-]*\s+(?:\S+\s+)?(?:\d+/\d+|Ready|NotReady|Unknown|Active|Terminating)\b"
+)
 # other tools' tables that start with NAME (parsed by their own modules)
 _NOT_KUBECTL = re.compile(r"\bREVISION\b.*\bCHART\b|\bCHART\b.*\bREVISION\b|CPU\(cores\)|^NAME\s+NAMESPACE\s+")
 _RESTARTS = re.compile(r"\d+ \((?:[\dydhms]+|<invalid>) ago\)")
@@ -403,6 +323,31 @@ def _get_command(command: str) -> tuple[bool, bool]:
     return True, len(kinds) == 1 and (kinds[0] in DEFAULT_COLUMNS or kinds[0] == "persistentvolumes")
 
 
+# rows pasted without their header and without the command (a ``| grep`` dropped the header, the author
+# trimmed it): recognised by the values only a kind's row has
+_NAME = r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"
+_POD_ROW = re.compile(
+    rf"^(?:(?P<ns>{_NAME})\s+)?(?:pods?/)?{_NAME}\s+\d+/\d+\s+[A-Z][\w:-]*\s+\d+(?: \([^)]*\))?(?:\s+\S+){{0,6}}$"
+)
+_NODE_ROW = re.compile(rf"^{_NAME}\s+(?:Ready|NotReady|Unknown)(?:,SchedulingDisabled)?(?:\s+\S+){{1,8}}$")
+_NS_ROW = re.compile(rf"^{_NAME}\s+(?:Active|Terminating)(?:\s+\S+)?$")
+
+
+def row_kind(line: str) -> tuple[str, bool] | None:
+    """(kind, whether a NAMESPACE column comes first) of a table row pasted without header or command."""
+    text = line.strip()
+    m = _POD_ROW.match(text)
+    if m:
+        toks = _tokens(text)
+        with_ns = len(toks) > 2 and _ratio(toks[2]) is not None
+        return "pods", with_ns
+    if _NODE_ROW.match(text):
+        return "nodes", False
+    if _NS_ROW.match(text):
+        return "namespaces", False
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def _table_shape(first: str) -> tuple[bool, int, tuple[str, ...], str | None]:
     """(whether the block's first line is a header, its column count, column names, kind)."""
@@ -414,7 +359,7 @@ def _table_shape(first: str) -> tuple[bool, int, tuple[str, ...], str | None]:
 
 class KubectlGetParser(OutputParser):
     kind = "kubectl-get"
-    start = _HEADER
+    start = re.compile(f"{_HEADER.pattern}|{_ROW_START.pattern}")
     command = _COMMAND
 
     def __init__(self) -> None:
@@ -424,8 +369,8 @@ class KubectlGetParser(OutputParser):
         self._command = command
         if _HEADER.search(line):
             return _is_kubectl_header(line)
-        if not command:
-            return False
+        if not command or not _get_command(command)[0]:
+            return row_kind(line) is not None
         get, known_kind = _get_command(command)
         if not get:
             return False
@@ -441,6 +386,8 @@ class KubectlGetParser(OutputParser):
             return False
         header, n_cols, names, kind = _table_shape(first)
         if not header:
+            if not self._command or not _get_command(self._command)[0]:
+                return row_kind(line) is not None  # headerless rows without their command: same shape
             return True
         if _HEADER.match(line):
             return True  # the next table of ``kubectl get pods,svc`` (split off in block_end)
@@ -474,18 +421,23 @@ class KubectlGetParser(OutputParser):
         else:
             # ``kubectl get pods,svc --no-headers``: kinds from the name prefixes, rows as words
             known = cmd_kind in DEFAULT_COLUMNS or cmd_kind == "persistentvolumes"
+            shape = row_kind(first) if not known else None
+            if shape is not None and (cmd_kind is None or cmd_kind == shape[0]):
+                cmd_kind, known = shape[0], True
             if not known and (not first.split() or "/" not in first.split()[0]):
                 return None
             names = list(DEFAULT_COLUMNS.get(cmd_kind or "", ["NAME"]))
             if wide:
                 names += WIDE_COLUMNS.get(cmd_kind or "", [])
-            if "-A" in flags or "--all-namespaces" in flags:
+            if "-A" in flags or "--all-namespaces" in flags or (shape is not None and shape[1]):
                 names.insert(0, "NAMESPACE")
             cols = [(n, -1) for n in names]
             body = lines
         names_only = [n for n, _ in cols]
         kind = _kind_from_header(names_only) if headers else None
         kind = kind or cmd_kind
+        if kind is None and headers and "STATUS" in names_only:
+            kind = _kind_from_statuses(body, cols)  # 1.3-era ``get nodes`` (NAME STATUS AGE), 2015 LABELS
         rows: list[dict[str, Any]] = []
         for raw in body:
             if not raw.strip():
@@ -563,6 +515,17 @@ def _link_statefulset_pods(snap: Snapshot, pods: list[dict[str, Any]]) -> None:
         m = _ORDINAL.match(str(md.get("name") or ""))
         if m and (str(md.get("namespace") or ""), m.group(1)) in sets:
             md["ownerReferences"] = [{"kind": "StatefulSet", "name": m.group(1), "controller": True}]
+
+
+def _kind_from_statuses(body: Sequence[str], cols: list[tuple[str, int]]) -> str | None:
+    """The kind of a table whose header names no kind, from its STATUS values: every row Ready/NotReady
+    (a node table of kubectl 1.0-1.5) or Active/Terminating (namespaces)."""
+    statuses = [cells(raw, cols).get("STATUS", "").split(",")[0] for raw in body if raw.strip()]
+    if statuses and all(v in ("Ready", "NotReady", "Unknown") for v in statuses):
+        return "nodes"
+    if statuses and all(v in ("Active", "Terminating") for v in statuses):
+        return "namespaces"
+    return None
 
 
 def _plausible(row: dict[str, str], kind: str | None, raw: str, names: list[str]) -> bool:

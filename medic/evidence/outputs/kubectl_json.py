@@ -5,50 +5,29 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import yaml
 
+from medic.evidence.kinds import RESOURCES, resource_for
 from medic.evidence.outputs.base import OutputParser
 from medic.evidence.outputs.bounded import Refused, check_json, check_yaml, json_extent, json_too_deep
+from medic.evidence.outputs.fragments import close_json, fragment_object
 from medic.model import Snapshot
 
 _JSON_START = re.compile(r'^\{\s*$|^\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
 _YAML_START = re.compile(r"^(?:apiVersion|kind):\s*\S|^---\s*$")
-# Kind → the plural lower-case resource name a Snapshot uses
-_RESOURCES = {
-    "Pod": "pods",
-    "Node": "nodes",
-    "Namespace": "namespaces",
-    "Event": "events",
-    "PersistentVolume": "persistentvolumes",
-    "PersistentVolumeClaim": "persistentvolumeclaims",
-    "StorageClass": "storageclasses",
-    "ResourceQuota": "resourcequotas",
-    "LimitRange": "limitranges",
-    "Deployment": "deployments",
-    "StatefulSet": "statefulsets",
-    "DaemonSet": "daemonsets",
-    "ReplicaSet": "replicasets",
-    "Job": "jobs",
-    "CronJob": "cronjobs",
-    "Service": "services",
-    "EndpointSlice": "endpointslices",
-    "Endpoints": "endpoints",
-    "Ingress": "ingresses",
-    "MutatingWebhookConfiguration": "mutatingwebhookconfigurations",
-    "ValidatingWebhookConfiguration": "validatingwebhookconfigurations",
-    "CustomResourceDefinition": "customresourcedefinitions",
-    "APIService": "apiservices",
-    "PodDisruptionBudget": "poddisruptionbudgets",
-    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
-    "Lease": "leases",
-    "Secret": "secrets",
-    "ConfigMap": "configmaps",
-    "NodeMetrics": "nodemetrics",
-    "PodMetrics": "podmetrics",
-}
+# fragments: an indented document, a JSON member cut out of one, a bare array, a YAML status or list item
+_FRAGMENT_KEYS = "status|containerStatuses|initContainerStatuses|conditions|lastState|metadata|spec|items"
+_JSON_FRAGMENT = re.compile(
+    r'^\s+\{\s*(?:"\w+"\s*:.*)?$|^\s*\[\s*(?:\{\s*)?$|^\s*"(?:' + _FRAGMENT_KEYS + r')"\s*:\s*[\[{]'
+)
+_YAML_FRAGMENT = re.compile(
+    r"^\s*(?:" + _FRAGMENT_KEYS + r"):\s*$|^\s*- (?:apiVersion|kind):\s*\S|^\s+(?:apiVersion|kind):\s*\S"
+)
+_RESOURCES = RESOURCES  # Kind → the plural lower-case resource name a Snapshot uses (the shared table)
 MAX_DOC_LINES = 200_000
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -94,10 +73,6 @@ _LOADER: Any = _Loader
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w.-]*:(?:\s|$)")
 
 
-def resource_for(kind: str) -> str:
-    return _RESOURCES.get(kind) or (kind.lower() + "s" if kind else "")
-
-
 def _objects(doc: Any) -> list[tuple[str, dict[str, Any]]]:
     """(resource, object) pairs of a decoded document: a List's items (their kind from the item, else from
     the List's ``<Kind>List``) or a single object."""
@@ -118,12 +93,54 @@ def _objects(doc: Any) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def _bracket_end(lines: Sequence[str], start: int, limit: int) -> int:
+    """One past the line where the brackets opened at ``start`` balance (strings skipped); when they never
+    do (JSON cut short), the first blank line."""
+    depth = 0
+    opened = False
+    in_string = escape = False
+    for i in range(start, limit):
+        line = lines[i]
+        if i > start and not line.strip() and depth > 0:
+            return i  # cut short: the excerpt ends here
+        for ch in line:
+            if in_string:
+                if escape:
+                    escape = False
+                elif ch == "\\":
+                    escape = True
+                elif ch == '"':
+                    in_string = False
+                continue
+            if ch == '"':
+                in_string = True
+            elif ch in "{[":
+                depth += 1
+                opened = True
+            elif ch in "}]":
+                depth -= 1
+        in_string = False  # JSON strings hold no newline
+        if opened and depth <= 0:
+            return i + 1
+    return limit if opened else start
+
+
 class KubectlJsonParser(OutputParser):
     kind = "kubectl-json"
-    start = re.compile(f"{_JSON_START.pattern}|{_YAML_START.pattern}")
+    start = re.compile(f"{_JSON_START.pattern}|{_YAML_START.pattern}|{_JSON_FRAGMENT.pattern}|{_YAML_FRAGMENT.pattern}")
+
+    def __init__(self) -> None:
+        self._command: str | None = None
+
+    def starts(self, line: str, command: str | None) -> bool:
+        self._command = command
+        return bool(self.start.search(line))
 
     def block_end(self, lines: Sequence[str], start: int) -> int:
         limit = min(len(lines), start + MAX_DOC_LINES)
+        first = lines[start].lstrip()
+        if first.startswith(("[", '"')) or (first.startswith("{") and lines[start][0].isspace()):
+            return _bracket_end(lines, start, limit)
         if lines[start].lstrip().startswith("{"):
             # grow the window until one complete document decodes (a long paste is not joined whole)
             size = 64
@@ -142,20 +159,25 @@ class KubectlJsonParser(OutputParser):
                     # newline): no longer window decodes either, and trying them all from every "{" line
                     # of a hostile paste would cost time quadratic in its length
                     if stop >= limit or exc.pos < text.rfind("\n") + 1:
-                        return start  # not one complete JSON document
+                        return _bracket_end(lines, start, limit)  # cut short or broken: parse decides
                     size *= 8
                     continue
                 return start + text.count("\n", 0, index) + 1
         # YAML: the document runs while lines are indented, list items, keys at column 0, or '---'
         end = start + 1
+        base = len(lines[start]) - len(lines[start].lstrip(" "))
         while end < limit:
             line = lines[end]
             if not line.strip():
                 nxt = lines[end + 1] if end + 1 < limit else ""
-                if nxt.startswith((" ", "-")) and nxt.strip():
+                deeper = len(nxt) - len(nxt.lstrip(" ")) > base
+                if nxt.startswith((" ", "-")) and nxt.strip() and deeper and nxt.lstrip()[:1] not in '{["':
                     end += 1
                     continue
                 break
+            indent = len(line) - len(line.lstrip(" "))
+            if base and indent < base and not line.lstrip().startswith("- ") and indent == 0:
+                break  # an indented fragment ends where the text goes back to the margin
             if line[0] in " -#" or _YAML_KEY.match(line) or line.rstrip() == "---":
                 end += 1
                 continue
@@ -163,12 +185,23 @@ class KubectlJsonParser(OutputParser):
         return end
 
     def parse(self, lines: Sequence[str]) -> Any:
-        text = "\n".join(lines)
+        text = textwrap.dedent("\n".join(lines))
         docs: list[Any] = []
+        repaired = False
         try:
-            if text.lstrip().startswith("{"):
+            head = text.lstrip()
+            if head.startswith(("{", "[", '"')):
+                if head.startswith('"'):
+                    text = "{" + text.rstrip().rstrip(",") + "}"  # a member cut out of a document
                 check_json(text)
-                docs = [json.loads(text)]
+                try:
+                    docs = [json.loads(text)]
+                except ValueError:
+                    closed = close_json(text)
+                    if closed == text:
+                        raise
+                    docs = [json.loads(closed)]
+                    repaired = True
             else:
                 check_yaml(text)
                 docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
@@ -178,11 +211,22 @@ class KubectlJsonParser(OutputParser):
             return None  # not JSON/YAML after all: the lines stay plain text
         found: list[dict[str, Any]] = []
         for doc in docs:
-            for resource, obj in _objects(doc):
-                found.append({"resource": resource, "object": obj})
+            items = doc if isinstance(doc, list) and all(isinstance(d, dict) and d.get("kind") for d in doc) else [doc]
+            for item in items:
+                whole = _objects(item)
+                for resource, obj in whole:
+                    found.append({"resource": resource, "object": obj})
+                if whole:
+                    continue
+                piece = fragment_object(item, self._command)
+                if piece is not None:
+                    found.append({"resource": piece[0], "object": piece[1], "fragment": True})
         if not found:
             return None
-        return {"objects": found}
+        facts: dict[str, Any] = {"objects": found}
+        if repaired:
+            facts["repaired"] = "cut short: the brackets left open were closed"
+        return facts
 
     def apply(self, facts: Any, snap: Snapshot) -> None:
         for entry in facts["objects"]:

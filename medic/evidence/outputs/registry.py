@@ -10,7 +10,9 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 
+from medic.evidence.outputs.assemble import finish, newest_time
 from medic.evidence.outputs.base import Block, OutputParser, prompt_commands
 from medic.model import Snapshot
 
@@ -53,18 +55,28 @@ def parsers() -> list[OutputParser]:
 class ParseResult:
     blocks: list[Block] = field(default_factory=list)
     plain: list[tuple[int, str]] = field(default_factory=list)  # (line number, text) no parser claimed
+    newest: str | None = None  # the newest absolute time in the recognised outputs (RFC 3339), if any
 
     def snapshot(self) -> Snapshot:
-        """The partial snapshot the blocks describe (``meta.partial``: absence proves nothing)."""
+        """The partial snapshot the blocks describe (``meta.partial``: absence proves nothing); relative ages
+        count from the paste's newest timestamp, unnamed objects are named after the paste's subject and
+        an object pasted twice is one (``assemble``)."""
         snap = Snapshot(meta={"partial": True, "source": "pasted output"})
+        if self.newest:
+            snap.meta["collected_at"] = self.newest
+            snap.meta["collected_at_source"] = "newest timestamp in the paste"
         by_kind = {p.kind: p for p in parsers()}
         for b in self.blocks:
             parser = by_kind.get(b.kind)
             if parser is not None and b.facts is not None:
                 try:
                     parser.apply(b.facts, snap)
-                except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
-                    continue  # facts that do not fit a snapshot stay facts
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
+                    snap.meta.setdefault("apply_errors", []).append(
+                        f"{b.kind} lines {b.start_line}-{b.end_line}: {exc!r}"
+                    )
+                    continue  # facts that do not fit a snapshot stay facts (the error is recorded)
+        finish(snap)
         return snap
 
 
@@ -144,7 +156,15 @@ def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> Par
     try:
         text = [ln.rstrip("\r\n") for ln in lines]
         commands = prompt_commands(text)
-        return _parse_in_two(text, commands, kinds) or _parse_lines(text, commands, kinds)
+        result = _parse_in_two(text, commands, kinds) or _parse_lines(text, commands, kinds)
+        # Kubernetes outputs only: their relative ages ("3d", "5m ago") are what the reference converts; a
+        # Helm release's own UPDATED time is no "now" (HYG704 measures how long it has been pending)
+        newest = newest_time(
+            ln for b in result.blocks if b.kind.startswith("kubectl") for ln in text[b.start_line - 1 : b.end_line]
+        )
+        if newest is not None:
+            result.newest = newest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return result
     finally:
         if collecting:
             gc.enable()
