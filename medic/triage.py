@@ -7,6 +7,11 @@ One pass over the evidence (raw byte chunks, flat memory):
 2. lines with error words are kept as *salient* lines (distinct templates, bounded), and their text is
    searched like a query (lexical + cross-lingual), which finds entries whose signatures did not fire.
 
+The error words are patterns of the signatures' database (one scan; see ``medic.knowledge.scan``). What a
+long input cannot afford to read whole is sampled with the same quota in every chunk (error lines, alert
+fields, notes, words; ``medic.evidence.sample``): a lone error at the end of a 2 GB log counts as it would at
+line 1.
+
 An entry's score adds its signature weights (distinct evidence lines counting a little more) and the
 search score of the salient lines; ``confidence`` maps the score to 0..1. Only confident matches are
 printed by default: at 3 a.m. a wrong answer costs more than none.
@@ -17,17 +22,16 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
 
+from medic.evidence.sample import TemplateSample, WordSample
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
-from medic.knowledge.matcher import Engine, SignatureSet, make_engine
+from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly
 from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
@@ -36,15 +40,19 @@ from medic.model import CodeKind, Entry, Role
 CONFIDENT = 0.6
 USER_FIRST_RATIO = 0.75
 WEAK = 0.2
-SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence
-SALIENT_LINES_SCANNED = 20_000  # error lines looked at for salience (the rest is matched by signatures only)
-ALERT_LINES_SCANNED = 1_000  # alert-field lines looked at: an alert payload has a few, a JSON log one per line
-LINES_PER_SIGNATURE = 50
+SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence (a hash sample when more)
+# Per chunk (4 MB) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
+# are more. The cost of a line looked at is ~3 us (~65 us when its shape is new and must be templated): the
+# quotas keep a dense chunk's Python work (~7 ms) below its scan (~20 ms), and a paste of a few thousand
+# lines is read whole.
+SALIENT_PER_CHUNK = 1_000  # error lines looked at for salience (all lines are matched by signatures)
+ALERTS_PER_CHUNK = 250  # alert-field lines: an alert payload has a few, a JSON log one per line
+NOTE_MARKS_PER_CHUNK = 250  # lines with CJK text looked at while fewer than NOTES notes are found
+TEMPLATED_PER_CHUNK = 64  # new line shapes templated
 SHAPES_KEPT = 50_000
 SEARCH_WEIGHT = 2.0
 LINK_WEIGHT = 2.0
 NOTE_SHARE = 1.0  # the search score of the user's notes, next to that of the error lines
-WORDS_BYTES = 1024 * 1024  # words for linking are counted in the first 2 MB of the evidence
 _WORD = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]{2,40}")
 
 
@@ -99,7 +107,6 @@ class TriageResult:
 
 
 _SIGSET_CACHE: dict[tuple[str, str], SignatureSet] = {}
-_SALIENCE: dict[str, Engine] = {}
 STRONG_WORDS = (
     r"\b(?:error|fatal|exception|panic|fail(?:ed|ure)?|forbidden|denied|refused|unable|cannot|invalid|exceeded|"
     r"expired|unhealthy|back-?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
@@ -113,23 +120,34 @@ NOTE_WORDS = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{ac00}-\x{d
 # they hold no error word ("KubeControllerManagerDown", "PersistentVolume is filling up").
 ALERT_FIELDS = r"\b(?:alertname|alert_name|summary|description|message)[\"']?\s*[:=]"
 ERROR_MARK, NOTE_MARK, ALERT_MARK = 0, 1, 2
+MARKS = (STRONG_WORDS, NOTE_WORDS, ALERT_FIELDS)  # in the order of the marks' numbers
 NOTES = 6  # distinct note lines kept (the first ones: a paste starts or ends with what the user saw)
 _NOTE_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
-def salience_engine(prefer: str) -> Engine:
-    """Two patterns: the error words, and runs of CJK text (notes); each reports the lines that have it."""
-    if prefer not in _SALIENCE:
-        _SALIENCE[prefer] = make_engine([STRONG_WORDS, NOTE_WORDS, ALERT_FIELDS], None, prefer)
-    return _SALIENCE[prefer]
-
-
 def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
+    """The store's signatures and the marks of salience (error words, CJK notes, alert fields), one database."""
     key = (str(store.path) + ":" + store.generation(), prefer)
     if key not in _SIGSET_CACHE:
         _SIGSET_CACHE.clear()
-        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer)
+        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer, MARKS)
     return _SIGSET_CACHE[key]
+
+
+def sample_marks(marks: np.ndarray, notes_done: bool) -> np.ndarray:
+    """The (mark, end) rows of a chunk worth a look: each kind's quota, spread evenly over the chunk; no note
+    marks once enough notes are found (a log in a CJK language marks every line)."""
+    kept = []
+    for mark, quota in (
+        (ERROR_MARK, SALIENT_PER_CHUNK),
+        (NOTE_MARK, NOTE_MARKS_PER_CHUNK),
+        (ALERT_MARK, ALERTS_PER_CHUNK),
+    ):
+        if mark == NOTE_MARK and notes_done:
+            continue
+        rows = marks[marks[:, 0] == mark]
+        kept.append(rows[evenly(len(rows), quota)])
+    return np.concatenate(kept)
 
 
 def confidence(score: float) -> float:
@@ -160,76 +178,69 @@ def triage(
 ) -> TriageResult:
     """Match the evidence in ``stream`` against the knowledge base; ``progress`` hears the bytes read."""
     sigset = signature_set(store, engine)
-    hits: dict[int, dict[int, bytes]] = {}  # signature index → evidence line number → line bytes
-    salient: Counter[str] = Counter()
-    salient_first: dict[str, tuple[int, str]] = {}
+    salient_sample = TemplateSample(SALIENT_TEMPLATES)
     notes: dict[str, tuple[int, str]] = {}  # template → (line number, text) of the user's notes
-    looked = 0
-    alerts_looked = 0
     shapes: dict[bytes, str] = {}
     line_base = 0
     total_bytes = 0
-    words: Counter[str] = Counter()
+    word_sample = WordSample()
+    per_pattern: dict[int, dict[int, bytes]] = {}  # pattern → evidence line number → line bytes
     if embed.disabled_reason() is None:
         # load the sentence encoder while the evidence is scanned: it is needed only at the end
         threading.Thread(target=embed.available, daemon=True).start()
-    for chunk, chunk_hits, marks in scan_chunks(iter_chunks(stream), sigset.engine, salience_engine(engine)):
-        if total_bytes < WORDS_BYTES:
-            words.update(evidence_words(chunk[: WORDS_BYTES - total_bytes]))
+    scanner = sigset.scanner
+    chunks = iter_chunks(stream)
+    scanned = scanner.scan(chunks) if scanner is not None else ((c, np.empty((0, 2), np.int64)) for c in chunks)
+    counts = np.zeros(len(scanner.patterns.regexes) if scanner is not None else 0, dtype=np.int64)
+    first_mark = scanner.first_mark if scanner is not None else 0
+    shift = np.array([first_mark, 0], dtype=np.int64)  # pattern numbers of the marks ↔ mark numbers
+    for chunk, events in scanned:
+        word_sample.add(chunk)
         total_bytes += len(chunk)
         if progress is not None:
             progress(total_bytes)
-        newlines = None
-        if chunk_hits:
-            newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-            for pattern, end in chunk_hits:
-                seen = hits.setdefault(pattern, {})
-                if len(seen) >= LINES_PER_SIGNATURE:
+        is_mark = events[:, 0] >= first_mark
+        kept = capped(events[~is_mark], counts, LINES_PER_PATTERN)
+        marks = sample_marks(events[is_mark] - shift, len(notes) >= NOTES)
+        todo = np.concatenate([kept, marks + shift]) if len(marks) else kept
+        finder = LineFinder(chunk)
+        templated = 0
+        for pattern, end in todo[np.argsort(todo[:, 1], kind="stable")].tolist():
+            idx, raw = finder.at(end)
+            line_no = line_base + idx + 1
+            if pattern < first_mark:
+                per_pattern.setdefault(pattern, {})[line_no] = raw
+                continue
+            mark = pattern - first_mark
+            if len(raw) < 12:
+                continue
+            text = decode_line(raw)[:500]
+            if mark == NOTE_MARK:
+                if len(notes) < NOTES and is_note(text):
+                    notes.setdefault(template_of(text)[0], (line_no, text))
+                continue
+            if mark == ALERT_MARK:
+                if not is_alert_field(text):
                     continue
-                idx, raw = line_at(chunk, newlines, end)
-                seen.setdefault(line_base + idx + 1, raw)
-        if looked < SALIENT_LINES_SCANNED:
-            if marks and newlines is None:
-                newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-            if len(notes) >= NOTES:  # a log in a CJK language marks every line: no per-line work once enough
-                marks = [(mark, end) for mark, end in marks if mark != NOTE_MARK]
-            if alerts_looked >= ALERT_LINES_SCANNED:
-                marks = [(mark, end) for mark, end in marks if mark != ALERT_MARK]
-            for mark, end in marks:
-                if looked >= SALIENT_LINES_SCANNED or newlines is None:
-                    break
-                if mark == NOTE_MARK and len(notes) >= NOTES:
+            elif not is_salient(text):
+                continue
+            # lines that differ only in digits (timestamps, counters, ids) share a template: templating
+            # is the costly step of this loop, so each digit-free shape is templated once, and at most
+            # TEMPLATED_PER_CHUNK new shapes per chunk
+            shape = raw[:500].translate(None, b"0123456789")
+            tmpl = shapes.get(shape) or ""
+            if not tmpl:
+                if templated >= TEMPLATED_PER_CHUNK:
                     continue
-                idx, raw = line_at(chunk, newlines, end)
-                if len(raw) < 12:
-                    continue
-                text = decode_line(raw)[:500]
-                if mark == NOTE_MARK:
-                    if len(notes) < NOTES and is_note(text):
-                        notes.setdefault(template_of(text)[0], (line_base + idx + 1, text))
-                    continue
-                if mark == ALERT_MARK:
-                    # a structured log names every line's "message": alert fields have a budget of their own, so
-                    # they never use up the error lines' one
-                    if alerts_looked >= ALERT_LINES_SCANNED or not is_alert_field(text):
-                        continue
-                    alerts_looked += 1
-                elif not is_salient(text):
-                    continue
-                else:
-                    looked += 1
-                # lines that differ only in digits (timestamps, counters, ids) share a template: templating
-                # is the costly step of this loop, so each digit-free shape is templated once
-                shape = raw[:500].translate(None, b"0123456789")
-                tmpl = shapes.get(shape) or ""
-                if not tmpl:
-                    tmpl = template_of(text)[0]
-                    if len(shapes) < SHAPES_KEPT:
-                        shapes[shape] = tmpl
-                if tmpl in salient or len(salient) < SALIENT_TEMPLATES:
-                    salient[tmpl] += 1
-                    salient_first.setdefault(tmpl, (line_base + idx + 1, text))
-        line_base += chunk.count(b"\n")
+                templated += 1
+                tmpl = template_of(text)[0]
+                if len(shapes) < SHAPES_KEPT:
+                    shapes[shape] = tmpl
+            salient_sample.add(tmpl, line_no, text)
+        line_base += finder.total()
+    hits = sigset.fan_out(per_pattern)
+    words = word_sample.words(evidence_words)
+    salient, salient_first = salient_sample.counts, salient_sample.first
 
     # 1. signature evidence per entry
     per_entry: dict[int, TriageMatch] = {}
@@ -487,45 +498,6 @@ def evidence_words(chunk: bytes) -> list[str]:
         if len(parts) > 1:
             out.append(token)
     return out
-
-
-SCAN_THREADS = 2
-IN_FLIGHT = 4  # chunks scanned ahead of the one being read: memory stays at a few chunks
-
-
-def scan_chunks(
-    chunks: Iterator[bytes], engine: Engine | None, salience: Engine
-) -> Iterator[tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]]:
-    """(chunk, signature hits, error-word lines) in input order, chunks scanned on two threads."""
-
-    def job(chunk: bytes) -> tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]:
-        hits: list[tuple[int, int]] = []
-        marks: list[tuple[int, int]] = []
-        if engine is not None:
-            engine.scan(chunk, _collector(hits))
-        salience.scan(chunk, _collector(marks))
-        return chunk, hits, marks
-
-    with ThreadPoolExecutor(SCAN_THREADS) as pool:
-        pending: deque[Future[tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(job, chunk))
-            if len(pending) >= IN_FLIGHT:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def line_at(chunk: bytes, newlines: np.ndarray, end: int) -> tuple[int, bytes]:
-    """(line index in the chunk, line bytes) of the line a match ending at ``end`` lies on."""
-    idx = int(np.searchsorted(newlines, end - 1 if end and chunk[end - 1 : end] == b"\n" else end))
-    start = int(newlines[idx - 1]) + 1 if idx > 0 else 0
-    stop = int(newlines[idx]) if idx < len(newlines) else len(chunk)
-    return idx, chunk[start:stop]
-
-
-def _collector(out: list[tuple[int, int]]) -> Callable[[int, int], None]:
-    return lambda pattern, end: out.append((pattern, end))
 
 
 _NOISE = re.compile(

@@ -1,9 +1,15 @@
-"""All signatures compiled into one multi-pattern database: Hyperscan, with RE2 sets as the fallback.
+"""Regexes compiled into one multi-pattern database: Hyperscan, with RE2 sets as the fallback.
 
-Each signature regex is wrapped as ``(?:regex)[^\\n]*$`` in multi-line mode, so a pattern reports a
-line at most once (at its end) however often it matches inside it. The compiled Hyperscan database is
-cached in the store, keyed by the patterns' digest, so a triage run does not pay the compile again.
-Evidence is scanned as raw bytes in large chunks: no per-line Python work for lines that match nothing.
+Each regex is wrapped as ``(?:regex)[^\\n]*$`` in multi-line mode, so a pattern reports a line at most once
+(at its end) however often it matches inside it. The compiled Hyperscan database is cached in the store,
+keyed by the patterns' digest, so a triage run does not pay the compile again. Evidence is scanned as raw
+bytes in large chunks: no per-line Python work for lines that match nothing.
+
+Hyperscan matches bytes: its UTF-8 mode makes every negated class (``\\W+``, ``\\S+``, ``[^\\n]*``, in every
+signature) decode code points and scans about five times slower. The signatures' classes are ASCII either
+way (no UCP) and every one is repeated (``\\W+``, ``\\S+``...), so on UTF-8 text the byte-wise and the code
+point-wise matches are the same lines; only a regex that names code points (``\\x{3040}``) is compiled in
+UTF-8 mode.
 """
 
 from __future__ import annotations
@@ -11,16 +17,15 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Callable
+from array import array
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import numpy as np
 
 from medic.knowledge.signatures import FRAGMENT, STATUS, is_generic
 from medic.knowledge.store import Store
 
 ENGINE_CACHE_PREFIX = "hsdb:"
+DATABASE_FORMAT = "bytes-1"  # part of the cache key: how patterns are compiled (flags, wrapping)
 KIND_FACTOR = {STATUS: 0.5, FRAGMENT: 0.6}
 GENERIC_FACTOR = 0.35  # a table row's state words, a piece of a message: less than a whole line
 
@@ -38,12 +43,16 @@ class SigInfo:
 class Engine(Protocol):
     name: str
 
-    def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
-        """Call ``on_match(pattern index, end offset)`` for every line a pattern matches."""
+    def scan(self, chunk: bytes, out: array[int]) -> None:
+        """Append ``pattern index, end offset`` to ``out`` for every line a pattern matches (once per line)."""
 
 
 def _wrap(regex: str) -> bytes:
     return f"(?:{regex})[^\\n]*$".encode()
+
+
+def _needs_utf8(regex: str) -> bool:
+    return "\\x{" in regex
 
 
 class HyperscanEngine:
@@ -53,7 +62,7 @@ class HyperscanEngine:
         import hyperscan as hs
 
         self._hs = hs
-        digest = hashlib.sha256("\n".join(patterns).encode()).hexdigest()
+        digest = hashlib.sha256("\n".join([DATABASE_FORMAT, *patterns]).encode()).hexdigest()
         key = ENGINE_CACHE_PREFIX + digest
         blob = store.cache_get(key) if store is not None else None
         db: Any = None
@@ -64,26 +73,28 @@ class HyperscanEngine:
                 db = None
         if db is None:
             db = hs.Database(mode=hs.HS_MODE_BLOCK)
-            flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_CASELESS | hs.HS_FLAG_UTF8
+            flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_CASELESS
             db.compile(
                 expressions=[_wrap(p) for p in patterns],
                 ids=list(range(len(patterns))),
                 elements=len(patterns),
-                flags=[flags] * len(patterns),
+                flags=[flags | (hs.HS_FLAG_UTF8 if _needs_utf8(p) else 0) for p in patterns],
             )
             if store is not None:
                 store.cache_put(key, hs.dumpb(db), ENGINE_CACHE_PREFIX)
         self._db = db
         self._local = threading.local()  # Hyperscan scratch space is per thread
 
-    def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
+    def scan(self, chunk: bytes, out: array[int]) -> None:
         """Scan a chunk; safe to call from several threads at once (the scan itself releases the GIL)."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = self._hs.Scratch(self._db)
+        append = out.append
 
         def handler(pattern: int, start: int, end: int, flags: int, context: object) -> None:
-            on_match(pattern, end)
+            append(pattern)
+            append(end)
 
         self._db.scan(chunk, match_event_handler=handler, scratch=scratch)
 
@@ -110,13 +121,13 @@ class Re2Engine:
             self._set.Add(p)
         self._set.Compile()
 
-    def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
+    def scan(self, chunk: bytes, out: array[int]) -> None:
         pos = 0
         for line in chunk.split(b"\n"):
             end = pos + len(line)
-            hits = self._set.Match(line)
-            for pattern in hits or ():
-                on_match(pattern, end)
+            for pattern in self._set.Match(line) or ():
+                out.append(pattern)
+                out.append(end)
             pos = end + 1
 
 
@@ -129,36 +140,20 @@ def make_engine(patterns: list[str], store: Store | None = None, prefer: str = "
     return Re2Engine(patterns)
 
 
-@dataclass
-class SignatureSet:
-    """The knowledge base's signatures with their weights, and the engine that finds them."""
+def signature_infos(rows: list[tuple[int, int, str, str, str, int, int, int]]) -> list[SigInfo]:
+    """The store's signature rows with their weights.
 
-    sigs: list[SigInfo]
-    engine: Engine | None
-
-    @classmethod
-    def load(cls, store: Store, prefer: str = "hyperscan") -> SignatureSet:
-        rows = store.signature_rows()
-        if not rows:
-            return cls(sigs=[], engine=None)
-        # specificity: a template shared by many entries says little (IDF over entries), a short
-        # template little more (literal letters), a table-row state less than a message
-        entries_per_template: dict[str, set[int]] = {}
-        for _, entry_rowid, template, *_ in rows:
-            entries_per_template.setdefault(template.lower(), set()).add(entry_rowid)
-        n_entries = len({r[1] for r in rows})
-        sigs: list[SigInfo] = []
-        patterns: list[str] = []
-        for sid, entry_rowid, template, regex, line, line_no, letters, kind in rows:
-            df = len(entries_per_template[template.lower()])
-            idf = math.log(1 + n_entries / df)
-            length = min(1.0, 0.35 + letters / 60)
-            weight = idf * length * KIND_FACTOR.get(kind, 1.0) * (GENERIC_FACTOR if is_generic(template) else 1.0)
-            sigs.append(SigInfo(sid, entry_rowid, template, line, line_no, weight))
-            patterns.append(regex)
-        return cls(sigs=sigs, engine=make_engine(patterns, store, prefer))
-
-
-def newline_index(chunk: bytes) -> np.ndarray:
-    """Offsets of the newlines of a chunk (to turn match offsets into line numbers)."""
-    return np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+    Specificity: a template shared by many entries says little (IDF over entries), a short template little
+    more (literal letters), a table-row state less than a message."""
+    entries_per_template: dict[str, set[int]] = {}
+    for _, entry_rowid, template, *_ in rows:
+        entries_per_template.setdefault(template.lower(), set()).add(entry_rowid)
+    n_entries = len({r[1] for r in rows})
+    sigs: list[SigInfo] = []
+    for sid, entry_rowid, template, _regex, line, line_no, letters, kind in rows:
+        df = len(entries_per_template[template.lower()])
+        idf = math.log(1 + n_entries / df)
+        length = min(1.0, 0.35 + letters / 60)
+        weight = idf * length * KIND_FACTOR.get(kind, 1.0) * (GENERIC_FACTOR if is_generic(template) else 1.0)
+        sigs.append(SigInfo(sid, entry_rowid, template, line, line_no, weight))
+    return sigs

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from medic.knowledge.ingest import index_paths
 from medic.knowledge.store import Store
-from medic.triage import SALIENT_LINES_SCANNED, is_alert_field, triage
+from medic.triage import ALERTS_PER_CHUNK, SALIENT_PER_CHUNK, is_alert_field, triage
 
 RUNBOOK = """# KubeletTooManyPods
 
@@ -55,7 +55,7 @@ def test_a_structured_log_does_not_use_up_the_error_lines(tmp_path: Path, store:
     assert index_paths(store, [str(tmp_path / "alerts.md")]).ok
     info = "".join(
         f'{{"level": "info", "message": "request {i} served to client {i % 7}"}}\n'
-        for i in range(SALIENT_LINES_SCANNED + 5_000)
+        for i in range(SALIENT_PER_CHUNK + ALERTS_PER_CHUNK + 5_000)
     )
     error = '{"level": "error", "error": "etcdserver: mvcc: database space exceeded, quota low space"}\n'
     with_error = triage(store, io.BytesIO((info + error).encode()), include_weak=True)

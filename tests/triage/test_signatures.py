@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from array import array
 
 import pytest
 
@@ -110,8 +111,9 @@ TEXT = (
 @pytest.mark.parametrize("engine_cls", [HyperscanEngine, Re2Engine])
 def test_engines_report_each_matching_line_once(engine_cls: type) -> None:
     engine = engine_cls(PATTERNS)
-    found: list[tuple[int, int]] = []
-    engine.scan(TEXT, lambda p, end: found.append((p, end)))
+    out: array[int] = array("q")
+    engine.scan(TEXT, out)
+    found = list(zip(out[::2], out[1::2], strict=True))
     lines = sorted({(p, TEXT[:end].count(b"\n") + 1) for p, end in found})
     assert lines == [(0, 2), (1, 4)]
     assert len(found) == 2
@@ -123,7 +125,7 @@ def test_engine_cache_roundtrip(store: object) -> None:
     assert isinstance(store, Store)
     first = HyperscanEngine(PATTERNS, store)
     second = HyperscanEngine(PATTERNS, store)  # loaded from the cache table
-    out: list[tuple[int, int]] = []
-    second.scan(TEXT, lambda p, end: out.append((p, end)))
-    assert len(out) == 2 and first.name == "hyperscan"
+    out: array[int] = array("q")
+    second.scan(TEXT, out)
+    assert len(out) == 4 and first.name == "hyperscan"
     _ = io

@@ -1,0 +1,184 @@
+"""The evidence scan: every distinct regex once, hits fanned out to signatures after the scan.
+
+A knowledge base repeats itself: a generic fragment ("failed to mount volume") is a signature of every entry
+that quotes it, and a near-miss line of a dense log would report it once per copy. Here each distinct regex is
+one pattern of one database (the salience marks of triage are patterns of the same database), so a line reports
+each pattern at most once. The match handler does nothing but append ``pattern, end`` to an array; per chunk,
+the events are capped per pattern with numpy (``LINES_PER_PATTERN`` lines per pattern over the whole input,
+counted while scanning) before any line is looked at, so the Python work and the memory kept grow with the
+distinct matches, not with the hit density. Chunks are scanned on two threads (the scan releases the GIL).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from medic.knowledge.matcher import Engine, SigInfo, make_engine, signature_infos
+from medic.knowledge.store import Store
+
+# Evidence lines kept per pattern (the first ones; a signature's score counts distinct lines up to this many,
+# and a pattern that matched this often says what it can: more lines only cost memory).
+LINES_PER_PATTERN = 50
+SCAN_THREADS = 2
+IN_FLIGHT = 4  # chunks scanned ahead of the one being read: memory stays at a few chunks
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Distinct regexes: ``regexes[p]`` is pattern ``p``; ``of_signature[s]`` the pattern of signature ``s``;
+    ``signatures[p]`` the signatures of pattern ``p``; marks are patterns ``len(regexes) + k``."""
+
+    regexes: list[str]
+    of_signature: list[int]
+    signatures: list[list[int]]
+
+    @classmethod
+    def of(cls, signature_regexes: Sequence[str]) -> Patterns:
+        index: dict[str, int] = {}
+        of_signature: list[int] = []
+        signatures: list[list[int]] = []
+        for s, regex in enumerate(signature_regexes):
+            p = index.setdefault(regex, len(index))
+            if p == len(signatures):
+                signatures.append([])
+            signatures[p].append(s)
+            of_signature.append(p)
+        return cls(regexes=list(index), of_signature=of_signature, signatures=signatures)
+
+
+class Scanner:
+    """One database of the distinct signature regexes followed by the mark regexes (salience)."""
+
+    def __init__(
+        self,
+        signature_regexes: Sequence[str],
+        marks: Sequence[str] = (),
+        store: Store | None = None,
+        prefer: str = "hyperscan",
+    ) -> None:
+        self.patterns = Patterns.of(signature_regexes)
+        self.marks = len(marks)
+        self.first_mark = len(self.patterns.regexes)
+        self.engine: Engine = make_engine([*self.patterns.regexes, *marks], store, prefer)
+        self.name = self.engine.name
+
+    def events(self, chunk: bytes) -> np.ndarray:
+        """(pattern, end offset) rows of one chunk, each (pattern, line) once, in order of end offset."""
+        out: array[int] = array("q")
+        self.engine.scan(chunk, out)
+        return np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
+
+    def scan(self, chunks: Iterator[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
+        """(chunk, events) in input order, chunks scanned on two threads."""
+
+        def job(chunk: bytes) -> tuple[bytes, np.ndarray]:
+            return chunk, self.events(chunk)
+
+        with ThreadPoolExecutor(SCAN_THREADS) as pool:
+            pending: deque[Future[tuple[bytes, np.ndarray]]] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(job, chunk))
+                if len(pending) >= IN_FLIGHT:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+
+def capped(events: np.ndarray, counts: np.ndarray, cap: int) -> np.ndarray:
+    """The events of a chunk whose pattern has not reached ``cap`` lines yet (the first ones of each pattern
+    in the chunk); ``counts`` (lines kept per pattern so far) is updated."""
+    if not len(events):
+        return events
+    ids = events[:, 0]
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    uniq, first, n = np.unique(sorted_ids, return_index=True, return_counts=True)
+    rank = np.arange(len(sorted_ids)) - np.repeat(first, n)
+    keep = order[rank < (cap - counts[sorted_ids])]
+    np.add.at(counts, uniq, np.minimum(n, np.maximum(cap - counts[uniq], 0)))
+    kept: np.ndarray = events[np.sort(keep)]
+    return kept
+
+
+class LineFinder:
+    """Line numbers and text of match ends in one chunk, for ends asked in increasing order: the newlines
+    are counted once, between consecutive ends (C speed), not for every match."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self.chunk = chunk
+        self.pos = 0
+        self.line = 0
+
+    def at(self, end: int) -> tuple[int, bytes]:
+        """(line index in the chunk, line bytes) of the line a match ending at ``end`` lies on."""
+        chunk = self.chunk
+        if end and chunk[end - 1 : end] == b"\n":
+            end -= 1  # an end after the newline belongs to the line before it
+        if end < self.pos:  # asked out of order: count from the start
+            self.pos, self.line = 0, 0
+        self.line += chunk.count(b"\n", self.pos, end)
+        self.pos = end
+        start = chunk.rfind(b"\n", 0, end) + 1
+        stop = chunk.find(b"\n", end)
+        return self.line, chunk[start : stop if stop >= 0 else len(chunk)]
+
+    def total(self) -> int:
+        """Newlines in the whole chunk."""
+        return self.line + self.chunk.count(b"\n", self.pos)
+
+
+def evenly(n: int, k: int) -> np.ndarray:
+    """``min(n, k)`` indices spread evenly over ``range(n)``, in order (all of them when ``n <= k``)."""
+    if n <= k:
+        return np.arange(n)
+    picked: np.ndarray = np.unique(np.linspace(0, n - 1, k).astype(np.int64))
+    return picked
+
+
+@dataclass
+class SignatureSet:
+    """The knowledge base's signatures with their weights, and the scanner that finds them (and the marks)."""
+
+    sigs: list[SigInfo]
+    scanner: Scanner | None
+
+    @classmethod
+    def load(cls, store: Store, prefer: str = "hyperscan", marks: Sequence[str] = ()) -> SignatureSet:
+        rows = store.signature_rows()
+        if not rows and not marks:
+            return cls(sigs=[], scanner=None)
+        return cls(sigs=signature_infos(rows), scanner=Scanner([r[3] for r in rows], marks, store, prefer))
+
+    @property
+    def engine(self) -> SignatureEngine | None:
+        """Matches by signature index (for callers that scan a small text themselves); None without signatures."""
+        return SignatureEngine(self.scanner) if self.scanner is not None and self.sigs else None
+
+    def fan_out(self, per_pattern: dict[int, dict[int, bytes]]) -> dict[int, dict[int, bytes]]:
+        """Signature index → evidence line number → line, from the lines found per pattern."""
+        if self.scanner is None:
+            return {}
+        signatures = self.scanner.patterns.signatures
+        return {s: lines for p, lines in per_pattern.items() for s in signatures[p]}
+
+
+class SignatureEngine:
+    """A scanner seen as one pattern per signature: ``on_match(signature index, end)``."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.scanner = scanner
+        self.name = scanner.name
+
+    def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
+        signatures = self.scanner.patterns.signatures
+        first_mark = self.scanner.first_mark
+        for pattern, end in self.scanner.events(chunk).tolist():
+            if pattern < first_mark:
+                for s in signatures[pattern]:
+                    on_match(s, end)
