@@ -179,6 +179,17 @@ def container_statuses(pod: dict[str, Any], init: bool = False) -> Iterator[dict
             yield cs
 
 
+# container names a ``kubectl get pods`` row does not show: the row's pod gets placeholders (``?``, ``?2``,
+# ``?init``) that no finding should print
+_PLACEHOLDER = re.compile(r"\?(init|\d*)")
+
+
+def known_name(cs: dict[str, Any]) -> str:
+    """The container's name; "" when it is not known (a placeholder of a ``get pods`` row)."""
+    name = str(cs.get("name") or "")
+    return "" if _PLACEHOLDER.fullmatch(name) else name
+
+
 def pod_phase(pod: dict[str, Any]) -> str:
     return str(get(pod, "status", "phase", default=""))
 
@@ -410,7 +421,8 @@ def pod_problem(pod: dict[str, Any]) -> str | None:
     statuses = [(True, cs) for cs in container_statuses(pod, init=True)]
     statuses += [(False, cs) for cs in container_statuses(pod)]
     for init, cs in statuses:
-        label = ("init container " if init else "") + str(cs.get("name") or "?")
+        name = known_name(cs)
+        label = ("init container " if init else "") + name if name else "an init container" if init else "a container"
         state = as_dict(cs.get("state"))
         waiting = as_dict(state.get("waiting"))
         terminated = as_dict(state.get("terminated"))

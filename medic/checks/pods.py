@@ -19,6 +19,8 @@ from medic.checks.kube import (
     event_line,
     get,
     human_age,
+    known_name,
+    listed_completely,
     log_tail,
     meta,
     name_of,
@@ -39,11 +41,20 @@ def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
     return str(term.get("reason") or ""), str(term.get("exitCode", ""))
 
 
+def _exit_text(reason: str, code: Any, lead: str = " (last exit: ", tail: str = ")") -> str:
+    """`` (last exit: Error 1)`` from what is known of a termination; "" when nothing is (a ``get pods`` row
+    shows only the STATUS column and the restarts)."""
+    reason = "" if reason in ("", "unknown") else reason
+    code = "" if code in (None, "", "?") else str(code)
+    known = f"{reason} {code}" if reason and code else reason or (f"exit code {code}" if code else "")
+    return f"{lead}{known}{tail}" if known else ""
+
+
 @check(
     "POD101",
     Severity.ERROR,
     "Container restarting in CrashLoopBackOff",
-    "container {container} is in CrashLoopBackOff after {restarts} restarts (last exit: {reason} {exit_code})",
+    "{container} is in CrashLoopBackOff after {restarts} restarts{last_exit}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-pods.md#application-exits-with-code-1-on-a-configuration-error-crashloopbackoff",
@@ -70,10 +81,9 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": cs.get("name", "?"),
+                    "container": _label(False, cs),
                     "restarts": cs.get("restartCount", 0),
-                    "reason": reason or "unknown",
-                    "exit_code": code or "?",
+                    "last_exit": _exit_text(reason, code),
                 },
                 evidence,
             )
@@ -83,29 +93,33 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     "POD102",
     Severity.ERROR,
     "Container killed for exceeding its memory limit (OOMKilled)",
-    "container {container} was OOMKilled (exit code {exit_code}, memory limit {limit}), {restarts} restarts",
+    "{container} was OOMKilled (exit code {exit_code}{limit}), {restarts} restarts",
     looks_at=("pods",),
     links=("kubernetes-pods.md#container-killed-with-oomkilled-exit-code-137-and-restarting-in-crashloopbackoff",),
 )
 def oom_killed(snap: Snapshot) -> Iterator[Hit]:
     """The container's current or last termination reason is ``OOMKilled``: it used more memory than its
-    limit (or the node ran out). Raise the limit or find the leak; the message shows the limit it had."""
-    for pod in _troubled(snap):  # an OOM kill leaves a restart or a not-ready container
+    limit (or the node ran out). Raise the limit or find the leak; the message shows the limit it had
+    (when the pod's spec is known).
+
+    A pod that ended ``Succeeded`` or ``Failed`` with an OOM-killed container is reported too (a Job's pod,
+    a pod with ``restartPolicy: Never``): the kill is what ended it, or cut its work short.
+    """
+    for pod in _oom_candidates(snap):
         for cs in container_statuses(pod):
             reason, code = _last_exit(cs)
             if reason != "OOMKilled":
                 continue
-            name = str(cs.get("name", "?"))
-            limits = {
-                str(c.get("name")): get(c, "resources", "limits", "memory", default="none")
-                for c in dicts(get(pod, "spec", "containers"))
-            }
+            name = str(cs.get("name") or "")
+            specs = dicts(get(pod, "spec", "containers"))
+            limits = {str(c.get("name")): get(c, "resources", "limits", "memory", default="") for c in specs}
+            limit = limits.get(name, "") if specs else None
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(False, cs),
                     "exit_code": code or "137",
-                    "limit": limits.get(name, "none"),
+                    "limit": "" if limit is None else f", memory limit {limit}" if limit else ", no memory limit",
                     "restarts": cs.get("restartCount", 0),
                 },
                 [f"Last State: Terminated  Reason: OOMKilled  Exit Code: {code or 137}"],
@@ -158,6 +172,13 @@ def _troubled(snap: Snapshot) -> list[dict[str, Any]]:
     return pods
 
 
+def _oom_candidates(snap: Snapshot) -> list[dict[str, Any]]:
+    """Troubled pods, and Succeeded pods (not troubled, but a container of theirs may have been OOM killed:
+    its state is then terminated/OOMKilled though the pod's phase says it is done)."""
+    done = [p for p in pods_by_phase(snap).get("Succeeded", []) if p not in _troubled(snap)]
+    return _troubled(snap) + done
+
+
 def _statuses(pod: dict[str, Any]) -> Iterator[tuple[bool, dict[str, Any]]]:
     """(is init container, status) for init containers then containers."""
     for cs in container_statuses(pod, init=True):
@@ -167,7 +188,15 @@ def _statuses(pod: dict[str, Any]) -> Iterator[tuple[bool, dict[str, Any]]]:
 
 
 def _label(init: bool, cs: dict[str, Any]) -> str:
-    return ("init container " if init else "container ") + str(cs.get("name") or "?")
+    """``container api`` / ``init container setup``; ``a container`` when the name was not shown."""
+    name = known_name(cs)
+    if not name:
+        return "an init container" if init else "a container"
+    return ("init container " if init else "container ") + name
+
+
+def _ago(seconds: float | None) -> str:
+    return f" {human_age(seconds)} ago" if seconds is not None else ""
 
 
 def _recent(snap: Snapshot, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -219,7 +248,7 @@ def _no_container_started(pod: dict[str, Any]) -> bool:
     "POD103",
     Severity.ERROR,
     "Image cannot be pulled (ImagePullBackOff / ErrImagePull)",
-    "{container} cannot pull image {image} ({reason}): {error}",
+    "{container} cannot pull {image} ({reason}): {error}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-pods.md#imagepullbackoff-registry-authentication-required-or-pull-access-denied",
@@ -266,7 +295,7 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
                 ref("pods", pod),
                 {
                     "container": _label(init, cs),
-                    "image": str(cs.get("image") or "?"),
+                    "image": f"image {cs['image']}" if cs.get("image") else "its image",
                     "reason": reason,
                     "error": _short(error),
                 },
@@ -459,7 +488,7 @@ def _probe_failures(snap: Snapshot, evs: list[dict[str, Any]], *kinds: str) -> l
     "POD107",
     Severity.WARNING,
     "Readiness probe failing: the pod gets no traffic",
-    "container {container} is not ready: its readiness probe fails ({count}x): {error}",
+    "{container} is not ready: its readiness probe fails ({count}x): {error}",
     looks_at=("pods", "events"),
     links=("kubernetes-pods.md#pods-restart-during-a-slow-start-readinessliveness-probe-connection-refused",),
 )
@@ -490,7 +519,7 @@ def readiness_failing(snap: Snapshot) -> Iterator[Hit]:
             if mine:
                 yield Hit(
                     ref("pods", pod),
-                    {"container": name, "count": _count(mine), "error": _probe_error(mine[-1])},
+                    {"container": _label(False, cs), "count": _count(mine), "error": _probe_error(mine[-1])},
                     [event_line(e) for e in mine[-3:]],
                 )
 
@@ -502,7 +531,7 @@ _KILLED_BY_PROBE = re.compile(r"Container (\S+) failed (liveness|startup) probe"
     "POD108",
     Severity.WARNING,
     "Liveness or startup probe failing: the kubelet kills and restarts the container",
-    "container {container} fails its {probe} probe and is killed by the kubelet ({restarts} restarts){error}",
+    "{container} fails its {probe} probe and is killed by the kubelet{restarts}{error}",
     looks_at=("pods", "events"),
     links=("kubernetes-pods.md#pods-restart-during-a-slow-start-readinessliveness-probe-connection-refused",),
 )
@@ -535,7 +564,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
         by_container: dict[str, list[dict[str, Any]]] = {}
         for ev in failures + kills:
             m = _KILLED_BY_PROBE.search(str(ev.get("message")))
-            name = event_container(ev) or (m.group(1) if m else "?")
+            name = event_container(ev) or (m.group(1) if m else "")
             by_container.setdefault(name, []).append(ev)
         restarts = {str(cs.get("name")): cs.get("restartCount", 0) for cs in container_statuses(pod)}
         for name, evs in by_container.items():
@@ -544,9 +573,9 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": f"container {name}" if name else "a container",
                     "probe": "startup" if "Startup probe" in text or "failed startup" in text else "liveness",
-                    "restarts": restarts.get(name, "?"),
+                    "restarts": f" ({restarts[name]} restarts)" if name in restarts else "",
                     "error": ": " + _probe_error(probes[-1]) if probes else "",
                 },
                 [event_line(e) for e in sorted(evs, key=lambda e: str(e.get("lastTimestamp") or ""))[-4:]],
@@ -557,7 +586,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     "POD109",
     Severity.WARNING,
     "Container restarts often",
-    "container {container} has restarted {restarts} times, the last {ago} ago (exit: {reason} {exit_code})",
+    "{container} has restarted {restarts} times{ago}{last_exit}",
     looks_at=("pods",),
 )
 def many_restarts(snap: Snapshot) -> Iterator[Hit]:
@@ -586,16 +615,15 @@ def many_restarts(snap: Snapshot) -> Iterator[Hit]:
             if ago is not None and ago > RESTART_RECENT_SECONDS:
                 continue
             name = str(cs.get("name") or "?")
-            evidence = [f"Last State: Terminated  Reason: {reason or 'unknown'}  Exit Code: {code or '?'}"]
+            evidence = [f"Last State: Terminated  Reason: {reason}  Exit Code: {code}"] if reason or code else []
             evidence += log_tail(snap, pod, name, 3, previous=True)
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(False, cs),
                     "restarts": restarts,
-                    "ago": human_age(ago),
-                    "reason": reason or "unknown",
-                    "exit_code": code or "?",
+                    "ago": f", the last {human_age(ago)} ago" if ago is not None else "",
+                    "last_exit": _exit_text(reason, code, " (exit: "),
                 },
                 evidence,
             )
@@ -605,7 +633,7 @@ def many_restarts(snap: Snapshot) -> Iterator[Hit]:
     "POD110",
     Severity.ERROR,
     "Init container failing",
-    "init container {container} is failing ({state}, last exit: {reason} {exit_code}, {restarts} restarts){effect}",
+    "{container} is failing ({state}{last_exit}, {restarts} restarts){effect}",
     looks_at=("pods", "events"),
 )
 def init_failing(snap: Snapshot) -> Iterator[Hit]:
@@ -642,10 +670,9 @@ def init_failing(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(True, cs),
                     "state": label,
-                    "reason": term.get("reason") or "unknown",
-                    "exit_code": term.get("exitCode", "?"),
+                    "last_exit": _exit_text(str(term.get("reason") or ""), term.get("exitCode"), ", last exit: ", ""),
                     "restarts": cs.get("restartCount", 0),
                     "effect": effect,
                 },
@@ -657,8 +684,7 @@ def init_failing(snap: Snapshot) -> Iterator[Hit]:
     "POD111",
     Severity.WARNING,
     "Container exited with an error and will not be restarted",
-    "container {container} exited with code {exit_code} ({reason}) {ago} ago and will not be restarted "
-    "(restartPolicy Never)",
+    "{container} exited with code {exit_code} ({reason}){ago} and will not be restarted (restartPolicy Never)",
     looks_at=("pods",),
 )
 def failed_no_restart(snap: Snapshot) -> Iterator[Hit]:
@@ -685,10 +711,10 @@ def failed_no_restart(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(False, cs),
                     "exit_code": term.get("exitCode"),
-                    "reason": term.get("reason") or "unknown",
-                    "ago": human_age(age_seconds(snap, term.get("finishedAt"))),
+                    "reason": term.get("reason") or "no reason given",
+                    "ago": _ago(age_seconds(snap, term.get("finishedAt"))),
                 },
                 list(dict.fromkeys([str(term.get("message") or ""), *log_tail(snap, pod, name, 4)])),
             )
@@ -726,7 +752,7 @@ def stuck_terminating(snap: Snapshot) -> Iterator[Hit]:
             details.append("finalizers: " + ", ".join(finalizers))
         node_name = str(get(pod, "spec", "nodeName", default=""))
         node = nodes.get(("", node_name)) if node_name else None
-        if node_name and snap.has("nodes") and node is None:
+        if node_name and node is None and listed_completely(snap, "nodes"):
             details.append(f"node {node_name} no longer exists")
         elif node is not None:
             ready = conditions(node).get("Ready") or {}
@@ -758,7 +784,7 @@ def _probe_text(probe: dict[str, Any]) -> str:
     "POD113",
     Severity.WARNING,
     "Container running but not ready for a long time",
-    "container {container} has been running for {age} without becoming ready ({probe})",
+    "{container} has been running for {age} without becoming ready ({probe})",
     looks_at=("pods", "events"),
     links=("kubernetes-network.md#service-has-no-endpoints-selector-or-readiness-mismatch",),
 )
@@ -804,6 +830,6 @@ def not_ready_long(snap: Snapshot) -> Iterator[Hit]:
                 probe = "no readiness probe"
             yield Hit(
                 ref("pods", pod),
-                {"container": name, "age": human_age(age), "probe": probe},
+                {"container": _label(False, cs), "age": human_age(age), "probe": probe},
                 [f"{ready_cond.get('reason') or 'NotReady'}: {ready_cond.get('message') or ''}"],
             )

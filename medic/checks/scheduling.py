@@ -20,6 +20,7 @@ from medic.checks.kube import (
     get,
     human_age,
     labels,
+    listed_completely,
     meta,
     name_of,
     namespace_of,
@@ -158,7 +159,7 @@ def unschedulable(snap: Snapshot) -> Iterator[Hit]:
     "SCH102",
     Severity.WARNING,
     "Pod evicted by the kubelet",
-    "pod was evicted from node {node}: {message}",
+    "pod was evicted{node}: {message}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-nodes-control-plane.md#pods-evicted-the-node-was-low-on-resource-ephemeral-storage-diskpressure",
@@ -185,7 +186,7 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
         events = [e for e in warning_events(snap, "pods", pod, ("Evicted",)) if e.get("message") != message]
         yield Hit(
             ref("pods", pod),
-            {"node": get(pod, "spec", "nodeName", default="?"), "message": message},
+            {"node": f" from node {node}" if (node := get(pod, "spec", "nodeName")) else "", "message": message},
             [message] + [event_line(e) for e in events[-2:]],
         )
 
@@ -246,6 +247,7 @@ def _untolerated(groups: Counter[tuple[Taint, ...]], tolerations: list[Any]) -> 
     "{pending} pending pod(s) tolerate the taints of none of the {nodes} {which}: {taints}",
     looks_at=("pods", "nodes"),
     links=("kubernetes-scheduling.md#pod-pending-nodes-had-untolerated-taint",),
+    absent=("nodes",),  # "no node tolerates": the nodes not shown might
 )
 def untolerated_taints(snap: Snapshot) -> Iterator[Hit]:
     """Unschedulable Pending pods (as in SCH101) for which every node carries at least one ``NoSchedule`` or
@@ -308,6 +310,7 @@ def _scheduler_pods(snap: Snapshot) -> list[str]:
     "Pod Pending without any scheduling attempt",
     "pod has been Pending for {age} without a scheduling attempt: {why}",
     looks_at=("pods", "events"),
+    absent=("events",),  # a paste without a FailedScheduling event says nothing about the scheduler
 )
 def never_scheduled(snap: Snapshot) -> Iterator[Hit]:
     """A Pending pod without a node, 5 minutes old or more, has no ``PodScheduled`` condition (or only
@@ -332,6 +335,8 @@ def never_scheduled(snap: Snapshot) -> Iterator[Hit]:
         age = age_seconds(snap, meta(pod).get("creationTimestamp"))
         if age is None or age < UNSEEN_PENDING_SECONDS:
             continue
+        if snap.has("events") and not listed_completely(snap, "events", namespace_of(pod)):
+            continue  # events collected, but not those of this namespace (403, timeout)
         evs = events_for(snap, "pods", namespace_of(pod), name_of(pod))
         if any(e.get("reason") in ("FailedScheduling", "Scheduled") for e in evs):
             continue
@@ -356,6 +361,7 @@ def never_scheduled(snap: Snapshot) -> Iterator[Hit]:
     "All replicas of a workload run on one node",
     "all {count} running pods of {kind} {name} are on node {node}: losing that node stops the whole workload",
     looks_at=("pods", "nodes", "replicasets"),
+    absent=("pods", "nodes"),  # "all on one node" needs every pod of the workload and every node
 )
 def single_node_workload(snap: Snapshot) -> Iterator[Hit]:
     """Every running pod of a ReplicaSet (reported on its Deployment) or StatefulSet with two or more
