@@ -41,6 +41,7 @@ KINDS = {
     "helmreleases": "HelmRelease",
     "secrets": "Secret",
     "configmaps": "ConfigMap",
+    "certificates": "Certificate",  # cert-manager.io
 }
 
 
@@ -110,10 +111,71 @@ def parse_time(value: Any) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+# fields that say when something happened (not deadlines: ``deletionTimestamp`` and ``notAfter`` may lie in
+# the future); the newest of them in a paste is the latest moment the paste shows
+PAST_TIMES = frozenset(
+    {
+        "creationTimestamp",
+        "lastTimestamp",
+        "firstTimestamp",
+        "eventTime",
+        "lastObservedTime",
+        "lastTransitionTime",
+        "lastHeartbeatTime",
+        "lastProbeTime",
+        "lastUpdateTime",
+        "startedAt",
+        "finishedAt",
+        "startTime",
+        "completionTime",
+        "lastScheduleTime",
+        "lastSuccessfulTime",
+        "renewTime",
+        "acquireTime",
+        "timeAdded",
+        "updated",
+        "last_deployed",
+    }
+)
+MAX_TIME_WALK = 100_000  # values looked at for the newest time: a paste is small, a bundle never walked
+
+
+def newest_time(snap: Snapshot) -> datetime | None:
+    """The newest past timestamp the snapshot's objects show (``PAST_TIMES`` fields, at any depth)."""
+    newest: datetime | None = None
+    stack: list[Any] = [snap.objects]
+    seen = 0
+    while stack and seen < MAX_TIME_WALK:
+        cur = stack.pop()
+        seen += 1
+        if isinstance(cur, dict):
+            for k, v in cur.items():
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
+                elif k in PAST_TIMES and (t := parse_time(v)) is not None and (newest is None or t > newest):
+                    newest = t
+        elif isinstance(cur, list):
+            stack.extend(x for x in cur if isinstance(x, (dict, list)))
+    return newest
+
+
 def snapshot_time(snap: Snapshot) -> datetime:
-    """When the snapshot was taken (checks measure ages against it, so bundles give stable results)."""
-    t = parse_time(snap.meta.get("collected_at"))
-    return t or datetime.now(UTC)
+    """When the snapshot was taken (checks measure ages against it, so bundles give stable results).
+
+    A partial snapshot (pasted output) was taken when it was pasted, not now: its ``meta["reference_time"]``
+    when set, else the newest moment it shows (its newest timestamp, or ``collected_at`` when the parsers
+    anchored relative ages there), so a 2019 paste does not read "pending for 2500 days"."""
+    key = "snapshot_time"
+    if key in snap.cache:
+        cached: datetime = snap.cache[key]
+        return cached
+    t = parse_time(snap.meta.get("reference_time"))
+    if t is None and snap.meta.get("partial"):
+        seen = [x for x in (newest_time(snap), parse_time(snap.meta.get("collected_at"))) if x is not None]
+        t = max(seen) if seen else None
+    t = t or parse_time(snap.meta.get("collected_at")) or datetime.now(UTC)
+    snap.cache[key] = t
+    return t
 
 
 def age_seconds(snap: Snapshot, value: Any) -> float | None:

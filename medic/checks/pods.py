@@ -111,7 +111,7 @@ def oom_killed(snap: Snapshot) -> Iterator[Hit]:
             if reason != "OOMKilled":
                 continue
             name = str(cs.get("name") or "")
-            specs = dicts(get(pod, "spec", "containers"))
+            specs = list(dicts(get(pod, "spec", "containers")))
             limits = {str(c.get("name")): get(c, "resources", "limits", "memory", default="") for c in specs}
             limit = limits.get(name, "") if specs else None
             yield Hit(

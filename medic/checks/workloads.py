@@ -427,6 +427,8 @@ _CREATE_CAUSES = (
     ("exceeded quota", "quota exceeded"),
     ("must specify", "quota needs requests/limits"),
     ("admission webhook", "admission webhook"),
+    ("failed calling webhook", "admission webhook"),
+    ("failed to call webhook", "admission webhook"),
     ("violates PodSecurity", "PodSecurity"),
     ("maximum", "LimitRange"),
     ("minimum", "LimitRange"),
@@ -742,3 +744,49 @@ def pdb_blocks(snap: Snapshot) -> Iterator[Hit]:
         evidence = [_cond_line(allowed)]
         evidence += [event_line(e) for e in _recent_warnings(snap, "poddisruptionbudgets", pdb)[-3:]]
         yield Hit(ref("poddisruptionbudgets", pdb), {"cause": cause}, evidence)
+
+
+@check(
+    "WKL513",
+    Severity.ERROR,
+    "Deployment cannot create pods (ReplicaFailure)",
+    "deployment cannot create pods ({cause}): {error}",
+    looks_at=("deployments", "replicasets"),
+    links=(
+        "kubernetes-scheduling.md#pods-not-created-failedcreate-exceeded-quota-on-the-replicaset",
+        "kubernetes-scheduling.md#pods-not-created-failed-quota-must-specify-limitscpu-limitsmemory",
+        "kubernetes-nodes-control-plane.md#admission-webhook-timeout-failed-calling-webhook--context-deadline-exceeded",
+    ),
+)
+def deployment_replica_failure(snap: Snapshot) -> Iterator[Hit]:
+    """A Deployment's ``ReplicaFailure`` condition is ``True`` (reason ``FailedCreate``): its ReplicaSet
+    cannot create pods because the API server refuses them, and the condition's message carries the refusal
+    (``exceeded quota: ...``, ``admission webhook ... denied the request``, ``failed calling webhook``,
+    ``violates PodSecurity``, a missing ServiceAccount). No pod appears, so there is no Pending pod to look
+    at: ``kubectl describe deployment`` (or ``get deployment -o yaml``) shows it.
+
+    When the snapshot holds the ReplicaSet and it carries the condition itself, WKL507 reports it there and
+    this check does not repeat it. What to do: the same as WKL507 (raise or free the quota, set requests and
+    limits, fix the webhook or the security context); the controller retries by itself.
+    """
+    failing_rs = {
+        (namespace_of(rs), str(o.get("name") or ""))
+        for rs in snap.items("replicasets")
+        if (conditions(rs).get("ReplicaFailure") or {}).get("status") == "True"
+        and (o := owner(rs, "Deployment")) is not None
+    }
+    for dep in snap.items("deployments"):
+        failure = conditions(dep).get("ReplicaFailure")
+        if failure is None or failure.get("status") != "True":
+            continue
+        if (namespace_of(dep), name_of(dep)) in failing_rs:
+            continue
+        error = str(failure.get("message") or "").removeprefix("Error creating: ").strip()
+        yield Hit(
+            ref("deployments", dep),
+            {
+                "cause": create_cause(error) if error else str(failure.get("reason") or "FailedCreate"),
+                "error": error or str(failure.get("reason") or "FailedCreate"),
+            },
+            [_cond_line(failure)],
+        )
