@@ -32,7 +32,7 @@ from medic.checks.kube import (
     warning_events,
 )
 from medic.checks.registry import Hit, check
-from medic.model import Severity, Snapshot
+from medic.model import ObjectRef, Severity, Snapshot
 
 
 def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
@@ -500,28 +500,53 @@ def readiness_failing(snap: Snapshot) -> Iterator[Hit]:
     another port; ``HTTP probe failed with statuscode: 503``; ``context deadline exceeded``: slower than
     ``timeoutSeconds``). A container that is ready again is not reported, whatever events remain.
 
+    On pasted output the events alone are enough when the paste does not show the pod.
+
     What to do: compare the probe's port and path with what the application serves, give a slow start a
     ``startupProbe`` or a longer ``initialDelaySeconds``, raise ``timeoutSeconds`` for a slow endpoint.
     """
     unhealthy = _pod_events(snap, "Unhealthy")
     if not unhealthy:
         return
+    if snap.meta.get("partial"):
+        yield from _readiness_from_events(snap, unhealthy)
     for pod in _troubled(snap):  # a container that is not ready makes its pod troubled
         evs = unhealthy.get((namespace_of(pod), name_of(pod)))
         failures = _probe_failures(snap, evs, "Readiness") if evs else []
         if not failures or pod_phase(pod) != "Running":
             continue
         for cs in container_statuses(pod):
-            name = str(cs.get("name") or "?")
+            name = known_name(cs)
             if cs.get("ready") or "running" not in as_dict(cs.get("state")):
                 continue
-            mine = _for_container(failures, name)
+            mine = _for_container(failures, name) if name else failures  # a get row does not name it
             if mine:
                 yield Hit(
                     ref("pods", pod),
                     {"container": _label(False, cs), "count": _count(mine), "error": _probe_error(mine[-1])},
                     [event_line(e) for e in mine[-3:]],
                 )
+
+
+def _readiness_from_events(snap: Snapshot, unhealthy: dict[tuple[str, str], list[dict[str, Any]]]) -> Iterator[Hit]:
+    """POD107 on a paste: readiness failures of pods the paste does not show, one finding per container."""
+    shown = _pods_named(snap, set(unhealthy))
+    for (ns, name), evs in sorted(unhealthy.items()):
+        if (ns, name) in shown:
+            continue
+        by_container: dict[str, list[dict[str, Any]]] = {}
+        for ev in _probe_failures(snap, evs, "Readiness"):
+            by_container.setdefault(event_container(ev) or "", []).append(ev)
+        for container, mine in sorted(by_container.items()):
+            yield Hit(
+                ObjectRef("Pod", ns, name),
+                {
+                    "container": f"container {container}" if container else "a container",
+                    "count": _count(mine),
+                    "error": _probe_error(mine[-1]),
+                },
+                [event_line(e) for e in mine[-3:]],
+            )
 
 
 _KILLED_BY_PROBE = re.compile(r"Container (\S+) failed (liveness|startup) probe")
@@ -538,6 +563,8 @@ _KILLED_BY_PROBE = re.compile(r"Container (\S+) failed (liveness|startup) probe"
 def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     """A container of a live pod has recent ``Unhealthy`` events ``Liveness probe failed`` / ``Startup
     probe failed``, or ``Killing`` events ``Container api failed liveness probe, will be restarted``.
+
+    On pasted output the events alone are enough when the paste does not show the pod.
 
     Each time the probe fails ``failureThreshold`` times in a row the kubelet kills the container (exit
     code 137, reason ``Error``) and starts it again, which often ends in CrashLoopBackOff. An application
@@ -557,8 +584,11 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
         if failures or kills:
             found[key] = (failures, kills)
     pods = _pods_named(snap, set(found))
+    partial = bool(snap.meta.get("partial"))
     for key, (failures, kills) in found.items():
         pod = pods.get(key)
+        if pod is None and partial:  # pasted events of a pod the paste does not show: they are enough
+            pod = {"metadata": {"namespace": key[0], "name": key[1]}, "status": {"phase": "Running"}}
         if pod is None or pod_phase(pod) not in ("Running", "Pending"):
             continue
         by_container: dict[str, list[dict[str, Any]]] = {}
@@ -566,6 +596,11 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
             m = _KILLED_BY_PROBE.search(str(ev.get("message")))
             name = event_container(ev) or (m.group(1) if m else "")
             by_container.setdefault(name, []).append(ev)
+        named = [n for n in by_container if n]
+        if "" in by_container and len(named) == 1:  # describe's events name no container: the one named
+            by_container[named[0]] = sorted(
+                by_container.pop("") + by_container[named[0]], key=lambda e: str(e.get("lastTimestamp") or "")
+            )
         restarts = {str(cs.get("name")): cs.get("restartCount", 0) for cs in container_statuses(pod)}
         for name, evs in by_container.items():
             probes = [e for e in evs if e.get("reason") == "Unhealthy"]

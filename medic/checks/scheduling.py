@@ -177,7 +177,12 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
     What to do: give the container requests/limits that match its use (``ephemeral-storage`` for logs and
     scratch files), clean the node's disk or image cache, and delete the evicted pods
     (``kubectl delete pod --field-selector=status.phase=Failed``).
+
+    On pasted output an ``Evicted`` event of a pod the paste does not otherwise show is enough (``get
+    events``, a describe's events): the kubelet only sends it when it evicts.
     """
+    if snap.meta.get("partial"):
+        yield from _evicted_by_event(snap)
     for pod in pods_by_phase(snap).get("Failed", []):
         st = as_dict(pod.get("status"))
         if st.get("reason") != "Evicted":
@@ -188,6 +193,26 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
             ref("pods", pod),
             {"node": f" from node {node}" if (node := get(pod, "spec", "nodeName")) else "", "message": message},
             [message] + [event_line(e) for e in events[-2:]],
+        )
+
+
+def _evicted_by_event(snap: Snapshot) -> Iterator[Hit]:
+    """SCH102 on a paste: the latest ``Evicted`` event of each pod the snapshot does not hold."""
+    pods = {(namespace_of(p), name_of(p)) for p in snap.items("pods")}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for ev in snap.items("events"):
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        if ev.get("reason") != "Evicted" or inv.get("kind") not in ("Pod", None, "") or not inv.get("name"):
+            continue
+        key = (str(inv.get("namespace") or ""), str(inv["name"]))
+        if key not in pods:
+            latest[key] = ev
+    for (ns, name), ev in sorted(latest.items()):
+        host = str(as_dict(ev.get("source")).get("host") or "")
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {"node": f" from node {host}" if host else "", "message": str(ev.get("message") or "no message")},
+            [event_line(ev)],
         )
 
 
