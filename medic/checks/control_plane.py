@@ -26,6 +26,7 @@ from medic.checks.kube import (
     pod_ready,
     ref,
     snapshot_time,
+    too_recent,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -422,7 +423,7 @@ def cert_manager_not_ready(snap: Snapshot) -> Iterator[Hit]:
             continue
         issuing = (conditions(cert).get("Issuing") or {}).get("status") == "True"
         age = age_seconds(snap, meta(cert).get("creationTimestamp"))
-        if issuing and age is not None and age < CERT_ISSUE_GRACE_SECONDS:
+        if issuing and too_recent(snap, age, CERT_ISSUE_GRACE_SECONDS):
             continue
         end = parse_time(get(cert, "status", "notAfter"))
         if end is None:

@@ -178,6 +178,24 @@ def snapshot_time(snap: Snapshot) -> datetime:
     return t
 
 
+def too_recent(snap: Snapshot, age: float | None, grace: float) -> bool:
+    """The state is known to be younger than its grace period (``age`` < ``grace`` seconds).
+
+    Pasted output whose only times are its own timestamps (no ``collected_at`` / ``reference_time``: a YAML,
+    a describe) is measured from its newest timestamp, often the very object's: a short age proves nothing
+    there, so the grace period is not applied (the operator pasted it because it stayed that way)."""
+    if age is None or age >= grace:
+        return False
+    anchored = snap.meta.get("reference_time") or snap.meta.get("collected_at")
+    return not (snap.meta.get("partial") and not anchored)
+
+
+def duration_text(age: float | None, grace: float) -> str:
+    """How long a state has lasted, for a message: ``5h``; ``an unknown time`` when it is not known or
+    shorter than the grace period (on pasted output ``too_recent`` lets those through)."""
+    return human_age(age) if age is not None and age >= grace else "an unknown time"
+
+
 def age_seconds(snap: Snapshot, value: Any) -> float | None:
     t = parse_time(value)
     return None if t is None else (snapshot_time(snap) - t).total_seconds()

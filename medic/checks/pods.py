@@ -14,6 +14,7 @@ from medic.checks.kube import (
     by_name,
     conditions,
     container_statuses,
+    duration_text,
     event_age_seconds,
     event_container,
     event_line,
@@ -29,6 +30,7 @@ from medic.checks.kube import (
     pod_phase,
     pods_by_phase,
     ref,
+    too_recent,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -376,7 +378,7 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
         if not node or not _no_container_started(pod):
             continue
         age = _since_scheduled(snap, pod)
-        if age is not None and age < STUCK_CREATING_SECONDS:
+        if too_recent(snap, age, STUCK_CREATING_SECONDS):
             continue
         events = _recent(snap, warning_events(snap, "pods", pod, ("FailedAttachVolume", "FailedMount")))
         if not events:
@@ -387,7 +389,7 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
         yield Hit(
             ref("pods", pod),
             {
-                "age": human_age(age),
+                "age": duration_text(age, STUCK_CREATING_SECONDS),
                 "node": node,
                 "reason": best.get("reason"),
                 "error": _short(str(best.get("message") or "")),
@@ -778,7 +780,7 @@ def stuck_terminating(snap: Snapshot) -> Iterator[Hit]:
     for pod in _troubled(snap):
         md = meta(pod)
         overdue = age_seconds(snap, md.get("deletionTimestamp"))
-        if overdue is None or overdue < STUCK_TERMINATING_SECONDS:
+        if overdue is None or too_recent(snap, overdue, STUCK_TERMINATING_SECONDS):
             continue
         details: list[str] = []
         evidence: list[str] = []
@@ -797,7 +799,10 @@ def stuck_terminating(snap: Snapshot) -> Iterator[Hit]:
         evidence += [event_line(e) for e in _recent(snap, warning_events(snap, "pods", pod, ("FailedKillPod",)))[-3:]]
         yield Hit(
             ref("pods", pod),
-            {"overdue": human_age(overdue), "details": "".join("; " + d for d in details)},
+            {
+                "overdue": duration_text(overdue, STUCK_TERMINATING_SECONDS),
+                "details": "".join("; " + d for d in details),
+            },
             evidence,
         )
 
@@ -847,7 +852,7 @@ def not_ready_long(snap: Snapshot) -> Iterator[Hit]:
                 continue
             ages = [a for a in (age_seconds(snap, started), since_cond) if a is not None]
             age = min(ages) if ages else None
-            if age is None or age < NOT_READY_SECONDS:
+            if age is None or too_recent(snap, age, NOT_READY_SECONDS):
                 continue
             name = str(cs.get("name") or "?")
             if failures is None:
@@ -865,6 +870,6 @@ def not_ready_long(snap: Snapshot) -> Iterator[Hit]:
                 probe = "no readiness probe"
             yield Hit(
                 ref("pods", pod),
-                {"container": _label(False, cs), "age": human_age(age), "probe": probe},
+                {"container": _label(False, cs), "age": duration_text(age, NOT_READY_SECONDS), "probe": probe},
                 [f"{ready_cond.get('reason') or 'NotReady'}: {ready_cond.get('message') or ''}"],
             )

@@ -30,6 +30,7 @@ from medic.checks.kube import (
     ref,
     selector_matches,
     tolerates,
+    too_recent,
     warning_events,
     workload_of,
 )
@@ -105,7 +106,7 @@ def _unschedulable(snap: Snapshot) -> Iterator[tuple[dict[str, Any], str]]:
         if sched is None or sched.get("status") != "False" or sched.get("reason") != "Unschedulable":
             continue
         age = age_seconds(snap, sched.get("lastTransitionTime"))
-        if age is not None and age < UNSCHEDULABLE_GRACE_SECONDS:
+        if too_recent(snap, age, UNSCHEDULABLE_GRACE_SECONDS):
             continue
         message = str(sched.get("message") or "")
         if not message:

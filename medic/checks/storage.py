@@ -24,6 +24,7 @@ from medic.checks.kube import (
     owner,
     quantity,
     ref,
+    too_recent,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -136,8 +137,8 @@ def pvc_provisioning_failed(snap: Snapshot) -> Iterator[Hit]:
             if age is None or age < PROVISION_WAIT_SECONDS:
                 continue
             last = waiting[-1]
-        elif not evs and snap.meta.get("partial") and (age is None or age >= PROVISION_WAIT_SECONDS):
-            since = f" for {human_age(age)}" if age is not None else ""
+        elif not evs and snap.meta.get("partial") and not too_recent(snap, age, PROVISION_WAIT_SECONDS):
+            since = f" for {human_age(age)}" if age is not None and age >= PROVISION_WAIT_SECONDS else ""
             yield Hit(
                 ref("persistentvolumeclaims", pvc),
                 {
@@ -395,7 +396,7 @@ def pv_released_not_deleted(snap: Snapshot) -> Iterator[Hit]:
         if phase(pv) != "Released" or get(pv, "spec", "persistentVolumeReclaimPolicy") != "Delete":
             continue
         age = age_seconds(snap, get(pv, "status", "lastPhaseTransitionTime"))
-        if age is not None and age < RELEASED_DELETE_GRACE_SECONDS:
+        if too_recent(snap, age, RELEASED_DELETE_GRACE_SECONDS):
             continue
         evs = warning_events(snap, "persistentvolumes", pv)
         provisioner = as_dict(meta(pv).get("annotations")).get("pv.kubernetes.io/provisioned-by")
@@ -411,7 +412,10 @@ def pv_released_not_deleted(snap: Snapshot) -> Iterator[Hit]:
             evidence.append(f"claimRef: {claim.get('namespace', '')}/{claim.get('name', '')} (deleted)")
         yield Hit(
             ref("persistentvolumes", pv),
-            {"since": f" for {human_age(age)}" if age is not None else "", "detail": _short(detail)},
+            {
+                "since": f" for {human_age(age)}" if age is not None and age >= RELEASED_DELETE_GRACE_SECONDS else "",
+                "detail": _short(detail),
+            },
             evidence,
         )
 

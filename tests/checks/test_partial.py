@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medic.checks.kube import snapshot_time
+from medic.checks.kube import snapshot_time, too_recent
 from medic.checks.registry import all_checks, evaluate
 from medic.model import Outcome, Snapshot
 
@@ -73,3 +73,11 @@ def test_a_pasted_reference_time_wins_and_a_full_snapshot_keeps_its_collection_t
         meta={"collected_at": "2030-01-01T00:00:00Z"},
     )
     assert snapshot_time(full).isoformat() == "2030-01-01T00:00:00+00:00"
+
+
+def test_grace_periods_apply_only_where_the_paste_anchors_its_time() -> None:
+    assert too_recent(Snapshot(meta={"collected_at": "2020-01-01T00:00:00Z"}), 30, 60)
+    assert too_recent(Snapshot(meta={"partial": True, "collected_at": "2020-01-01T00:00:00Z"}), 30, 60)
+    assert not too_recent(Snapshot(meta={"partial": True}), 30, 60)  # its own newest time: proves nothing
+    assert not too_recent(Snapshot(meta={}), 90, 60)
+    assert not too_recent(Snapshot(meta={}), None, 60)
