@@ -31,7 +31,7 @@ from medic.checks.kube import (
     workload_of,
 )
 from medic.checks.registry import Hit, check
-from medic.model import Severity, Snapshot
+from medic.model import ObjectRef, Severity, Snapshot
 
 # events older than this are history (the API server keeps events for an hour by default)
 EVENT_MAX_AGE = 3600.0
@@ -480,7 +480,12 @@ def failed_create(snap: Snapshot) -> Iterator[Hit]:
 
     What to do: raise or free the quota, set requests and limits in the pod template (or a LimitRange
     default), fix the security context, or fix the webhook; the controller retries by itself.
+
+    On pasted output a ``FailedCreate`` event of a controller the paste does not show is enough; quota
+    refusals (QTA251) and webhooks that could not be called (NET410) are left to their own checks there.
     """
+    if snap.meta.get("partial"):
+        yield from _failed_create_events(snap)
     for kind in ("replicasets", "statefulsets", "daemonsets", "jobs"):
         for obj in snap.items(kind):
             if kind == "replicasets" and _replicas(obj) == 0:
@@ -498,6 +503,35 @@ def failed_create(snap: Snapshot) -> Iterator[Hit]:
                 {"kind": ref(kind, obj).kind, "cause": create_cause(error), "error": error or "FailedCreate"},
                 evidence,
             )
+
+
+_WEBHOOK_CALL_FAILED = re.compile(r"failed (?:calling|to call) webhook", re.IGNORECASE)
+_CONTROLLERS = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "Job": "jobs"}
+
+
+def _failed_create_events(snap: Snapshot) -> Iterator[Hit]:
+    """WKL507 on a paste: the latest ``FailedCreate`` event of each controller the paste does not show."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for ev in snap.items("events"):
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        kind = str(inv.get("kind") or "")
+        if ev.get("reason") != "FailedCreate" or kind not in _CONTROLLERS or not inv.get("name"):
+            continue
+        if (str(inv.get("namespace") or ""), str(inv["name"])) in by_name(snap, _CONTROLLERS[kind]):
+            continue  # shown: judged from the object below
+        message = str(ev.get("message") or "")
+        if create_cause(message) == "quota exceeded" or _WEBHOOK_CALL_FAILED.search(message):
+            continue  # QTA251's and NET410's
+        key = (kind, str(inv.get("namespace") or ""), str(inv["name"]))
+        if key not in latest or str(ev.get("lastTimestamp") or "") >= str(latest[key].get("lastTimestamp") or ""):
+            latest[key] = ev
+    for (kind, ns, name), ev in sorted(latest.items()):
+        error = str(ev.get("message") or "").removeprefix("Error creating: ").strip()
+        yield Hit(
+            ObjectRef(kind, ns, name),
+            {"kind": kind, "cause": create_cause(error), "error": error or "FailedCreate"},
+            [event_line(ev)],
+        )
 
 
 def _failed_pod_lines(snap: Snapshot, pods: list[dict[str, Any]]) -> list[str]:
