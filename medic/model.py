@@ -218,7 +218,9 @@ class Snapshot:
     items of a list call carry no ``kind``). ``logs`` maps ``namespace/pod/container`` (``.../previous`` for
     the previous container) to its last lines. ``host`` holds host facts by kind (``drbd``, ``units``,
     ``filesystems``...). ``meta`` has the collection time (``collected_at``, RFC 3339), the cluster version,
-    the context, the namespaces and what was skipped. Checks read it and never call the network.
+    the context, the namespaces and what was skipped; a partial snapshot (``partial``: pasted output) may carry
+    ``reference_time`` (RFC 3339), the moment its ages are measured from (the newest time the paste shows).
+    Checks read it and never call the network.
     """
 
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

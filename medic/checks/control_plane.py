@@ -26,6 +26,7 @@ from medic.checks.kube import (
     pod_ready,
     ref,
     snapshot_time,
+    too_recent,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -388,4 +389,54 @@ def apiservice_unavailable(snap: Snapshot) -> Iterator[Hit]:
                 "detail": msg or "no message",
             },
             [msg],
+        )
+
+
+# a Certificate younger than this may still be in its first issuance (ACME challenges take a minute or two)
+CERT_ISSUE_GRACE_SECONDS = 10 * 60
+
+
+@check(
+    "CP357",
+    Severity.WARNING,
+    "cert-manager Certificate not Ready",
+    "certificate is not Ready ({reason}): {detail}{expiry}",
+    looks_at=("certificates", "events"),
+    links=("kubernetes-nodes-control-plane.md#cert-manager-certificate-not-ready-acme-challenge-pending",),
+)
+def cert_manager_not_ready(snap: Snapshot) -> Iterator[Hit]:
+    """A cert-manager ``Certificate``'s ``Ready`` condition is ``False`` or ``Unknown``: cert-manager could
+    not issue or renew it. The condition's reason and message say where it stopped (``DoesNotExist``,
+    ``Pending`` on a CertificateRequest, ``Failed``: an ACME challenge that cannot be reached, an Issuer
+    that is not ready, a rate limit), and ``status.notAfter`` when the certificate currently in its Secret
+    expires (``expired`` once past): renewal failing for long ends in an expired certificate.
+
+    A Certificate created less than ten minutes before the snapshot and still issuing is left alone.
+    Looks at ``status.conditions``, ``status.notAfter`` and the Certificate's warning events. What to do:
+    ``kubectl describe certificaterequest,order,challenge -n <ns>`` follow the chain down to the step that
+    fails; ``cmctl status certificate <name>`` shows it at once.
+    """
+    now = snapshot_time(snap)
+    for cert in snap.items("certificates"):
+        ready = conditions(cert).get("Ready")
+        if ready is None or ready.get("status") not in ("False", "Unknown"):
+            continue
+        issuing = (conditions(cert).get("Issuing") or {}).get("status") == "True"
+        age = age_seconds(snap, meta(cert).get("creationTimestamp"))
+        if issuing and too_recent(snap, age, CERT_ISSUE_GRACE_SECONDS):
+            continue
+        end = parse_time(get(cert, "status", "notAfter"))
+        if end is None:
+            expiry = ""
+        elif end <= now:
+            expiry = f"; the certificate in its Secret expired {human_age((now - end).total_seconds())} ago"
+        else:
+            expiry = f"; the certificate in its Secret expires in {human_age((end - now).total_seconds())}"
+        evs = warning_events(snap, "certificates", cert)
+        detail = str(ready.get("message") or "") or (str(evs[-1].get("message") or "") if evs else "")
+        yield Hit(
+            ref("certificates", cert),
+            {"reason": ready.get("reason") or "no reason", "detail": detail or "no message", "expiry": expiry},
+            [f"Ready {ready.get('status')} {ready.get('reason') or ''}: {ready.get('message') or ''}"]
+            + [event_line(e) for e in evs[-3:]],
         )

@@ -33,7 +33,8 @@ def checks_markdown(checks: list[Check]) -> str:
         "**passed**, **not evaluated** (a kind it reads, other than the events and logs that only add evidence,",
         "is missing from the snapshot or could not be listed (403, 404, timeout), or the check stopped on",
         "malformed input) or **skipped** (deselected by `--checks`, cluster-scoped under `-n`, host checks on",
-        "a snapshot without host facts). `--fail-on` also fails when a selected check was not evaluated",
+        "a snapshot without host facts, or a check that reasons from missing objects on pasted output).",
+        "`--fail-on` also fails when a selected check was not evaluated",
         "(`--allow-not-evaluated` turns that off).",
         "",
         "| Code | Severity | Title |",
@@ -56,6 +57,11 @@ def checks_markdown(checks: list[Check]) -> str:
             "",
             c.doc,
         ]
+        if c.absent:
+            lines += [
+                "",
+                f"Reasons from missing {', '.join(c.absent)}: not run on pasted output (a partial snapshot).",
+            ]
         if c.links:
             lines += ["", "Runbook entries (built-in):", ""]
             lines += [f"- {anchors[link][0] if link in anchors else link} (`{link}`)" for link in c.links]

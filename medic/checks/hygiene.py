@@ -21,6 +21,7 @@ from medic.checks.kube import (
     parse_time,
     ref,
     scoped_collection,
+    too_recent,
 )
 from medic.checks.registry import Hit, check
 from medic.model import ObjectRef, Severity, Snapshot
@@ -43,7 +44,7 @@ NAMESPACE_CONDITIONS = (
     "HYG701",
     Severity.ERROR,
     "Namespace stuck in Terminating",
-    "namespace has been Terminating for {age}: {why}",
+    "namespace has been Terminating{age}: {why}",
     looks_at=("namespaces",),
     links=(
         "kubernetes-nodes-control-plane.md#namespace-stuck-in-terminating",
@@ -69,7 +70,7 @@ def namespace_terminating(snap: Snapshot) -> Iterator[Hit]:
         if not deleted and get(ns, "status", "phase") != "Terminating":
             continue
         age = age_seconds(snap, deleted)
-        if age is not None and age < STUCK_NAMESPACE_SECONDS:
+        if too_recent(snap, age, STUCK_NAMESPACE_SECONDS):
             continue
         conds = conditions(ns)
         messages = [
@@ -80,7 +81,9 @@ def namespace_terminating(snap: Snapshot) -> Iterator[Hit]:
         finalizers = [str(f) for f in as_list(get(ns, "spec", "finalizers"))]
         why = messages[0] if messages else f"waiting on finalizers {', '.join(finalizers) or 'none listed'}"
         yield Hit(
-            ref("namespaces", ns), {"age": human_age(age), "why": why}, messages or [f"{name_of(ns)}   Terminating"]
+            ref("namespaces", ns),
+            {"age": f" for {human_age(age)}" if age is not None and age >= STUCK_NAMESPACE_SECONDS else "", "why": why},
+            messages or [f"{name_of(ns)}   Terminating"],
         )
 
 
@@ -250,7 +253,7 @@ def _helm_line(rel: dict[str, Any]) -> str:
     "HYG703",
     Severity.ERROR,
     "Helm release failed",
-    "Helm release {release} (chart {chart}, revision {revision}) failed {age} ago",
+    "Helm release {release}{chart} failed{age}",
     looks_at=("helmreleases",),
     links=(
         "konvoy-cluster-ops.md#konvoy-addon-failed-to-deploy-error-in-the-addons-stage",
@@ -274,9 +277,8 @@ def helm_release_failed(snap: Snapshot) -> Iterator[Hit]:
             ObjectRef("HelmRelease", namespace_of(rel), name_of(rel)),
             {
                 "release": name_of(rel),
-                "chart": rel.get("chart") or "?",
-                "revision": rel.get("revision", "?"),
-                "age": human_age(age_seconds(snap, rel.get("updated"))),
+                "chart": _chart(rel),
+                "age": _ago(age_seconds(snap, rel.get("updated"))),
             },
             [_helm_line(rel)],
         )
@@ -286,7 +288,7 @@ def helm_release_failed(snap: Snapshot) -> Iterator[Hit]:
     "HYG704",
     Severity.WARNING,
     "Helm release stuck in a pending state",
-    "Helm release {release} (chart {chart}) has been {status} for {age}: further upgrades fail with "
+    "Helm release {release}{chart} has been {status}{age}: further upgrades fail with "
     '"another operation (install/upgrade/rollback) is in progress"',
     looks_at=("helmreleases",),
     links=(
@@ -308,13 +310,34 @@ def helm_release_pending(snap: Snapshot) -> Iterator[Hit]:
         if not status.startswith("pending-") and status != "uninstalling":
             continue
         age = age_seconds(snap, rel.get("updated"))
-        if age is not None and age < STUCK_HELM_SECONDS:
+        if too_recent(snap, age, STUCK_HELM_SECONDS):
             continue
+        if age is not None and age < STUCK_HELM_SECONDS:
+            age = None  # a paste's own newest time: how long is not known
         yield Hit(
             ObjectRef("HelmRelease", namespace_of(rel), name_of(rel)),
-            {"release": name_of(rel), "chart": rel.get("chart") or "?", "status": status, "age": human_age(age)},
+            {
+                "release": name_of(rel),
+                "chart": _chart(rel),
+                "status": status,
+                "age": f" for {human_age(age)}" if age is not None else "",
+            },
             [_helm_line(rel)],
         )
+
+
+def _chart(rel: dict[str, Any]) -> str:
+    """`` (chart nginx-1.2.3, revision 4)`` from what the release shows; "" when neither is known."""
+    parts = [
+        f"chart {rel['chart']}" if rel.get("chart") else "",
+        f"revision {rel['revision']}" if rel.get("revision") else "",
+    ]
+    known = ", ".join(p for p in parts if p)
+    return f" ({known})" if known else ""
+
+
+def _ago(seconds: float | None) -> str:
+    return f" {human_age(seconds)} ago" if seconds is not None else ""
 
 
 # custom resources often seen stuck on finalizers (the snapshot names kinds by their plural)

@@ -41,6 +41,7 @@ KINDS = {
     "helmreleases": "HelmRelease",
     "secrets": "Secret",
     "configmaps": "ConfigMap",
+    "certificates": "Certificate",  # cert-manager.io
 }
 
 
@@ -110,10 +111,89 @@ def parse_time(value: Any) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+# fields that say when something happened (not deadlines: ``deletionTimestamp`` and ``notAfter`` may lie in
+# the future); the newest of them in a paste is the latest moment the paste shows
+PAST_TIMES = frozenset(
+    {
+        "creationTimestamp",
+        "lastTimestamp",
+        "firstTimestamp",
+        "eventTime",
+        "lastObservedTime",
+        "lastTransitionTime",
+        "lastHeartbeatTime",
+        "lastProbeTime",
+        "lastUpdateTime",
+        "startedAt",
+        "finishedAt",
+        "startTime",
+        "completionTime",
+        "lastScheduleTime",
+        "lastSuccessfulTime",
+        "renewTime",
+        "acquireTime",
+        "timeAdded",
+        "updated",
+        "last_deployed",
+    }
+)
+MAX_TIME_WALK = 100_000  # values looked at for the newest time: a paste is small, a bundle never walked
+
+
+def newest_time(snap: Snapshot) -> datetime | None:
+    """The newest past timestamp the snapshot's objects show (``PAST_TIMES`` fields, at any depth)."""
+    newest: datetime | None = None
+    stack: list[Any] = [snap.objects]
+    seen = 0
+    while stack and seen < MAX_TIME_WALK:
+        cur = stack.pop()
+        seen += 1
+        if isinstance(cur, dict):
+            for k, v in cur.items():
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
+                elif k in PAST_TIMES and (t := parse_time(v)) is not None and (newest is None or t > newest):
+                    newest = t
+        elif isinstance(cur, list):
+            stack.extend(x for x in cur if isinstance(x, (dict, list)))
+    return newest
+
+
 def snapshot_time(snap: Snapshot) -> datetime:
-    """When the snapshot was taken (checks measure ages against it, so bundles give stable results)."""
-    t = parse_time(snap.meta.get("collected_at"))
-    return t or datetime.now(UTC)
+    """When the snapshot was taken (checks measure ages against it, so bundles give stable results).
+
+    A partial snapshot (pasted output) was taken when it was pasted, not now: its ``meta["reference_time"]``
+    when set, else the newest moment it shows (its newest timestamp, or ``collected_at`` when the parsers
+    anchored relative ages there), so a 2019 paste does not read "pending for 2500 days"."""
+    key = "snapshot_time"
+    if key in snap.cache:
+        cached: datetime = snap.cache[key]
+        return cached
+    t = parse_time(snap.meta.get("reference_time"))
+    if t is None and snap.meta.get("partial"):
+        seen = [x for x in (newest_time(snap), parse_time(snap.meta.get("collected_at"))) if x is not None]
+        t = max(seen) if seen else None
+    t = t or parse_time(snap.meta.get("collected_at")) or datetime.now(UTC)
+    snap.cache[key] = t
+    return t
+
+
+def too_recent(snap: Snapshot, age: float | None, grace: float) -> bool:
+    """The state is known to be younger than its grace period (``age`` < ``grace`` seconds).
+
+    Pasted output whose only times are its own timestamps (no ``collected_at`` / ``reference_time``: a YAML,
+    a describe) is measured from its newest timestamp, often the very object's: a short age proves nothing
+    there, so the grace period is not applied (the operator pasted it because it stayed that way)."""
+    if age is None or age >= grace:
+        return False
+    anchored = snap.meta.get("reference_time") or snap.meta.get("collected_at")
+    return not (snap.meta.get("partial") and not anchored)
+
+
+def duration_text(age: float | None, grace: float) -> str:
+    """How long a state has lasted, for a message: ``5h``; ``an unknown time`` when it is not known or
+    shorter than the grace period (on pasted output ``too_recent`` lets those through)."""
+    return human_age(age) if age is not None and age >= grace else "an unknown time"
 
 
 def age_seconds(snap: Snapshot, value: Any) -> float | None:
@@ -177,6 +257,17 @@ def container_statuses(pod: dict[str, Any], init: bool = False) -> Iterator[dict
     for cs in as_list(get(pod, "status", key)):
         if isinstance(cs, dict):
             yield cs
+
+
+# container names a ``kubectl get pods`` row does not show: the row's pod gets placeholders (``?``, ``?2``,
+# ``?init``) that no finding should print
+_PLACEHOLDER = re.compile(r"\?(init|\d*)")
+
+
+def known_name(cs: dict[str, Any]) -> str:
+    """The container's name; "" when it is not known (a placeholder of a ``get pods`` row)."""
+    name = str(cs.get("name") or "")
+    return "" if _PLACEHOLDER.fullmatch(name) else name
 
 
 def pod_phase(pod: dict[str, Any]) -> str:
@@ -410,7 +501,8 @@ def pod_problem(pod: dict[str, Any]) -> str | None:
     statuses = [(True, cs) for cs in container_statuses(pod, init=True)]
     statuses += [(False, cs) for cs in container_statuses(pod)]
     for init, cs in statuses:
-        label = ("init container " if init else "") + str(cs.get("name") or "?")
+        name = known_name(cs)
+        label = ("init container " if init else "") + name if name else "an init container" if init else "a container"
         state = as_dict(cs.get("state"))
         waiting = as_dict(state.get("waiting"))
         terminated = as_dict(state.get("terminated"))

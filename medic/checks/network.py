@@ -211,12 +211,57 @@ def service_no_endpoints(snap: Snapshot) -> Iterator[Hit]:
     selector matches, with their readiness and warning events. A selector that matches no pod at all is
     NET402. Fix what keeps the pods unready (``kubectl describe pod``: ``Readiness probe failed``), or
     the Service's ``targetPort``.
+
+    On pasted output (a partial snapshot) the Endpoints object (or EndpointSlice) shown is enough: one with
+    no ready address is reported for its Service, with what the paste shows of the pods behind it.
     """
+    if snap.meta.get("partial"):
+        yield from _pasted_no_endpoints(snap)
+        return
     for svc in snap.items("services"):
         found = service_no_endpoints_detail(snap, svc)
         if found is None or found[0] == NO_PODS:
             continue
         yield Hit(ref("services", svc), {"detail": found[1]}, found[2])
+
+
+def _pasted_no_endpoints(snap: Snapshot) -> Iterator[Hit]:
+    """NET401 on a paste: each Endpoints object / EndpointSlice shown without a ready address."""
+    shown: dict[tuple[str, str], tuple[int, int]] = {}
+    for ep in snap.items("endpoints"):
+        ready = total = 0
+        for subset in as_list(ep.get("subsets")):
+            r = len(as_list(as_dict(subset).get("addresses")))
+            ready += r
+            total += r + len(as_list(as_dict(subset).get("notReadyAddresses")))
+        shown[(namespace_of(ep), name_of(ep))] = (ready, total)
+    for es in snap.items("endpointslices"):
+        svc_name = labels(es).get("kubernetes.io/service-name")
+        if not svc_name:
+            continue
+        k = (namespace_of(es), svc_name)
+        ready, total = shown.get(k, (0, 0))
+        for ep in as_list(es.get("endpoints")):
+            n = len(as_list(as_dict(ep).get("addresses"))) or 1
+            total += n
+            ready += n if get(ep, "conditions", "ready") is not False else 0
+        shown[k] = (ready, total)
+    services = by_name(snap, "services")
+    for (ns, name), (ready, total) in sorted(shown.items()):
+        if ready or not name:
+            continue
+        svc = services.get((ns, name))
+        if svc is not None and get(svc, "spec", "type") == "ExternalName":
+            continue
+        detail = f"{total} endpoint address(es), none ready" if total else "its Endpoints list no address"
+        evidence: list[str] = []
+        if svc is not None and _selector(svc):
+            pods = [p for p in selected_pods(snap, ns, _selector(svc)) if not pod_ready(p)]
+            reason, evidence = _why_not_ready(snap, pods)
+            if reason:
+                detail += f"; pods shown: {reason}"
+        obj = ObjectRef("Service", ns, name)
+        yield Hit(obj, {"detail": detail}, evidence or [f"Endpoints {name}: <none>"])
 
 
 @check(
@@ -559,6 +604,7 @@ def _dns_evidence(snap: Snapshot, pod: Pod) -> list[str]:
     "none of the {total} cluster DNS pods is ready ({detail}): name lookups fail in every pod",
     looks_at=("pods", "events", "logs"),
     links=("kubernetes-network.md#dns-lookups-fail-in-pods-no-such-host-or-io-timeout-to-the-cluster-dns-coredns",),
+    absent=("pods",),  # "none is ready": a paste may leave out the ready ones (NET409 reports those shown)
 )
 def dns_down(snap: Snapshot) -> Iterator[Hit]:
     """Every cluster DNS pod (CoreDNS or kube-dns, label ``k8s-app=kube-dns`` in kube-system) is not ready,
@@ -601,8 +647,10 @@ def dns_pod_not_ready(snap: Snapshot) -> Iterator[Hit]:
     """
     pods = _dns_pods(snap)
     ready = sum(1 for p in pods if pod_ready(p))
-    if not ready:
+    partial = bool(snap.meta.get("partial"))  # NET408 does not run there: each pod shown is reported here
+    if not ready and not partial:
         return
+    total = f"{len(pods)} shown" if partial else len(pods)
     for pod in pods:
         if pod_ready(pod):
             continue
@@ -613,6 +661,56 @@ def dns_pod_not_ready(snap: Snapshot) -> Iterator[Hit]:
         state, detail, lines = trouble
         yield Hit(
             ref("pods", pod),
-            {"state": state, "detail": detail or "no detail", "ready": ready, "total": len(pods)},
+            {"state": state, "detail": detail or "no detail", "ready": ready, "total": total},
             lines + _dns_evidence(snap, pod),
         )
+
+
+# what the API server says when it could not call a webhook (as opposed to a webhook that answered "no")
+_WEBHOOK_CALL = re.compile(r'failed (?:calling|to call) webhook "?([^":\s]+)"?:?\s*(.*)', re.IGNORECASE | re.DOTALL)
+
+
+@check(
+    "NET410",
+    Severity.ERROR,
+    "Admission webhook call failed: object creation refused",
+    "creation refused: the API server could not call admission webhook {webhook}: {error}",
+    looks_at=("events", "mutatingwebhookconfigurations", "validatingwebhookconfigurations"),
+    links=(
+        "kubernetes-nodes-control-plane.md#admission-webhook-timeout-failed-calling-webhook--context-deadline-exceeded",
+    ),
+)
+def webhook_call_failed(snap: Snapshot) -> Iterator[Hit]:
+    """A warning event (``FailedCreate`` of a ReplicaSet, StatefulSet, DaemonSet or Job, a
+    ``FailedCreatePodSandBox``...) says the API server refused to create an object because it ``failed
+    calling webhook "<name>"``: the webhook's Service has no ready endpoint (``no endpoints available for
+    service``), its pods are unreachable from the API server (``context deadline exceeded``, ``connection
+    refused``: a firewall between the control plane and the nodes, a NetworkPolicy), or its certificate is
+    not trusted (``x509``). With ``failurePolicy: Fail`` nothing the webhook matches can be created.
+
+    The event is enough (pasted ``get events`` or a describe's events): one finding per webhook and
+    namespace, on the latest object refused. Where the webhook configurations were collected, NET405 and
+    NET406 name the cause from the configuration and this check stays silent. What to do: restore the
+    webhook's pods (``kubectl -n <ns> get pods,endpoints`` of the Service in the message), open the port
+    from the control plane, or delete the configuration of a webhook whose component is gone.
+    """
+    if listed_completely(snap, "mutatingwebhookconfigurations") and listed_completely(
+        snap, "validatingwebhookconfigurations"
+    ):
+        return  # NET405/NET406 see the configurations and say more
+    found: dict[tuple[str, str], tuple[dict[str, Any], str, int]] = {}
+    evs = [e for e in snap.items("events") if isinstance(e, dict) and e.get("type") in ("Warning", None, "")]
+    evs.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+    for ev in evs:
+        m = _WEBHOOK_CALL.search(str(ev.get("message") or ev.get("note") or ""))
+        if not m:
+            continue
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        key = (str(inv.get("namespace") or namespace_of(ev)), m.group(1))
+        count = found[key][2] + 1 if key in found else 1
+        found[key] = (ev, " ".join(m.group(2).split())[:300] or "no detail", count)
+    for (ns, webhook), (ev, error, count) in sorted(found.items()):
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        obj = ObjectRef(str(inv.get("kind") or "Event"), ns, str(inv.get("name") or name_of(ev)))
+        evidence = [event_line(ev)] + ([f"{count} events name this webhook"] if count > 1 else [])
+        yield Hit(obj, {"webhook": webhook, "error": error}, evidence)

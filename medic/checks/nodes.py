@@ -11,6 +11,7 @@ from medic.checks.kube import (
     as_dict,
     as_list,
     conditions,
+    event_age_seconds,
     event_line,
     get,
     human_age,
@@ -25,6 +26,48 @@ from medic.model import Severity, Snapshot
 # the node conditions the kubelet itself sets; node-problem-detector and vendors add others, whose
 # meaning and polarity vary (reporting them as problems is a known source of false positives)
 PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure")
+# the taint the node lifecycle controller adds for each (what ``describe node`` shows under Taints)
+PRESSURE_TAINTS = {
+    "MemoryPressure": "node.kubernetes.io/memory-pressure",
+    "DiskPressure": "node.kubernetes.io/disk-pressure",
+    "PIDPressure": "node.kubernetes.io/pid-pressure",
+}
+# the kubelet's node events: the one that says a condition became True, and the one that clears it
+PRESSURE_EVENTS = {
+    "NodeHasDiskPressure": ("DiskPressure", True),
+    "NodeHasNoDiskPressure": ("DiskPressure", False),
+    "NodeHasInsufficientMemory": ("MemoryPressure", True),
+    "NodeHasSufficientMemory": ("MemoryPressure", False),
+    "NodeHasInsufficientPID": ("PIDPressure", True),
+    "NodeHasSufficientPID": ("PIDPressure", False),
+}
+
+
+def _eviction_condition(message: str) -> str:
+    """The condition an ``EvictionThresholdMet`` event is about: ``Attempting to reclaim memory`` ..."""
+    text = message.lower()
+    return "MemoryPressure" if "memory" in text else "PIDPressure" if "pid" in text else "DiskPressure"
+
+
+def _pressure_events(snap: Snapshot) -> dict[tuple[str, str], dict[str, Any]]:
+    """(node, condition) → the latest event saying the node is under that pressure, when no later event
+    cleared it."""
+    latest: dict[tuple[str, str], tuple[dict[str, Any], bool]] = {}
+    evs = [e for e in snap.items("events") if isinstance(e, dict)]
+    evs.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+    for ev in evs:
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        if inv.get("kind") not in ("Node", None, "") or not inv.get("name"):
+            continue
+        reason = str(ev.get("reason") or "")
+        if reason == "EvictionThresholdMet":
+            cond, on = _eviction_condition(str(ev.get("message") or "")), True
+        elif reason in PRESSURE_EVENTS:
+            cond, on = PRESSURE_EVENTS[reason]
+        else:
+            continue
+        latest[(str(inv["name"]), cond)] = (ev, on)
+    return {k: ev for k, (ev, on) in latest.items() if on}
 
 
 def _condition_hit(snap: Snapshot, node: dict[str, Any], cond: dict[str, Any], **params: Any) -> Hit:
@@ -71,8 +114,8 @@ def node_not_ready(snap: Snapshot) -> Iterator[Hit]:
 @check(
     "NODE302",
     Severity.ERROR,
-    "Node status Unknown: the kubelet stopped posting node status",
-    "node status is Unknown: the kubelet last reported {heartbeat} ago ({detail})",
+    "Node NotReady (status Unknown): the kubelet stopped posting node status",
+    "node is NotReady (status Unknown): the kubelet stopped posting node status{heartbeat} ({detail})",
     looks_at=("nodes", "events"),
     links=("kubernetes-nodes-control-plane.md#node-notready-kubelet-stopped-posting-node-status",),
 )
@@ -91,7 +134,8 @@ def node_status_unknown(snap: Snapshot) -> Iterator[Hit]:
         cond = conditions(node).get("Ready")
         if cond is None or cond.get("status") != "Unknown":
             continue
-        heartbeat = human_age(age_seconds(snap, cond.get("lastHeartbeatTime")))
+        age = age_seconds(snap, cond.get("lastHeartbeatTime"))
+        heartbeat = f", last reported {human_age(age)} ago" if age is not None else ""
         yield _condition_hit(snap, node, cond, heartbeat=heartbeat)
 
 
@@ -100,7 +144,7 @@ def node_status_unknown(snap: Snapshot) -> Iterator[Hit]:
     Severity.WARNING,
     "Node under memory, disk or PID pressure",
     "node reports {condition}{since}: {detail}",
-    looks_at=("nodes", "events"),
+    looks_at=("nodes", "events"),  # either is enough: a pasted pressure event or taint tells it
     links=(
         "kubernetes-nodes-control-plane.md#pods-evicted-the-node-was-low-on-resource-ephemeral-storage-diskpressure",
     ),
@@ -112,16 +156,43 @@ def node_pressure(snap: Snapshot) -> Iterator[Hit]:
     node-problem-detector or vendors are not read: their polarity and meaning vary.
 
     Looks at those three conditions and the node's warning events (``EvictionThresholdMet``,
-    ``FreeDiskSpaceFailed``). For disk: find what fills ``/var/lib/containerd`` or ``/var/log``
+    ``FreeDiskSpaceFailed``). Where the node's condition is not known (pasted output: a ``get nodes`` row,
+    events alone), the kubelet's pressure taint (``node.kubernetes.io/disk-pressure``...) or its latest
+    pressure event (``NodeHasDiskPressure``, ``EvictionThresholdMet``...) not followed by the event that
+    clears it says the same. For disk: find what fills ``/var/lib/containerd`` or ``/var/log``
     (unused images, container logs, emptyDir volumes); for memory and PIDs: the pods without limits on the
     node.
     """
-    for node in snap.items("nodes"):
+    nodes = {name_of(n): n for n in snap.items("nodes")}
+    for node in nodes.values():
         conds = conditions(node)
         for name in PRESSURE:
             cond = conds.get(name)
             if cond is not None and cond.get("status") == "True":
                 yield _condition_hit(snap, node, cond, condition=name)
+    by_event = _pressure_events(snap)
+    for node_name in sorted(set(nodes) | {n for n, _ in by_event}):
+        node = nodes.get(node_name, {"metadata": {"name": node_name}})
+        conds = conditions(node)
+        taints = {str(t.get("key")): t for t in as_list(get(node, "spec", "taints")) if isinstance(t, dict)}
+        for name in PRESSURE:
+            if name in conds:
+                continue  # the condition itself decides (above)
+            taint = taints.get(PRESSURE_TAINTS[name])
+            ev = by_event.get((node_name, name))
+            if taint is None and ev is None:
+                continue
+            if ev is not None:
+                age = event_age_seconds(snap, ev)
+                detail = f"{ev.get('reason')}: {ev.get('message') or ''}".strip(": ")
+            else:
+                age = age_seconds(snap, as_dict(taint).get("timeAdded"))
+                detail = f"taint {PRESSURE_TAINTS[name]}:{as_dict(taint).get('effect') or 'NoSchedule'}"
+            yield Hit(
+                ref("nodes", node),
+                {"condition": name, "since": f" for {human_age(age)}" if age is not None else "", "detail": detail},
+                [event_line(ev)] if ev is not None else [detail],
+            )
 
 
 @check(

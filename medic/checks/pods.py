@@ -14,11 +14,14 @@ from medic.checks.kube import (
     by_name,
     conditions,
     container_statuses,
+    duration_text,
     event_age_seconds,
     event_container,
     event_line,
     get,
     human_age,
+    known_name,
+    listed_completely,
     log_tail,
     meta,
     name_of,
@@ -27,10 +30,11 @@ from medic.checks.kube import (
     pod_phase,
     pods_by_phase,
     ref,
+    too_recent,
     warning_events,
 )
 from medic.checks.registry import Hit, check
-from medic.model import Severity, Snapshot
+from medic.model import ObjectRef, Severity, Snapshot
 
 
 def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
@@ -39,11 +43,20 @@ def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
     return str(term.get("reason") or ""), str(term.get("exitCode", ""))
 
 
+def _exit_text(reason: str, code: Any, lead: str = " (last exit: ", tail: str = ")") -> str:
+    """`` (last exit: Error 1)`` from what is known of a termination; "" when nothing is (a ``get pods`` row
+    shows only the STATUS column and the restarts)."""
+    reason = "" if reason in ("", "unknown") else reason
+    code = "" if code in (None, "", "?") else str(code)
+    known = f"{reason} {code}" if reason and code else reason or (f"exit code {code}" if code else "")
+    return f"{lead}{known}{tail}" if known else ""
+
+
 @check(
     "POD101",
     Severity.ERROR,
     "Container restarting in CrashLoopBackOff",
-    "container {container} is in CrashLoopBackOff after {restarts} restarts (last exit: {reason} {exit_code})",
+    "{container} is in CrashLoopBackOff after {restarts} restarts{last_exit}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-pods.md#application-exits-with-code-1-on-a-configuration-error-crashloopbackoff",
@@ -70,10 +83,9 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": cs.get("name", "?"),
+                    "container": _label(False, cs),
                     "restarts": cs.get("restartCount", 0),
-                    "reason": reason or "unknown",
-                    "exit_code": code or "?",
+                    "last_exit": _exit_text(reason, code),
                 },
                 evidence,
             )
@@ -83,29 +95,33 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     "POD102",
     Severity.ERROR,
     "Container killed for exceeding its memory limit (OOMKilled)",
-    "container {container} was OOMKilled (exit code {exit_code}, memory limit {limit}), {restarts} restarts",
+    "{container} was OOMKilled (exit code {exit_code}{limit}), {restarts} restarts",
     looks_at=("pods",),
     links=("kubernetes-pods.md#container-killed-with-oomkilled-exit-code-137-and-restarting-in-crashloopbackoff",),
 )
 def oom_killed(snap: Snapshot) -> Iterator[Hit]:
     """The container's current or last termination reason is ``OOMKilled``: it used more memory than its
-    limit (or the node ran out). Raise the limit or find the leak; the message shows the limit it had."""
-    for pod in _troubled(snap):  # an OOM kill leaves a restart or a not-ready container
+    limit (or the node ran out). Raise the limit or find the leak; the message shows the limit it had
+    (when the pod's spec is known).
+
+    A pod that ended ``Succeeded`` or ``Failed`` with an OOM-killed container is reported too (a Job's pod,
+    a pod with ``restartPolicy: Never``): the kill is what ended it, or cut its work short.
+    """
+    for pod in _oom_candidates(snap):
         for cs in container_statuses(pod):
             reason, code = _last_exit(cs)
             if reason != "OOMKilled":
                 continue
-            name = str(cs.get("name", "?"))
-            limits = {
-                str(c.get("name")): get(c, "resources", "limits", "memory", default="none")
-                for c in dicts(get(pod, "spec", "containers"))
-            }
+            name = str(cs.get("name") or "")
+            specs = list(dicts(get(pod, "spec", "containers")))
+            limits = {str(c.get("name")): get(c, "resources", "limits", "memory", default="") for c in specs}
+            limit = limits.get(name, "") if specs else None
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(False, cs),
                     "exit_code": code or "137",
-                    "limit": limits.get(name, "none"),
+                    "limit": "" if limit is None else f", memory limit {limit}" if limit else ", no memory limit",
                     "restarts": cs.get("restartCount", 0),
                 },
                 [f"Last State: Terminated  Reason: OOMKilled  Exit Code: {code or 137}"],
@@ -158,6 +174,13 @@ def _troubled(snap: Snapshot) -> list[dict[str, Any]]:
     return pods
 
 
+def _oom_candidates(snap: Snapshot) -> list[dict[str, Any]]:
+    """Troubled pods, and Succeeded pods (not troubled, but a container of theirs may have been OOM killed:
+    its state is then terminated/OOMKilled though the pod's phase says it is done)."""
+    done = [p for p in pods_by_phase(snap).get("Succeeded", []) if p not in _troubled(snap)]
+    return _troubled(snap) + done
+
+
 def _statuses(pod: dict[str, Any]) -> Iterator[tuple[bool, dict[str, Any]]]:
     """(is init container, status) for init containers then containers."""
     for cs in container_statuses(pod, init=True):
@@ -167,7 +190,15 @@ def _statuses(pod: dict[str, Any]) -> Iterator[tuple[bool, dict[str, Any]]]:
 
 
 def _label(init: bool, cs: dict[str, Any]) -> str:
-    return ("init container " if init else "container ") + str(cs.get("name") or "?")
+    """``container api`` / ``init container setup``; ``a container`` when the name was not shown."""
+    name = known_name(cs)
+    if not name:
+        return "an init container" if init else "a container"
+    return ("init container " if init else "container ") + name
+
+
+def _ago(seconds: float | None) -> str:
+    return f" {human_age(seconds)} ago" if seconds is not None else ""
 
 
 def _recent(snap: Snapshot, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -219,7 +250,7 @@ def _no_container_started(pod: dict[str, Any]) -> bool:
     "POD103",
     Severity.ERROR,
     "Image cannot be pulled (ImagePullBackOff / ErrImagePull)",
-    "{container} cannot pull image {image} ({reason}): {error}",
+    "{container} cannot pull {image} ({reason}): {error}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-pods.md#imagepullbackoff-registry-authentication-required-or-pull-access-denied",
@@ -266,7 +297,7 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
                 ref("pods", pod),
                 {
                     "container": _label(init, cs),
-                    "image": str(cs.get("image") or "?"),
+                    "image": f"image {cs['image']}" if cs.get("image") else "its image",
                     "reason": reason,
                     "error": _short(error),
                 },
@@ -347,7 +378,7 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
         if not node or not _no_container_started(pod):
             continue
         age = _since_scheduled(snap, pod)
-        if age is not None and age < STUCK_CREATING_SECONDS:
+        if too_recent(snap, age, STUCK_CREATING_SECONDS):
             continue
         events = _recent(snap, warning_events(snap, "pods", pod, ("FailedAttachVolume", "FailedMount")))
         if not events:
@@ -358,7 +389,7 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
         yield Hit(
             ref("pods", pod),
             {
-                "age": human_age(age),
+                "age": duration_text(age, STUCK_CREATING_SECONDS),
                 "node": node,
                 "reason": best.get("reason"),
                 "error": _short(str(best.get("message") or "")),
@@ -459,7 +490,7 @@ def _probe_failures(snap: Snapshot, evs: list[dict[str, Any]], *kinds: str) -> l
     "POD107",
     Severity.WARNING,
     "Readiness probe failing: the pod gets no traffic",
-    "container {container} is not ready: its readiness probe fails ({count}x): {error}",
+    "{container} is not ready: its readiness probe fails ({count}x): {error}",
     looks_at=("pods", "events"),
     links=("kubernetes-pods.md#pods-restart-during-a-slow-start-readinessliveness-probe-connection-refused",),
 )
@@ -471,28 +502,53 @@ def readiness_failing(snap: Snapshot) -> Iterator[Hit]:
     another port; ``HTTP probe failed with statuscode: 503``; ``context deadline exceeded``: slower than
     ``timeoutSeconds``). A container that is ready again is not reported, whatever events remain.
 
+    On pasted output the events alone are enough when the paste does not show the pod.
+
     What to do: compare the probe's port and path with what the application serves, give a slow start a
     ``startupProbe`` or a longer ``initialDelaySeconds``, raise ``timeoutSeconds`` for a slow endpoint.
     """
     unhealthy = _pod_events(snap, "Unhealthy")
     if not unhealthy:
         return
+    if snap.meta.get("partial"):
+        yield from _readiness_from_events(snap, unhealthy)
     for pod in _troubled(snap):  # a container that is not ready makes its pod troubled
         evs = unhealthy.get((namespace_of(pod), name_of(pod)))
         failures = _probe_failures(snap, evs, "Readiness") if evs else []
         if not failures or pod_phase(pod) != "Running":
             continue
         for cs in container_statuses(pod):
-            name = str(cs.get("name") or "?")
+            name = known_name(cs)
             if cs.get("ready") or "running" not in as_dict(cs.get("state")):
                 continue
-            mine = _for_container(failures, name)
+            mine = _for_container(failures, name) if name else failures  # a get row does not name it
             if mine:
                 yield Hit(
                     ref("pods", pod),
-                    {"container": name, "count": _count(mine), "error": _probe_error(mine[-1])},
+                    {"container": _label(False, cs), "count": _count(mine), "error": _probe_error(mine[-1])},
                     [event_line(e) for e in mine[-3:]],
                 )
+
+
+def _readiness_from_events(snap: Snapshot, unhealthy: dict[tuple[str, str], list[dict[str, Any]]]) -> Iterator[Hit]:
+    """POD107 on a paste: readiness failures of pods the paste does not show, one finding per container."""
+    shown = _pods_named(snap, set(unhealthy))
+    for (ns, name), evs in sorted(unhealthy.items()):
+        if (ns, name) in shown:
+            continue
+        by_container: dict[str, list[dict[str, Any]]] = {}
+        for ev in _probe_failures(snap, evs, "Readiness"):
+            by_container.setdefault(event_container(ev) or "", []).append(ev)
+        for container, mine in sorted(by_container.items()):
+            yield Hit(
+                ObjectRef("Pod", ns, name),
+                {
+                    "container": f"container {container}" if container else "a container",
+                    "count": _count(mine),
+                    "error": _probe_error(mine[-1]),
+                },
+                [event_line(e) for e in mine[-3:]],
+            )
 
 
 _KILLED_BY_PROBE = re.compile(r"Container (\S+) failed (liveness|startup) probe")
@@ -502,13 +558,15 @@ _KILLED_BY_PROBE = re.compile(r"Container (\S+) failed (liveness|startup) probe"
     "POD108",
     Severity.WARNING,
     "Liveness or startup probe failing: the kubelet kills and restarts the container",
-    "container {container} fails its {probe} probe and is killed by the kubelet ({restarts} restarts){error}",
+    "{container} fails its {probe} probe and is killed by the kubelet{restarts}{error}",
     looks_at=("pods", "events"),
     links=("kubernetes-pods.md#pods-restart-during-a-slow-start-readinessliveness-probe-connection-refused",),
 )
 def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     """A container of a live pod has recent ``Unhealthy`` events ``Liveness probe failed`` / ``Startup
     probe failed``, or ``Killing`` events ``Container api failed liveness probe, will be restarted``.
+
+    On pasted output the events alone are enough when the paste does not show the pod.
 
     Each time the probe fails ``failureThreshold`` times in a row the kubelet kills the container (exit
     code 137, reason ``Error``) and starts it again, which often ends in CrashLoopBackOff. An application
@@ -528,15 +586,23 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
         if failures or kills:
             found[key] = (failures, kills)
     pods = _pods_named(snap, set(found))
+    partial = bool(snap.meta.get("partial"))
     for key, (failures, kills) in found.items():
         pod = pods.get(key)
+        if pod is None and partial:  # pasted events of a pod the paste does not show: they are enough
+            pod = {"metadata": {"namespace": key[0], "name": key[1]}, "status": {"phase": "Running"}}
         if pod is None or pod_phase(pod) not in ("Running", "Pending"):
             continue
         by_container: dict[str, list[dict[str, Any]]] = {}
         for ev in failures + kills:
             m = _KILLED_BY_PROBE.search(str(ev.get("message")))
-            name = event_container(ev) or (m.group(1) if m else "?")
+            name = event_container(ev) or (m.group(1) if m else "")
             by_container.setdefault(name, []).append(ev)
+        named = [n for n in by_container if n]
+        if "" in by_container and len(named) == 1:  # describe's events name no container: the one named
+            by_container[named[0]] = sorted(
+                by_container.pop("") + by_container[named[0]], key=lambda e: str(e.get("lastTimestamp") or "")
+            )
         restarts = {str(cs.get("name")): cs.get("restartCount", 0) for cs in container_statuses(pod)}
         for name, evs in by_container.items():
             probes = [e for e in evs if e.get("reason") == "Unhealthy"]
@@ -544,9 +610,9 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": f"container {name}" if name else "a container",
                     "probe": "startup" if "Startup probe" in text or "failed startup" in text else "liveness",
-                    "restarts": restarts.get(name, "?"),
+                    "restarts": f" ({restarts[name]} restarts)" if name in restarts else "",
                     "error": ": " + _probe_error(probes[-1]) if probes else "",
                 },
                 [event_line(e) for e in sorted(evs, key=lambda e: str(e.get("lastTimestamp") or ""))[-4:]],
@@ -557,7 +623,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     "POD109",
     Severity.WARNING,
     "Container restarts often",
-    "container {container} has restarted {restarts} times, the last {ago} ago (exit: {reason} {exit_code})",
+    "{container} has restarted {restarts} times{ago}{last_exit}",
     looks_at=("pods",),
 )
 def many_restarts(snap: Snapshot) -> Iterator[Hit]:
@@ -586,16 +652,15 @@ def many_restarts(snap: Snapshot) -> Iterator[Hit]:
             if ago is not None and ago > RESTART_RECENT_SECONDS:
                 continue
             name = str(cs.get("name") or "?")
-            evidence = [f"Last State: Terminated  Reason: {reason or 'unknown'}  Exit Code: {code or '?'}"]
+            evidence = [f"Last State: Terminated  Reason: {reason}  Exit Code: {code}"] if reason or code else []
             evidence += log_tail(snap, pod, name, 3, previous=True)
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(False, cs),
                     "restarts": restarts,
-                    "ago": human_age(ago),
-                    "reason": reason or "unknown",
-                    "exit_code": code or "?",
+                    "ago": f", the last {human_age(ago)} ago" if ago is not None else "",
+                    "last_exit": _exit_text(reason, code, " (exit: "),
                 },
                 evidence,
             )
@@ -605,7 +670,7 @@ def many_restarts(snap: Snapshot) -> Iterator[Hit]:
     "POD110",
     Severity.ERROR,
     "Init container failing",
-    "init container {container} is failing ({state}, last exit: {reason} {exit_code}, {restarts} restarts){effect}",
+    "{container} is failing ({state}{last_exit}, {restarts} restarts){effect}",
     looks_at=("pods", "events"),
 )
 def init_failing(snap: Snapshot) -> Iterator[Hit]:
@@ -642,10 +707,9 @@ def init_failing(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(True, cs),
                     "state": label,
-                    "reason": term.get("reason") or "unknown",
-                    "exit_code": term.get("exitCode", "?"),
+                    "last_exit": _exit_text(str(term.get("reason") or ""), term.get("exitCode"), ", last exit: ", ""),
                     "restarts": cs.get("restartCount", 0),
                     "effect": effect,
                 },
@@ -657,8 +721,7 @@ def init_failing(snap: Snapshot) -> Iterator[Hit]:
     "POD111",
     Severity.WARNING,
     "Container exited with an error and will not be restarted",
-    "container {container} exited with code {exit_code} ({reason}) {ago} ago and will not be restarted "
-    "(restartPolicy Never)",
+    "{container} exited with code {exit_code} ({reason}){ago} and will not be restarted (restartPolicy Never)",
     looks_at=("pods",),
 )
 def failed_no_restart(snap: Snapshot) -> Iterator[Hit]:
@@ -685,10 +748,10 @@ def failed_no_restart(snap: Snapshot) -> Iterator[Hit]:
             yield Hit(
                 ref("pods", pod),
                 {
-                    "container": name,
+                    "container": _label(False, cs),
                     "exit_code": term.get("exitCode"),
-                    "reason": term.get("reason") or "unknown",
-                    "ago": human_age(age_seconds(snap, term.get("finishedAt"))),
+                    "reason": term.get("reason") or "no reason given",
+                    "ago": _ago(age_seconds(snap, term.get("finishedAt"))),
                 },
                 list(dict.fromkeys([str(term.get("message") or ""), *log_tail(snap, pod, name, 4)])),
             )
@@ -717,7 +780,7 @@ def stuck_terminating(snap: Snapshot) -> Iterator[Hit]:
     for pod in _troubled(snap):
         md = meta(pod)
         overdue = age_seconds(snap, md.get("deletionTimestamp"))
-        if overdue is None or overdue < STUCK_TERMINATING_SECONDS:
+        if overdue is None or too_recent(snap, overdue, STUCK_TERMINATING_SECONDS):
             continue
         details: list[str] = []
         evidence: list[str] = []
@@ -726,7 +789,7 @@ def stuck_terminating(snap: Snapshot) -> Iterator[Hit]:
             details.append("finalizers: " + ", ".join(finalizers))
         node_name = str(get(pod, "spec", "nodeName", default=""))
         node = nodes.get(("", node_name)) if node_name else None
-        if node_name and snap.has("nodes") and node is None:
+        if node_name and node is None and listed_completely(snap, "nodes"):
             details.append(f"node {node_name} no longer exists")
         elif node is not None:
             ready = conditions(node).get("Ready") or {}
@@ -736,7 +799,10 @@ def stuck_terminating(snap: Snapshot) -> Iterator[Hit]:
         evidence += [event_line(e) for e in _recent(snap, warning_events(snap, "pods", pod, ("FailedKillPod",)))[-3:]]
         yield Hit(
             ref("pods", pod),
-            {"overdue": human_age(overdue), "details": "".join("; " + d for d in details)},
+            {
+                "overdue": duration_text(overdue, STUCK_TERMINATING_SECONDS),
+                "details": "".join("; " + d for d in details),
+            },
             evidence,
         )
 
@@ -758,7 +824,7 @@ def _probe_text(probe: dict[str, Any]) -> str:
     "POD113",
     Severity.WARNING,
     "Container running but not ready for a long time",
-    "container {container} has been running for {age} without becoming ready ({probe})",
+    "{container} has been running for {age} without becoming ready ({probe})",
     looks_at=("pods", "events"),
     links=("kubernetes-network.md#service-has-no-endpoints-selector-or-readiness-mismatch",),
 )
@@ -786,7 +852,7 @@ def not_ready_long(snap: Snapshot) -> Iterator[Hit]:
                 continue
             ages = [a for a in (age_seconds(snap, started), since_cond) if a is not None]
             age = min(ages) if ages else None
-            if age is None or age < NOT_READY_SECONDS:
+            if age is None or too_recent(snap, age, NOT_READY_SECONDS):
                 continue
             name = str(cs.get("name") or "?")
             if failures is None:
@@ -804,6 +870,6 @@ def not_ready_long(snap: Snapshot) -> Iterator[Hit]:
                 probe = "no readiness probe"
             yield Hit(
                 ref("pods", pod),
-                {"container": name, "age": human_age(age), "probe": probe},
+                {"container": _label(False, cs), "age": duration_text(age, NOT_READY_SECONDS), "probe": probe},
                 [f"{ready_cond.get('reason') or 'NotReady'}: {ready_cond.get('message') or ''}"],
             )

@@ -56,6 +56,9 @@ class Check:
     doc: str  # from the function's docstring
     area: str
     run: CheckFn
+    # kinds whose *missing* objects the check takes as proof (no event = no scheduling attempt): it never
+    # runs on a partial snapshot (pasted output), where a missing object proves nothing
+    absent: tuple[str, ...] = ()
 
     def finding(self, hit: Hit) -> Finding:
         try:
@@ -79,6 +82,7 @@ class Check:
             "message": self.message,
             "looks_at": list(self.looks_at),
             "links": list(self.links),
+            "absent": list(self.absent),
             "area": self.area,
             "doc": self.doc,
         }
@@ -94,8 +98,10 @@ def check(
     message: str,
     looks_at: Iterable[str],
     links: Iterable[str] = (),
+    absent: Iterable[str] = (),
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function under a stable code."""
+    """Register a check function under a stable code. ``absent``: the kinds whose missing objects the check
+    reasons from; it is skipped on a partial snapshot (pasted output shows some objects, never all)."""
 
     def register(fn: CheckFn) -> CheckFn:
         if code in REGISTRY and REGISTRY[code].run is not fn:
@@ -111,6 +117,7 @@ def check(
             doc=inspect.cleandoc(fn.__doc__ or title),
             area=area,
             run=fn,
+            absent=tuple(absent),
         )
         return fn
 
@@ -233,6 +240,8 @@ def scope_skip(snap: Snapshot, c: Check, namespaces: Iterable[str] | None) -> st
     primary = sorted(groups[0])[0] if groups else ""
     if namespaces and primary in CLUSTER_SCOPED:
         return f"about cluster-scoped {primary}, outside the namespace filter"
+    if c.absent and snap.meta.get("partial"):
+        return f"reasons from missing {', '.join(c.absent)}: a partial snapshot (pasted output) proves nothing by them"
     return None
 
 

@@ -20,6 +20,7 @@ from medic.checks.kube import (
     get,
     human_age,
     labels,
+    listed_completely,
     meta,
     name_of,
     namespace_of,
@@ -29,6 +30,7 @@ from medic.checks.kube import (
     ref,
     selector_matches,
     tolerates,
+    too_recent,
     warning_events,
     workload_of,
 )
@@ -104,7 +106,7 @@ def _unschedulable(snap: Snapshot) -> Iterator[tuple[dict[str, Any], str]]:
         if sched is None or sched.get("status") != "False" or sched.get("reason") != "Unschedulable":
             continue
         age = age_seconds(snap, sched.get("lastTransitionTime"))
-        if age is not None and age < UNSCHEDULABLE_GRACE_SECONDS:
+        if too_recent(snap, age, UNSCHEDULABLE_GRACE_SECONDS):
             continue
         message = str(sched.get("message") or "")
         if not message:
@@ -158,7 +160,7 @@ def unschedulable(snap: Snapshot) -> Iterator[Hit]:
     "SCH102",
     Severity.WARNING,
     "Pod evicted by the kubelet",
-    "pod was evicted from node {node}: {message}",
+    "pod was evicted{node}: {message}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-nodes-control-plane.md#pods-evicted-the-node-was-low-on-resource-ephemeral-storage-diskpressure",
@@ -176,7 +178,12 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
     What to do: give the container requests/limits that match its use (``ephemeral-storage`` for logs and
     scratch files), clean the node's disk or image cache, and delete the evicted pods
     (``kubectl delete pod --field-selector=status.phase=Failed``).
+
+    On pasted output an ``Evicted`` event of a pod the paste does not otherwise show is enough (``get
+    events``, a describe's events): the kubelet only sends it when it evicts.
     """
+    if snap.meta.get("partial"):
+        yield from _evicted_by_event(snap)
     for pod in pods_by_phase(snap).get("Failed", []):
         st = as_dict(pod.get("status"))
         if st.get("reason") != "Evicted":
@@ -185,8 +192,28 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
         events = [e for e in warning_events(snap, "pods", pod, ("Evicted",)) if e.get("message") != message]
         yield Hit(
             ref("pods", pod),
-            {"node": get(pod, "spec", "nodeName", default="?"), "message": message},
+            {"node": f" from node {node}" if (node := get(pod, "spec", "nodeName")) else "", "message": message},
             [message] + [event_line(e) for e in events[-2:]],
+        )
+
+
+def _evicted_by_event(snap: Snapshot) -> Iterator[Hit]:
+    """SCH102 on a paste: the latest ``Evicted`` event of each pod the snapshot does not hold."""
+    pods = {(namespace_of(p), name_of(p)) for p in snap.items("pods")}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for ev in snap.items("events"):
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        if ev.get("reason") != "Evicted" or inv.get("kind") not in ("Pod", None, "") or not inv.get("name"):
+            continue
+        key = (str(inv.get("namespace") or ""), str(inv["name"]))
+        if key not in pods:
+            latest[key] = ev
+    for (ns, name), ev in sorted(latest.items()):
+        host = str(as_dict(ev.get("source")).get("host") or "")
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {"node": f" from node {host}" if host else "", "message": str(ev.get("message") or "no message")},
+            [event_line(ev)],
         )
 
 
@@ -246,6 +273,7 @@ def _untolerated(groups: Counter[tuple[Taint, ...]], tolerations: list[Any]) -> 
     "{pending} pending pod(s) tolerate the taints of none of the {nodes} {which}: {taints}",
     looks_at=("pods", "nodes"),
     links=("kubernetes-scheduling.md#pod-pending-nodes-had-untolerated-taint",),
+    absent=("nodes",),  # "no node tolerates": the nodes not shown might
 )
 def untolerated_taints(snap: Snapshot) -> Iterator[Hit]:
     """Unschedulable Pending pods (as in SCH101) for which every node carries at least one ``NoSchedule`` or
@@ -308,6 +336,7 @@ def _scheduler_pods(snap: Snapshot) -> list[str]:
     "Pod Pending without any scheduling attempt",
     "pod has been Pending for {age} without a scheduling attempt: {why}",
     looks_at=("pods", "events"),
+    absent=("events",),  # a paste without a FailedScheduling event says nothing about the scheduler
 )
 def never_scheduled(snap: Snapshot) -> Iterator[Hit]:
     """A Pending pod without a node, 5 minutes old or more, has no ``PodScheduled`` condition (or only
@@ -332,6 +361,8 @@ def never_scheduled(snap: Snapshot) -> Iterator[Hit]:
         age = age_seconds(snap, meta(pod).get("creationTimestamp"))
         if age is None or age < UNSEEN_PENDING_SECONDS:
             continue
+        if snap.has("events") and not listed_completely(snap, "events", namespace_of(pod)):
+            continue  # events collected, but not those of this namespace (403, timeout)
         evs = events_for(snap, "pods", namespace_of(pod), name_of(pod))
         if any(e.get("reason") in ("FailedScheduling", "Scheduled") for e in evs):
             continue
@@ -356,6 +387,7 @@ def never_scheduled(snap: Snapshot) -> Iterator[Hit]:
     "All replicas of a workload run on one node",
     "all {count} running pods of {kind} {name} are on node {node}: losing that node stops the whole workload",
     looks_at=("pods", "nodes", "replicasets"),
+    absent=("pods", "nodes"),  # "all on one node" needs every pod of the workload and every node
 )
 def single_node_workload(snap: Snapshot) -> Iterator[Hit]:
     """Every running pod of a ReplicaSet (reported on its Deployment) or StatefulSet with two or more

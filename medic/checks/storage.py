@@ -24,6 +24,7 @@ from medic.checks.kube import (
     owner,
     quantity,
     ref,
+    too_recent,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -116,6 +117,9 @@ def pvc_provisioning_failed(snap: Snapshot) -> Iterator[Hit]:
     Fix the backend or provisioner the event names (credentials, pool quota, the CSI controller's
     pods and logs), or recreate the claim with a class and access mode the backend supports: a Pending
     claim holds no data yet.
+
+    On pasted output without any event of the claim (a ``get pvc`` row, a claim's YAML), a claim Pending
+    for ten minutes or more (or of unknown age) is reported with what is known, and the events to read.
     """
     for pvc in snap.items("persistentvolumeclaims"):
         if phase(pvc) != "Pending" or _class_missing(snap, pvc) or _no_class_no_default(snap, pvc):
@@ -124,20 +128,34 @@ def pvc_provisioning_failed(snap: Snapshot) -> Iterator[Hit]:
         failed = [e for e in evs if e.get("reason") in ("ProvisioningFailed", "FailedBinding")]
         waiting = [e for e in evs if e.get("reason") == "ExternalProvisioning"]
         succeeded = any(e.get("reason") == "ProvisioningSucceeded" for e in evs)
+        age = age_seconds(snap, meta(pvc).get("creationTimestamp"))
+        sc = claim_class(pvc)
+        storage_class = f"class {sc}" if sc else "no class" if sc == "" else "default class"
         if failed:
             last = failed[-1]
         elif waiting and not succeeded:
-            age = age_seconds(snap, meta(pvc).get("creationTimestamp"))
             if age is None or age < PROVISION_WAIT_SECONDS:
                 continue
             last = waiting[-1]
+        elif not evs and snap.meta.get("partial") and not too_recent(snap, age, PROVISION_WAIT_SECONDS):
+            since = f" for {human_age(age)}" if age is not None and age >= PROVISION_WAIT_SECONDS else ""
+            yield Hit(
+                ref("persistentvolumeclaims", pvc),
+                {
+                    "storage_class": storage_class,
+                    "reason": f"Pending{since}",
+                    "detail": "no volume bound and no provisioning event shown: `kubectl describe pvc` "
+                    "says why (ProvisioningFailed, WaitForFirstConsumer, ExternalProvisioning)",
+                },
+                [pvc_line(snap, pvc)],
+            )
+            continue
         else:
             continue
-        sc = claim_class(pvc)
         yield Hit(
             ref("persistentvolumeclaims", pvc),
             {
-                "storage_class": f"class {sc}" if sc else "no class" if sc == "" else "default class",
+                "storage_class": storage_class,
                 "reason": last.get("reason"),
                 "detail": str(last.get("message") or "")[:300],
             },
@@ -348,6 +366,63 @@ def pv_released(snap: Snapshot) -> Iterator[Hit]:
                 f" on another volume {bound}" if bound and bound != name_of(pv) else ""
             )
         yield Hit(ref("persistentvolumes", pv), {"claim": f"{ns}/{name}", "now": now}, [pv_line(snap, pv)])
+
+
+# the PV controller deletes a Released volume with policy Delete within seconds; one Released for longer
+# than this (when the phase carries its time) was not deleted
+RELEASED_DELETE_GRACE_SECONDS = 5 * 60
+
+
+@check(
+    "PV203",
+    Severity.WARNING,
+    "PersistentVolume Released with Delete policy: the volume was not deleted",
+    "volume is Released{since} but its reclaim policy is Delete: {detail}",
+    looks_at=("persistentvolumes", "events"),
+)
+def pv_released_not_deleted(snap: Snapshot) -> Iterator[Hit]:
+    """A PersistentVolume with ``persistentVolumeReclaimPolicy: Delete`` is ``Released``: its claim is gone
+    and the volume should have been deleted with it (the PV object and the backend disk), but it was not.
+    The provisioner that made it is not running or not registered any more (a CSI driver uninstalled or
+    renamed, an in-tree plugin migrated), it lacks the permission to delete, or the backend refused; the
+    backend disk may still exist and cost money.
+
+    Looks at the PV's phase and reclaim policy, ``status.lastPhaseTransitionTime`` when set (one Released
+    for less than five minutes may still be deleted), and its warning events (``VolumeFailedDelete``). Check
+    the provisioner named by ``pv.kubernetes.io/provisioned-by`` (its controller pods and logs); once the
+    backend disk is handled, delete the PV by hand. A deletion that failed outright is PV202 (phase Failed).
+    """
+    for pv in snap.items("persistentvolumes"):
+        if phase(pv) != "Released" or get(pv, "spec", "persistentVolumeReclaimPolicy") != "Delete":
+            continue
+        age = age_seconds(snap, get(pv, "status", "lastPhaseTransitionTime"))
+        if too_recent(snap, age, RELEASED_DELETE_GRACE_SECONDS):
+            continue
+        evs = warning_events(snap, "persistentvolumes", pv)
+        provisioner = as_dict(meta(pv).get("annotations")).get("pv.kubernetes.io/provisioned-by")
+        if evs:
+            detail = f"{evs[-1].get('reason')}: {evs[-1].get('message') or ''}".strip(": ")
+        else:
+            detail = "the deletion did not happen" + (
+                f" (provisioner {provisioner}: is it running?)" if provisioner else " (is its provisioner running?)"
+            )
+        claim = as_dict(get(pv, "spec", "claimRef"))
+        evidence = [pv_line(snap, pv), *[event_line(e) for e in evs[-3:]]]
+        if claim:
+            evidence.append(f"claimRef: {claim.get('namespace', '')}/{claim.get('name', '')} (deleted)")
+        yield Hit(
+            ref("persistentvolumes", pv),
+            {
+                "since": f" for {human_age(age)}" if age is not None and age >= RELEASED_DELETE_GRACE_SECONDS else "",
+                "detail": _short(detail),
+            },
+            evidence,
+        )
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @check(

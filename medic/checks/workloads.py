@@ -31,7 +31,7 @@ from medic.checks.kube import (
     workload_of,
 )
 from medic.checks.registry import Hit, check
-from medic.model import Severity, Snapshot
+from medic.model import ObjectRef, Severity, Snapshot
 
 # events older than this are history (the API server keeps events for an hour by default)
 EVENT_MAX_AGE = 3600.0
@@ -427,6 +427,8 @@ _CREATE_CAUSES = (
     ("exceeded quota", "quota exceeded"),
     ("must specify", "quota needs requests/limits"),
     ("admission webhook", "admission webhook"),
+    ("failed calling webhook", "admission webhook"),
+    ("failed to call webhook", "admission webhook"),
     ("violates PodSecurity", "PodSecurity"),
     ("maximum", "LimitRange"),
     ("minimum", "LimitRange"),
@@ -478,7 +480,12 @@ def failed_create(snap: Snapshot) -> Iterator[Hit]:
 
     What to do: raise or free the quota, set requests and limits in the pod template (or a LimitRange
     default), fix the security context, or fix the webhook; the controller retries by itself.
+
+    On pasted output a ``FailedCreate`` event of a controller the paste does not show is enough; quota
+    refusals (QTA251) and webhooks that could not be called (NET410) are left to their own checks there.
     """
+    if snap.meta.get("partial"):
+        yield from _failed_create_events(snap)
     for kind in ("replicasets", "statefulsets", "daemonsets", "jobs"):
         for obj in snap.items(kind):
             if kind == "replicasets" and _replicas(obj) == 0:
@@ -496,6 +503,35 @@ def failed_create(snap: Snapshot) -> Iterator[Hit]:
                 {"kind": ref(kind, obj).kind, "cause": create_cause(error), "error": error or "FailedCreate"},
                 evidence,
             )
+
+
+_WEBHOOK_CALL_FAILED = re.compile(r"failed (?:calling|to call) webhook", re.IGNORECASE)
+_CONTROLLERS = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "Job": "jobs"}
+
+
+def _failed_create_events(snap: Snapshot) -> Iterator[Hit]:
+    """WKL507 on a paste: the latest ``FailedCreate`` event of each controller the paste does not show."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for ev in snap.items("events"):
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        kind = str(inv.get("kind") or "")
+        if ev.get("reason") != "FailedCreate" or kind not in _CONTROLLERS or not inv.get("name"):
+            continue
+        if (str(inv.get("namespace") or ""), str(inv["name"])) in by_name(snap, _CONTROLLERS[kind]):
+            continue  # shown: judged from the object below
+        message = str(ev.get("message") or "")
+        if create_cause(message) == "quota exceeded" or _WEBHOOK_CALL_FAILED.search(message):
+            continue  # QTA251's and NET410's
+        key = (kind, str(inv.get("namespace") or ""), str(inv["name"]))
+        if key not in latest or str(ev.get("lastTimestamp") or "") >= str(latest[key].get("lastTimestamp") or ""):
+            latest[key] = ev
+    for (kind, ns, name), ev in sorted(latest.items()):
+        error = str(ev.get("message") or "").removeprefix("Error creating: ").strip()
+        yield Hit(
+            ObjectRef(kind, ns, name),
+            {"kind": kind, "cause": create_cause(error), "error": error or "FailedCreate"},
+            [event_line(ev)],
+        )
 
 
 def _failed_pod_lines(snap: Snapshot, pods: list[dict[str, Any]]) -> list[str]:
@@ -742,3 +778,49 @@ def pdb_blocks(snap: Snapshot) -> Iterator[Hit]:
         evidence = [_cond_line(allowed)]
         evidence += [event_line(e) for e in _recent_warnings(snap, "poddisruptionbudgets", pdb)[-3:]]
         yield Hit(ref("poddisruptionbudgets", pdb), {"cause": cause}, evidence)
+
+
+@check(
+    "WKL513",
+    Severity.ERROR,
+    "Deployment cannot create pods (ReplicaFailure)",
+    "deployment cannot create pods ({cause}): {error}",
+    looks_at=("deployments", "replicasets"),
+    links=(
+        "kubernetes-scheduling.md#pods-not-created-failedcreate-exceeded-quota-on-the-replicaset",
+        "kubernetes-scheduling.md#pods-not-created-failed-quota-must-specify-limitscpu-limitsmemory",
+        "kubernetes-nodes-control-plane.md#admission-webhook-timeout-failed-calling-webhook--context-deadline-exceeded",
+    ),
+)
+def deployment_replica_failure(snap: Snapshot) -> Iterator[Hit]:
+    """A Deployment's ``ReplicaFailure`` condition is ``True`` (reason ``FailedCreate``): its ReplicaSet
+    cannot create pods because the API server refuses them, and the condition's message carries the refusal
+    (``exceeded quota: ...``, ``admission webhook ... denied the request``, ``failed calling webhook``,
+    ``violates PodSecurity``, a missing ServiceAccount). No pod appears, so there is no Pending pod to look
+    at: ``kubectl describe deployment`` (or ``get deployment -o yaml``) shows it.
+
+    When the snapshot holds the ReplicaSet and it carries the condition itself, WKL507 reports it there and
+    this check does not repeat it. What to do: the same as WKL507 (raise or free the quota, set requests and
+    limits, fix the webhook or the security context); the controller retries by itself.
+    """
+    failing_rs = {
+        (namespace_of(rs), str(o.get("name") or ""))
+        for rs in snap.items("replicasets")
+        if (conditions(rs).get("ReplicaFailure") or {}).get("status") == "True"
+        and (o := owner(rs, "Deployment")) is not None
+    }
+    for dep in snap.items("deployments"):
+        failure = conditions(dep).get("ReplicaFailure")
+        if failure is None or failure.get("status") != "True":
+            continue
+        if (namespace_of(dep), name_of(dep)) in failing_rs:
+            continue
+        error = str(failure.get("message") or "").removeprefix("Error creating: ").strip()
+        yield Hit(
+            ref("deployments", dep),
+            {
+                "cause": create_cause(error) if error else str(failure.get("reason") or "FailedCreate"),
+                "error": error or str(failure.get("reason") or "FailedCreate"),
+            },
+            [_cond_line(failure)],
+        )

@@ -2,7 +2,8 @@
 
 A case file holds ``positive`` and ``negative`` lists; each item has a ``snapshot`` (the JSON form of a
 Snapshot) and, for positives, ``expect``: the objects (``Kind/namespace/name``) and message fragments the
-check must report. Only the check under test runs on its case.
+check must report (with ``"exact": true``, exactly those findings, one per expected object). Only the check
+under test runs on its case.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ def test_positive(code: str, case: dict[str, Any], knowledge: bool, request: pyt
             assert any(want["message"] in f.message for f in hits), [f.message for f in hits]
     for f in mine:
         assert f.severity == CHECKS[code].severity
+    if case.get("exact"):
+        assert sorted(str(f.object) for f in mine) == sorted(w["object"] for w in case["expect"]), [
+            f"{f.object}: {f.message}" for f in mine
+        ]
 
 
 @pytest.mark.parametrize(("code", "case", "knowledge"), _cases("negative"))
