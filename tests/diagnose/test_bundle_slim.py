@@ -32,6 +32,11 @@ def test_no_check_reads_a_field_the_reader_drops() -> None:
     in a check would be read as absent, and the check would go silently blind."""
     sources = [*sorted((ROOT / "medic" / "checks").glob("*.py")), ROOT / "medic" / "diagnose.py"]
     text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
+    # kube.PAST_TIMES names every timestamp field, but only newest_time reads them, and only for a partial
+    # snapshot (a paste: its ages are measured from its newest time); a bundle is complete and never walked
+    past_times = re.search(r"PAST_TIMES = frozenset\(.*?\n\)\n", text, re.DOTALL)
+    assert past_times is not None
+    text = text.replace(past_times.group(0), "")
     read = {
         (group, name)
         for group, names in DROPPED.items()
