@@ -189,3 +189,53 @@ def test_diagnosis_report_filters(page: Any, server: Server, tmp_path: Path) -> 
     assert severities and set(severities) == {"warning"}
     assert len(severities) == sum(1 for f in report["findings"] if f["severity"] == "warning")
     shoot(page, "diagnosis")
+
+
+HOSTILE_RUNBOOK = """# Pods fail <script>window.__pwned = 3; alert(3)</script>
+
+<img src=x onerror="window.__pwned=4;alert(4)"> appears when the cache breaks: CacheBrokenError code 77.
+
+[click for the fix](javascript:alert(5))
+
+## Fix
+
+```sh
+echo '<script>alert(6)</script>'
+```
+"""
+
+
+def test_hostile_runbook_renders_inert(browser: Any, tmp_path: Path, server: Server) -> None:
+    """A runbook with script tags, an onerror image and a javascript: link: its entry and search pages show the
+    text, run nothing and link nowhere."""
+    from tests.serve.helpers import free_port, start
+
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "hostile.md").write_text(HOSTILE_RUNBOOK)
+    kb = tmp_path / "kb.db"
+    index = [*server.args[: server.args.index("--db")], "--db", str(kb), "index", str(tmp_path / "runbooks")]
+    import subprocess
+
+    subprocess.run(index, env=server.env, check=True, capture_output=True)
+    port = free_port()
+    args = [*server.args]
+    args[args.index("--db") + 1] = str(kb)
+    args[args.index("--port") + 1] = str(port)
+    args[args.index("--state") + 1] = str(tmp_path / "serve.db")
+    proc = start(args, server.env, f"http://127.0.0.1:{port}")
+    context = browser.new_context(base_url=f"http://127.0.0.1:{port}")
+    try:
+        pg = context.new_page()
+        dialogs: list[str] = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.goto("/ui/search?q=CacheBrokenError")
+        pg.locator("ol li a").first.click()
+        pg.wait_for_selector("article h1")
+        assert pg.locator("article h1").inner_text().startswith("Pods fail")  # the tags are text or dropped
+        assert pg.locator("article script, article img").count() == 0
+        assert pg.locator("a[href^='javascript:']").count() == 0
+        assert pg.evaluate("window.__pwned === undefined") and dialogs == []
+    finally:
+        context.close()
+        proc.terminate()
+        proc.wait(10)
