@@ -435,9 +435,10 @@ def collect_cmd(
         raise MedicError("--logs must be 0 or more")
     token = None
     if post is not None:
-        from medic.serve.client import token_from
+        from medic.serve.client import check_url, token_from
 
-        token = token_from(token_file)  # before the cluster walk: a missing token should not cost one
+        check_url(post)  # before the cluster walk: a wrong URL or a missing token should not cost one
+        token = token_from(token_file)
     options = CollectOptions(
         context=context,
         kubeconfig=kubeconfig,

@@ -38,10 +38,14 @@ def token_from(token_file: str | None) -> str:
     return token
 
 
-def post_bundle(url: str, bundle: Path, token: str, timeout: float = 300.0) -> dict[str, Any]:
-    """POST a bundle to ``URL/api/v1/diagnose``; the server's report summary back, or one-line error."""
+def check_url(url: str) -> None:
     if not url.startswith(("http://", "https://")):
         raise ServerError(f"--post must be an http(s) URL of a medic serve (got {url!r})")
+
+
+def post_bundle(url: str, bundle: Path, token: str, timeout: float = 300.0) -> dict[str, Any]:
+    """POST a bundle to ``URL/api/v1/diagnose``; the server's report summary back, or one-line error."""
+    check_url(url)
     target = url.rstrip("/") + "/api/v1/diagnose"
     request = urllib.request.Request(
         target,
