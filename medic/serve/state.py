@@ -365,6 +365,16 @@ class State:
                 )
         return sorted(out, key=lambda c: c.inbox_id)
 
+    def release_claims_of_the_dead(self) -> int:
+        """At a worker's start on SQLite: claims held then belong to a process that died (one process serves a
+        SQLite state file), so they are released at once instead of after the lease. On PostgreSQL other
+        replicas' claims are live; the lease decides there."""
+        if self.backend.name != "sqlite":
+            return 0
+        with self._write():
+            cur = self._q("UPDATE inbox SET claimed_at = NULL WHERE done_at IS NULL AND claimed_at IS NOT NULL")
+        return int(cur.rowcount or 0)
+
     def finish(self, claimed: Claimed, triage: dict[str, Any] | None, error: str | None = None) -> None:
         now = time.time()
         with self._write():

@@ -17,7 +17,7 @@ from typing import Any
 from medic.errors import MedicError
 from medic.serve.knowledge import Knowledge
 from medic.serve.metrics import Metrics
-from medic.serve.state import Claimed, State
+from medic.serve.state import Claimed, State, db_errors
 
 log = logging.getLogger("medic.serve")
 
@@ -49,9 +49,13 @@ class Worker:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        failures: tuple[type[BaseException], ...] = (MedicError, OSError, *db_errors())
         try:
+            released = self.state.release_claims_of_the_dead()
+            if released:
+                log.warning("%d alert(s) claimed by a process that stopped are taken again", released)
             self.knowledge.load()
-        except (MedicError, OSError) as exc:
+        except failures as exc:
             self.knowledge.error = str(exc)
             log.error("knowledge base not loaded: %s", exc)
             return

@@ -177,3 +177,11 @@ def test_diagnoses_are_kept(where: str) -> None:
     n = state.add_diagnosis(report)
     assert state.diagnosis(n) == report
     assert [(d["id"], d["cluster"], d["summary"]["counts"]) for d in state.diagnoses()] == [(n, "prod", {"error": 2})]
+
+
+def test_claims_of_a_dead_process_are_released_at_start_on_sqlite(tmp_path: Path) -> None:
+    state = State(tmp_path / "s.db")
+    state.accept(zabbix_events({"event_id": "1", "event_value": "1", "event_name": "x"}))
+    assert len(state.claim()) == 1 and state.claim() == []  # the worker that claimed it is killed here
+    assert State(tmp_path / "s.db").release_claims_of_the_dead() == 1
+    assert len(state.claim()) == 1
