@@ -100,30 +100,40 @@ def _endpoint_index(snap: Snapshot) -> dict[tuple[str, str], tuple[int, int]] | 
     return index
 
 
+def _count_slices(snap: Snapshot, into: dict[tuple[str, str], tuple[int, int]]) -> None:
+    """Add each EndpointSlice's (ready, total) addresses to its Service's counts."""
+    for es in snap.items("endpointslices"):
+        svc = labels(es).get("kubernetes.io/service-name")
+        if not svc:
+            continue
+        k = (namespace_of(es), svc)
+        ready, total = into.get(k, (0, 0))
+        for ep in as_list(es.get("endpoints")):
+            n = len(as_list(as_dict(ep).get("addresses"))) or 1
+            total += n
+            if get(ep, "conditions", "ready") is not False:  # unset means ready
+                ready += n
+        into[k] = (ready, total)
+
+
+def _count_endpoints(snap: Snapshot, into: dict[tuple[str, str], tuple[int, int]]) -> None:
+    """Each Endpoints object's (ready, total) addresses, under its Service's name."""
+    for ep in snap.items("endpoints"):
+        ready = total = 0
+        for subset in as_list(ep.get("subsets")):
+            r = len(as_list(as_dict(subset).get("addresses")))
+            ready += r
+            total += r + len(as_list(as_dict(subset).get("notReadyAddresses")))
+        into[(namespace_of(ep), name_of(ep))] = (ready, total)
+
+
 def _build_endpoint_index(snap: Snapshot) -> dict[tuple[str, str], tuple[int, int]] | None:
     index: dict[tuple[str, str], tuple[int, int]] = {}
     if snap.has("endpointslices"):
-        for es in snap.items("endpointslices"):
-            svc = labels(es).get("kubernetes.io/service-name")
-            if not svc:
-                continue
-            k = (namespace_of(es), svc)
-            ready, total = index.get(k, (0, 0))
-            for ep in as_list(es.get("endpoints")):
-                n = len(as_list(as_dict(ep).get("addresses"))) or 1
-                total += n
-                if get(ep, "conditions", "ready") is not False:  # unset means ready
-                    ready += n
-            index[k] = (ready, total)
+        _count_slices(snap, index)
         return index
     if snap.has("endpoints"):
-        for ep in snap.items("endpoints"):
-            ready = total = 0
-            for subset in as_list(ep.get("subsets")):
-                r = len(as_list(as_dict(subset).get("addresses")))
-                ready += r
-                total += r + len(as_list(as_dict(subset).get("notReadyAddresses")))
-            index[(namespace_of(ep), name_of(ep))] = (ready, total)
+        _count_endpoints(snap, index)
         return index
     return None
 
@@ -228,24 +238,8 @@ def service_no_endpoints(snap: Snapshot) -> Iterator[Hit]:
 def _pasted_no_endpoints(snap: Snapshot) -> Iterator[Hit]:
     """NET401 on a paste: each Endpoints object / EndpointSlice shown without a ready address."""
     shown: dict[tuple[str, str], tuple[int, int]] = {}
-    for ep in snap.items("endpoints"):
-        ready = total = 0
-        for subset in as_list(ep.get("subsets")):
-            r = len(as_list(as_dict(subset).get("addresses")))
-            ready += r
-            total += r + len(as_list(as_dict(subset).get("notReadyAddresses")))
-        shown[(namespace_of(ep), name_of(ep))] = (ready, total)
-    for es in snap.items("endpointslices"):
-        svc_name = labels(es).get("kubernetes.io/service-name")
-        if not svc_name:
-            continue
-        k = (namespace_of(es), svc_name)
-        ready, total = shown.get(k, (0, 0))
-        for ep in as_list(es.get("endpoints")):
-            n = len(as_list(as_dict(ep).get("addresses"))) or 1
-            total += n
-            ready += n if get(ep, "conditions", "ready") is not False else 0
-        shown[k] = (ready, total)
+    _count_endpoints(snap, shown)
+    _count_slices(snap, shown)  # a slice of a Service shown as Endpoints too adds to its counts, as before
     services = by_name(snap, "services")
     for (ns, name), (ready, total) in sorted(shown.items()):
         if ready or not name:

@@ -139,9 +139,9 @@ def fragment_object(doc: Any, command: str | None) -> tuple[str, dict[str, Any]]
     return kind, obj
 
 
-def close_json(text: str) -> str:
-    """JSON cut short (an excerpt that ends inside an object) closed: the brackets left open are closed
-    in order, a trailing comma or a dangling key is dropped. Text that is not cut short is returned as is."""
+def _open_brackets(text: str) -> tuple[list[str], bool, int]:
+    """The closers of the brackets ``text`` leaves open (innermost last), whether it ends inside a string,
+    and the offset after the last complete value (a closed bracket) or at the last comma."""
     stack: list[str] = []
     in_string = escape = False
     last_complete = 0
@@ -164,6 +164,13 @@ def close_json(text: str) -> str:
             last_complete = i + 1
         elif ch == ",":
             last_complete = i
+    return stack, in_string, last_complete
+
+
+def close_json(text: str) -> str:
+    """JSON cut short (an excerpt that ends inside an object) closed: the brackets left open are closed
+    in order, a trailing comma or a dangling key is dropped. Text that is not cut short is returned as is."""
+    stack, in_string, last_complete = _open_brackets(text)
     if not stack:
         return text
     body = text if not in_string else text[:last_complete]
@@ -172,21 +179,4 @@ def close_json(text: str) -> str:
     body = re.sub(r',?\s*"[^"\n]*"\s*:?\s*$', "", body) if body.endswith((":", '"')) else body
     body = body.rstrip().rstrip(",")
     # recount what is open after the cut
-    stack = []
-    in_string = escape = False
-    for ch in body:
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]" and stack:
-            stack.pop()
-    return body + "".join(reversed(stack))
+    return body + "".join(reversed(_open_brackets(body)[0]))

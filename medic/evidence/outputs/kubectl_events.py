@@ -36,26 +36,31 @@ _ROW_START = re.compile(
 )
 
 
+def _row_of(m: re.Match[str]) -> dict[str, Any]:
+    """An event row from a match of ``_ROW`` (either layout)."""
+    kind, _, name = m.group("object").partition("/")
+    row: dict[str, Any] = {
+        "age": m.group("age").split()[0],
+        "type": m.group("type"),
+        "reason": m.group("reason"),
+        "kind": kind_word(kind),
+        "name": name,
+        "message": m.group("message").strip(),
+    }
+    if m.group("count"):
+        row["count"] = int(m.group("count"))
+        row["first_age"] = m.group("over")
+    if m.group("ns"):
+        row["namespace"] = m.group("ns")
+    return row
+
+
 def headerless_row(line: str) -> dict[str, Any] | None:
     """An event row pasted without its table's header (either layout), or None."""
     text = line.strip()
     m = _ROW.match(text)
     if m:
-        kind, _, name = m.group("object").partition("/")
-        row: dict[str, Any] = {
-            "age": m.group("age").split()[0],
-            "type": m.group("type"),
-            "reason": m.group("reason"),
-            "kind": kind_word(kind),
-            "name": name,
-            "message": m.group("message").strip(),
-        }
-        if m.group("count"):
-            row["count"] = int(m.group("count"))
-            row["first_age"] = m.group("over")
-        if m.group("ns"):
-            row["namespace"] = m.group("ns")
-        return row
+        return _row_of(m)
     o = _OLD_ROW.match(text)
     if o:
         row = {
@@ -138,20 +143,7 @@ class KubectlEventsParser(OutputParser):
                 m = _ROW.match(raw.strip())
                 if not m or (with_ns and not m.group("ns")) or (not with_ns and m.group("ns")):
                     continue
-                kind, _, name = m.group("object").partition("/")
-                row = {
-                    "age": m.group("age").split()[0],
-                    "type": m.group("type"),
-                    "reason": m.group("reason"),
-                    "kind": kind_word(kind),
-                    "name": name,
-                    "message": m.group("message").strip(),
-                }
-                if m.group("count"):
-                    row["count"] = int(m.group("count"))
-                    row["first_age"] = m.group("over")
-                if with_ns:
-                    row["namespace"] = m.group("ns")
+                row = _row_of(m)  # its NAMESPACE is there exactly when the table has one (checked above)
             if default_ns and "namespace" not in row:
                 row["namespace"] = default_ns
             rows.append(row)
