@@ -226,9 +226,7 @@ def show_cmd(
     store = _open_store(read_only=True)
     entry = store.get(entry_id)
     if as_json:
-        data = entry.to_dict()
-        parts = store.entries(r.id for r in entry.parts)
-        data["parts"] = [parts[r.id].to_dict() for r in entry.parts if r.id in parts]
+        data = store.entry_document(entry)
         sys.stdout.write(dumps(data) + "\n")
     else:
         _print_entry(entry, store)

@@ -82,7 +82,4 @@ class Knowledge:
             entry = store.get(entry_id)
         except (MedicError, KeyError):
             return None
-        data = entry.to_dict()  # as `medic show --json`: the parts in full
-        parts = store.entries(r.id for r in entry.parts)
-        data["parts"] = [parts[r.id].to_dict() for r in entry.parts if r.id in parts]
-        return data
+        return store.entry_document(entry)  # as `medic show --json`

@@ -42,7 +42,13 @@ ROLE_LABELS = {
     str(Role.NOTE): "Notes",
 }
 SOURCES = ("alertmanager", "grafana", "zabbix", "text")
-MAX_ROW_ID = 2**63 - 1
+MAX_ROW_ID = 2**63 - 1  # a database row id: anything past it is a 422, never an overflow
+
+
+def row_id() -> Any:
+    """A row-id path parameter; one object per parameter (FastAPI binds it to the parameter's name)."""
+    return PathParam(ge=1, le=MAX_ROW_ID)
+
 
 templates = Environment(
     loader=PackageLoader("medic.serve", "templates"),
@@ -199,7 +205,7 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
         return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
     @app.get("/ui/incidents/{incident_id}", include_in_schema=False)
-    async def incident_page(request: Request, incident_id: int = PathParam(ge=1, le=MAX_ROW_ID)) -> Response:
+    async def incident_page(request: Request, incident_id: int = row_id()) -> Response:
         if (denied := need(request, "read")) is not None:
             return denied
         incident = await run_in_threadpool(state.incident, incident_id)
@@ -219,7 +225,7 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
         )
 
     @app.post("/ui/incidents/{incident_id}/verdict", include_in_schema=False)
-    async def verdict(request: Request, incident_id: int = PathParam(ge=1, le=MAX_ROW_ID)) -> Response:
+    async def verdict(request: Request, incident_id: int = row_id()) -> Response:
         if not same_origin(request):
             return Response("cross-site form posts are refused", status_code=403)
         if (denied := need(request, "write")) is not None:
@@ -305,7 +311,7 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
     @app.get("/ui/diagnoses/{diagnosis_id}", include_in_schema=False)
     async def diagnosis_page(
         request: Request,
-        diagnosis_id: int = PathParam(ge=1, le=MAX_ROW_ID),
+        diagnosis_id: int = row_id(),
         severity: str = "",
         namespace: str = "",
     ) -> Response:

@@ -477,6 +477,13 @@ class Store:
         self.db.executemany("INSERT INTO vectors(rowid, kind, ehash, vec) VALUES (?, ?, ?, ?)", rows)
 
     # -- entries ----------------------------------------------------------------------------
+    def entry_document(self, entry: Entry) -> dict[str, Any]:
+        """An entry with its parts in full (``medic show --json``, the API's entries)."""
+        data = entry.to_dict()
+        parts = self.entries(r.id for r in entry.parts)
+        data["parts"] = [parts[r.id].to_dict() for r in entry.parts if r.id in parts]
+        return data
+
     def get(self, entry_id: str) -> Entry:
         """An entry by id, or by a unique id prefix of at least 4 characters."""
         row = self.db.execute("SELECT data FROM entries WHERE id = ?", (entry_id,)).fetchone()
