@@ -28,10 +28,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from medic import rank  # noqa: E402
 from medic.knowledge.ingest import ensure_builtin, index_paths  # noqa: E402
 from medic.knowledge.store import Store  # noqa: E402
 from medic.pasted import triage_pasted  # noqa: E402
-from medic.triage import CONFIDENT, TriageMatch  # noqa: E402
+from medic.triage import TriageMatch  # noqa: E402
 
 DATA = ROOT / "tests" / "triage" / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -86,7 +87,7 @@ def main() -> int:
                 bool(ms)
                 and f"/{c['seed']}_" in ms[0].entry.source
                 and ms[0].entry.title in [c["title"], *c.get("also_ok", [])]
-                and ms[0].confidence >= CONFIDENT
+                and ms[0].confidence >= rank.printed_from()
             )
             ok_seeded += good
             if not good or args.verbose:
@@ -95,7 +96,7 @@ def main() -> int:
                 continue
             n_builtin += 1
             mb = run(builtin, path, include_weak=True, top=3)
-            good_b = bool(mb) and mb[0].entry.title == c["builtin"] and mb[0].confidence >= CONFIDENT
+            good_b = bool(mb) and mb[0].entry.title == c["builtin"] and mb[0].confidence >= rank.printed_from()
             ok_builtin += good_b
             if not good_b or args.verbose:
                 show("OKB" if good_b else "BADB", c["file"], c["builtin"], mb)
@@ -109,7 +110,7 @@ def main() -> int:
         seeded.close()
         builtin.close()
 
-    print(f"seeded:    {ok_seeded}/{len(cases)} first (confidence >= {CONFIDENT})")
+    print(f"seeded:    {ok_seeded}/{len(cases)} first (confidence >= {rank.printed_from()})")
     print(f"built-in:  {ok_builtin}/{n_builtin} first (catalog only)")
     print(f"negatives: {false_positives}/{len(negatives)} with a confident match")
     return 0

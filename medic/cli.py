@@ -196,6 +196,7 @@ def _print_entry(entry: Entry, store: Store) -> None:
     out.print(f"[dim]{term(' › '.join(entry.heading_path))}[/]")
     if entry.tags:
         out.print("tags: " + ", ".join(f"[magenta]!{term(t)}[/]" for t in entry.tags))
+    _print_twins(entry, store)
     _print_body(entry)
     parts = store.entries(p.id for p in entry.parts)
     for ref in entry.parts:
@@ -207,6 +208,28 @@ def _print_entry(entry: Entry, store: Store) -> None:
             f"[dim](id {term(part.id)})[/]"
         )
         _print_body(part)
+
+
+def _twins(entry: Entry, store: Store) -> list[dict[str, object]]:
+    from medic import rank
+
+    pairs = rank.twins_of(store, entry.id)
+    others = store.entries(i for i, _ in pairs)
+    return [
+        {"id": i, "title": e.title, "source": e.source, "builtin": e.builtin, "score": round(s, 3)}
+        for i, s in pairs
+        if (e := others.get(i)) is not None
+    ]
+
+
+def _print_twins(entry: Entry, store: Store) -> None:
+    """The entries on the same problem (built-in twins): triage lets the catalog's evidence count for them."""
+    for t in _twins(entry, store):
+        kind = "built-in" if t["builtin"] else "your runbook"
+        out.print(
+            f"same problem as {kind}: {term(str(t['title']))} [dim](id {term(str(t['id']))}, "
+            f"{term(display_source(str(t['source'])))}, twin score {t['score']})[/]"
+        )
 
 
 def _print_body(entry: Entry) -> None:
@@ -227,6 +250,7 @@ def show_cmd(
     entry = store.get(entry_id)
     if as_json:
         data = store.entry_document(entry)
+        data["twins"] = _twins(entry, store)
         sys.stdout.write(dumps(data) + "\n")
     else:
         _print_entry(entry, store)

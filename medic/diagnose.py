@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from medic import rank
 from medic.checks.registry import Check, all_checks, evaluate, select
 from medic.errors import InputError
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
 from medic.model import CheckResult, Entry, Finding, FindingLink, Outcome, Severity, Snapshot
-from medic.triage import CONFIDENT, confidence, signature_set, triage
+from medic.triage import signature_set, triage
 
 MAX_LINKS = 4
 LOG_LINES_SCANNED = 2000  # per container log: the last lines are the ones that matter
@@ -244,7 +245,7 @@ def link_findings(
         # the check's own entries, those the evidence agrees with first
         order = {e.id: i for i, e in enumerate(mine)}
         builtin_declared = sorted(
-            (_link(e, max(score.get(e.id, 0.0), CONFIDENT), "check") for e in mine if e.builtin),
+            (_link(e, max(score.get(e.id, 0.0), rank.printed_from()), "check") for e in mine if e.builtin),
             key=lambda link: (-score.get(link.id, 0.0), order[link.id]),
         )
         # other built-in entries only when the evidence fits them better than any the check declares
@@ -255,7 +256,7 @@ def link_findings(
         links: list[FindingLink] = []
         seen: set[str] = set()
         for link in [*user, *tagged, *builtin_declared, *builtin_triage]:
-            if link.id not in seen and link.confidence >= CONFIDENT:
+            if link.id not in seen and link.confidence >= rank.printed_from():
                 seen.add(link.id)
                 links.append(link)
         for f in members:
@@ -296,7 +297,7 @@ def log_signature_matches(store: Store, snap: Snapshot) -> dict[str, list[dict[s
             sig = sigset.sigs[pattern]
             score, seen = per_entry.get(sig.entry_rowid, (0.0, set()))
             per_entry[sig.entry_rowid] = (score + sig.weight, seen | line_idx)
-        confident = {r: v for r, v in per_entry.items() if confidence(v[0]) >= CONFIDENT}
+        confident = {r: v for r, v in per_entry.items() if rank.score_confidence(v[0]) >= rank.SCORE_CONFIDENT}
         if not confident:
             continue
         entries = store.entries_by_rowid(confident)
@@ -306,7 +307,7 @@ def log_signature_matches(store: Store, snap: Snapshot) -> dict[str, list[dict[s
                 found.append(
                     {
                         "entry": entries[rowid],
-                        "confidence": confidence(score),
+                        "confidence": rank.score_confidence(score),
                         "lines": [tail[i] for i in sorted(idx)[:5]],
                     }
                 )

@@ -8,24 +8,33 @@ with a Released volume names the PV-reuse entry even when no line of it is an er
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from medic import rank
 from medic.diagnose import diagnose
 from medic.evidence.outputs.base import Block
 from medic.evidence.outputs.registry import ParseResult, parse_lines
 from medic.evidence.text import decode_text
 from medic.knowledge.store import Store
 from medic.model import Finding
-from medic.triage import CONFIDENT, EvidenceHit, TriageMatch, TriageResult, choose, confidence, summarize, triage
+from medic.triage import EvidenceHit, TriageMatch, TriageResult, choose, summarize, triage
 
 PARSE_HEAD = 1024 * 1024  # bytes of the evidence looked at for command output (a paste, not a 2 GB log)
-# What a finding adds to the entry that explains it: alone, a weak candidate (confidence 0.55, shown with
-# --all); with the evidence's own words or signatures pointing the same way, a confident one. A check knows
-# *what* state it saw (a Released volume, a full disk), the text around it often says *which* runbook.
-FINDING_SCORE = -2.2 * math.log(1 - 0.55)
+
+
+# A paste that is mostly recognised command output (three lines in four: the rest is a prompt, a heading, the user's
+# words), in which the checks find nothing wrong and no line reports a problem, is a healthy status: triage prints
+# no runbook for it (a healthy `drbdadm status` names the same resources as the DRBD runbooks).
+HEALTHY_COVER = 0.75
+
+
+def covered(parsed: ParseResult, lines: list[str]) -> float:
+    """The share of the non-blank lines that recognised command output covers."""
+    total = sum(1 for ln in lines if ln.strip())
+    inside = {i for b in parsed.blocks for i in range(b.start_line, b.end_line + 1)}
+    return sum(1 for i, ln in enumerate(lines, 1) if ln.strip() and i in inside) / total if total else 0.0
 
 
 class HeadThenRest:
@@ -110,13 +119,13 @@ def triage_pasted(
             matches[link.id] = m
         # fills a gap: never reorders what the text alone matched confidently (by the combined score: the
         # final ranking, which may be the fitted model's, is made once, below)
-        if confidence(m.score) < CONFIDENT:
-            lift = FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0)
-            m.finding_score += lift
+        lift = rank.FINDING_SCORE * (link.confidence if link.via == "triage" else 1.0)
+        m.finding_score += lift
+        if rank.score_confidence(m.score) < rank.SCORE_CONFIDENT:
             m.score += lift
-            m.confidence = confidence(m.score)
         m.evidence.insert(0, hit)
-    chosen = choose(list(matches.values()), top, include_weak)
+    healthy = result.quiet and not findings and covered(parsed, lines) >= HEALTHY_COVER
+    chosen = [] if healthy else choose(store, list(matches.values()), top, include_weak, result.quiet)
     for m in chosen:
         if not m.tests and not m.fixes:
             m.tests, m.fixes = summarize(store, m.entry)

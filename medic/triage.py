@@ -4,8 +4,12 @@ One pass over the evidence (raw byte chunks, flat memory):
 
 1. every signature of the knowledge base is matched by one multi-pattern engine; a hit records the
    evidence line and the runbook line the signature came from;
-2. lines with error words are kept as *salient* lines (distinct templates, bounded), and their text is
-   searched like a query (lexical + cross-lingual), which finds entries whose signatures did not fire.
+2. lines with error words (also inside CamelCase reasons: FailedScheduling) are kept as *salient* lines
+   (distinct templates, bounded), and their text is searched like a query (lexical + cross-lingual), which
+   finds entries whose signatures did not fire;
+3. the head of the evidence (where a paste says what was seen) is searched lexically as a whole and its lines
+   one by one by sentence vectors, and the entries' titles are compared with the evidence's words: entries
+   found only so are candidates with their own signals for the ranking model (``medic.rank``).
 
 The error words are patterns of the signatures' database (one scan; see ``medic.knowledge.scan``). What a
 long input cannot afford to read whole is sampled with the same quota in every chunk (error lines, alert
@@ -19,7 +23,6 @@ printed by default: at 3 a.m. a wrong answer costs more than none.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from medic import rank
 from medic.evidence.sample import TemplateSample, WordSample
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
@@ -35,11 +39,9 @@ from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, ca
 from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
+from medic.knowledge.text import cjk_bigrams, evidence_words, expand_glossary, split_camel
 from medic.model import CodeKind, Entry, Role
 
-CONFIDENT = 0.6
-USER_FIRST_RATIO = 0.75
-WEAK = 0.2
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence (a hash sample when more)
 # Per chunk (4 MB) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
 # are more. The cost of a line looked at is ~3 us (~65 us when its shape is new and must be templated): the
@@ -50,10 +52,15 @@ ALERTS_PER_CHUNK = 250  # alert-field lines: an alert payload has a few, a JSON 
 NOTE_MARKS_PER_CHUNK = 250  # lines with CJK text looked at while fewer than NOTES notes are found
 TEMPLATED_PER_CHUNK = 64  # new line shapes templated
 SHAPES_KEPT = 50_000
-SEARCH_WEIGHT = 2.0
-LINK_WEIGHT = 2.0
-NOTE_SHARE = 1.0  # the search score of the user's notes, next to that of the error lines
-_WORD = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]{2,40}")
+# Candidate recall. Only error lines, alert fields and CJK notes become the query above, so evidence without them
+# (Kubernetes reasons, status tables, prose) often has no candidate that is right. The head of the paste (where
+# people put what they saw) is searched as a whole, and its lines one by one by sentence vectors.
+# RECALL_LIMIT: on bench/triage_train the head search's answer is in its top 50 for 129/160 positives, top 20
+# for 110, top 100 for 140; 50 keeps the candidate list small.
+RECALL_HEAD = 800  # characters of the head searched as one query (search.search's own query budget)
+RECALL_LIMIT = 50
+VECTOR_LINES = 16  # distinct head lines encoded one by one (encoding is the costly step: ~10 ms a line)
+VECTOR_LIMIT = 50  # nearest entries per line, and in all (by the best cosine of any line)
 
 
 @dataclass
@@ -75,8 +82,12 @@ class TriageMatch:
     link_score: float = 0.0
     signature_score: float = 0.0
     note_score: float = 0.0  # search score of the user's own words (part of search_score)
-    lent_score: float = 0.0  # score lent by a built-in entry on the same problem
     finding_score: float = 0.0  # what a check's finding on pasted output added
+    # candidate-generation channels, kept apart for the ranking model (not part of ``score``):
+    recall_score: float = 0.0  # lexical search score of the head of the evidence (search.search)
+    vector_score: float = 0.0  # best cosine between an evidence line and the entry's vectors
+    title_score: float = 0.0  # share of the entry title's words (or CJK bigrams) the evidence holds
+    twin_of: str = ""  # the built-in entry on the same problem whose confidence this entry took (medic.rank)
     tests: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
 
@@ -104,14 +115,21 @@ class TriageResult:
     engine: str
     signatures: int
     candidates: list[TriageMatch] = field(default_factory=list)  # every entry that got a signal, unranked
+    quiet: bool = False  # no line of the evidence reports a problem (no error line, alert field or note)
 
 
 _SIGSET_CACHE: dict[tuple[str, str], SignatureSet] = {}
 STRONG_WORDS = (
     r"\b(?:error|fatal|exception|panic|fail(?:ed|ure)?|forbidden|denied|refused|unable|cannot|invalid|exceeded|"
-    r"expired|unhealthy|back-?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
+    r"expired|unhealthy|back[- ]?off|oomkilled|evicted|problem|outdated|rejected|timed? ?out)\b"
 )
 _STRONG = re.compile("(?i)" + STRONG_WORDS)
+# Kubernetes and Prometheus name states in CamelCase: an error word is a part of the name (FailedScheduling,
+# ProgressDeadlineExceeded, CrashLoopBackOff, RunContainerError). The scan (case-blind) marks a line with such a
+# part glued to other letters; is_salient splits the names into words and checks the error words again, so
+# "mirrors" or "failedover" are not taken.
+CAMEL_PARTS = r"[a-z](?:failed|failure|error|exceeded|evicted|unhealthy|backoff|cannot|denied|refused|rejected)"
+STRONG_SCAN = STRONG_WORDS + "|" + CAMEL_PARTS + r"|\b(?:failed|error)[a-z]"
 # A run of CJK characters: a sentence the user wrote about the problem ("after the upgrade the dashboards are
 # gone"), or a message of localised software. Either says in words what the evidence is about.
 NOTE_WORDS = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{ac00}-\x{d7af}]{4}"
@@ -120,9 +138,10 @@ NOTE_WORDS = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{ac00}-\x{d
 # they hold no error word ("KubeControllerManagerDown", "PersistentVolume is filling up").
 ALERT_FIELDS = r"\b(?:alertname|alert_name|summary|description|message)[\"']?\s*[:=]"
 ERROR_MARK, NOTE_MARK, ALERT_MARK = 0, 1, 2
-MARKS = (STRONG_WORDS, NOTE_WORDS, ALERT_FIELDS)  # in the order of the marks' numbers
+MARKS = (STRONG_SCAN, NOTE_WORDS, ALERT_FIELDS)  # in the order of the marks' numbers
 NOTES = 6  # distinct note lines kept (the first ones: a paste starts or ends with what the user saw)
 _NOTE_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
 def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
@@ -150,22 +169,11 @@ def sample_marks(marks: np.ndarray, notes_done: bool) -> np.ndarray:
     return np.concatenate(kept)
 
 
-def confidence(score: float) -> float:
-    """Score → 0..1. A specific signature (weight ≈ 2-4) alone is confident; search alone needs to be strong."""
-    return 1.0 - math.exp(-max(score, 0.0) / 2.2)
-
-
-def choose(matches: list[TriageMatch], top: int, include_weak: bool) -> list[TriageMatch]:
-    """The matches to show, best first. The user's own runbooks that explain the evidence confidently,
-    about as well as the best built-in entry does, come before the built-in catalog."""
-    best_builtin = max((m.score for m in matches if m.entry.builtin), default=0.0)
-
-    def preferred(m: TriageMatch) -> bool:
-        return not m.entry.builtin and m.confidence >= CONFIDENT and m.score >= USER_FIRST_RATIO * best_builtin
-
-    ranked = sorted(matches, key=lambda m: (not preferred(m), -m.score, m.entry.id))
-    floor = WEAK if include_weak else CONFIDENT
-    return [m for m in ranked if m.confidence >= floor][:top]
+def choose(store: Store, matches: list[TriageMatch], top: int, include_weak: bool, quiet: bool) -> list[TriageMatch]:
+    """The matches to show, best first (``medic.rank``): those from the fitted printing threshold on, or from
+    WEAK on with ``include_weak``."""
+    floor = rank.WEAK if include_weak else rank.printed_from()
+    return [m for m in rank.rank(store, matches, quiet) if m.confidence >= floor][:top]
 
 
 def triage(
@@ -181,6 +189,7 @@ def triage(
     salient_sample = TemplateSample(SALIENT_TEMPLATES)
     notes: dict[str, tuple[int, str]] = {}  # template → (line number, text) of the user's notes
     shapes: dict[bytes, str] = {}
+    head = b""
     line_base = 0
     total_bytes = 0
     word_sample = WordSample()
@@ -196,6 +205,8 @@ def triage(
     shift = np.array([first_mark, 0], dtype=np.int64)  # pattern numbers of the marks ↔ mark numbers
     for chunk, events in scanned:
         word_sample.add(chunk)
+        if len(head) < RECALL_HEAD * 4:
+            head += chunk[: RECALL_HEAD * 4 - len(head)]
         total_bytes += len(chunk)
         if progress is not None:
             progress(total_bytes)
@@ -250,7 +261,7 @@ def triage(
     for pattern, lines in hits.items():
         sig = sigset.sigs[pattern]
         n = len(lines)
-        entry_scores[sig.entry_rowid] = entry_scores.get(sig.entry_rowid, 0.0) + sig.weight * (1 + 0.25 * math.log(n))
+        entry_scores[sig.entry_rowid] = entry_scores.get(sig.entry_rowid, 0.0) + rank.signature_weight(sig.weight, n)
         entry_sigs[sig.entry_rowid] = entry_sigs.get(sig.entry_rowid, 0) + 1
         for line_no, raw in list(lines.items())[:3]:
             evidence.setdefault(sig.entry_rowid, []).append(
@@ -275,8 +286,8 @@ def triage(
     if note_lines:
         text = "\n".join(_strip_noise(ln) for _, ln in note_lines)[:600]
         for hit in search(store, text, limit=15):
-            search_scores[hit.id] = search_scores.get(hit.id, 0.0) + NOTE_SHARE * hit.score
-            note_scores[hit.id] = NOTE_SHARE * hit.score
+            search_scores[hit.id] = search_scores.get(hit.id, 0.0) + rank.NOTE_SHARE * hit.score
+            note_scores[hit.id] = rank.NOTE_SHARE * hit.score
 
     # 3. words of the evidence that few entries share (identifiers, component and error names)
     # the words of the lines that report a problem count wherever they are: a lone error at the end of a
@@ -286,9 +297,19 @@ def triage(
     for rowid in link_scores:
         entry_scores.setdefault(rowid, 0.0)
 
+    # 4. recall: a paste (read whole in the head) as one query, and its lines by sentence vectors; of a long log,
+    # whose first lines are just where it starts, its error lines and notes (found wherever they are)
+    if total_bytes <= len(head):
+        head_text = decode_line(head)
+    else:
+        head_text = "\n".join(ln for _, ln in sorted([*query_lines, *note_lines]))
+    recall_scores, vector_scores = recall(store, head_text)
+    for rowid in vector_scores:
+        entry_scores.setdefault(rowid, 0.0)
+
     by_rowid = store.entries_by_rowid(entry_scores)
     rowid_of = {e.id: r for r, e in by_rowid.items()}
-    extra = [i for i in search_scores if i not in rowid_of]
+    extra = [i for i in {**search_scores, **recall_scores} if i not in rowid_of]
     if extra:
         for rowid, entry in store.entries_with_rowids(extra).items():
             by_rowid[rowid] = entry
@@ -297,18 +318,19 @@ def triage(
         s_sig = entry_scores.get(rowid, 0.0)
         s_search = search_scores.get(entry.id, 0.0)
         s_link = link_scores.get(rowid, 0.0)
-        # shared rare words alone, in evidence without a single error line (a healthy status listing the
-        # same components as a runbook), are weak evidence
-        score = s_sig + SEARCH_WEIGHT * s_search + (LINK_WEIGHT if query_lines else LINK_WEIGHT / 2) * s_link
+        score = rank.combined(s_sig, s_search, s_link, has_error_lines=bool(query_lines))
         m = TriageMatch(
             entry=entry,
             score=score,
-            confidence=confidence(score),
+            confidence=0.0,  # the ranking model's, once every candidate is known (choose)
             signatures=entry_sigs.get(rowid, 0),
             search_score=s_search,
             link_score=s_link,
             signature_score=s_sig,
             note_score=note_scores.get(entry.id, 0.0),
+            recall_score=recall_scores.get(entry.id, 0.0),
+            vector_score=vector_scores.get(rowid, 0.0),
+            title_score=title_share(entry.title, words, head_text),
         )
         m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
         if not m.evidence and s_search:
@@ -317,8 +339,8 @@ def triage(
                 for line_no, ln in (query_lines or note_lines)[:2]
             ]
         per_entry[rowid] = m
-    bridge(store, per_entry)
-    chosen = choose(list(per_entry.values()), top, include_weak)
+    quiet = not query_lines and not note_lines
+    chosen = choose(store, list(per_entry.values()), top, include_weak, quiet) if top > 0 else []
     for m in chosen:
         m.tests, m.fixes = summarize(store, m.entry)
     return TriageResult(
@@ -328,133 +350,59 @@ def triage(
         engine=sigset.engine.name if sigset.engine else "none",
         signatures=len(sigset.sigs),
         candidates=list(per_entry.values()),
+        quiet=quiet,
     )
 
 
-BRIDGE_MIN = 0.4  # a built-in match must be at least this confident to lend its score
-BRIDGE_SIM = 0.42  # cosine between the two entries' vectors below which nothing is lent
-BRIDGE_SURE = 0.6  # above this the vectors alone decide; below, the keyword search must agree
-BRIDGE_CANDIDATES = 5  # nearest user entries looked at
-BRIDGE_AGREED = 0.25  # how much surer the keyword search's agreement makes a bridge
-BRIDGE_BOTH = 0.5  # share of the weaker of (own score, lent score) added to the stronger
-BRIDGE_MARGIN = 0.06  # another built-in entry this much closer to the target owns it
-_KEYWORDS = re.compile(r"^Keywords:\s*(.+)$", re.M)
-
-
-def closest_entries(store: Store, rowid: int, builtin: bool, k: int = 3) -> list[tuple[int, float]]:
-    """Entries nearest to an entry by sentence vectors (any language), user or built-in ones: (rowid, cosine)."""
-    rowids, index = store.vectors()
-    best: dict[int, float] = {}
-    for vec in store.vectors_of(rowid):
-        rows, sims = index.search(vec, 60)
-        for i, sim in zip(rows.tolist(), sims.tolist(), strict=True):
-            r = int(rowids[i])
-            if r != rowid:
-                best[r] = max(best.get(r, -1.0), sim)
-    meta = store.entry_meta(best)
-    kept = [(r, s) for r, s in best.items() if bool(meta.get(r, ("", 1, ""))[1]) == builtin]
-    return sorted(kept, key=lambda t: -t[1])[:k]
-
-
-def closest_user_entries(store: Store, rowid: int, k: int = 3) -> list[tuple[int, float]]:
-    """User entries nearest to an entry by sentence vectors (any language): (rowid, cosine)."""
-    return closest_entries(store, rowid, builtin=False, k=k)
-
-
-def is_contents(store: Store, entry: Entry) -> bool:
-    """A table of contents: most lines of the body name other sections of the same runbook."""
-    lines = [ln.strip().lstrip("-*+0123456789. ").strip() for ln in entry.body.split("\n") if ln.strip()]
-    if len(lines) < 3:
-        return False
-    titles = {e.title.strip().rstrip("。.").lower() for e in store.source_entries(entry.source) if e.id != entry.id}
-    named = sum(ln.rstrip("。.").lower() in titles for ln in lines)
-    return named >= 3 and named * 2 >= len(lines)
-
-
-def bridge_target(store: Store, builtin_rowid: int, builtin: Entry) -> tuple[Entry, float] | None:
-    """The user entry on the same problem as a built-in entry, and how sure that is (0..1).
-
-    Candidates are the user entries nearest by sentence vectors. The keyword search with the built-in
-    title and its ja/zh/ko keywords names the one the words agree on; a candidate the vectors alone put
-    far ahead needs no such agreement. Tables of contents, which name every problem, are never targets."""
-    near = [(r, sim) for r, sim in closest_user_entries(store, builtin_rowid, k=BRIDGE_CANDIDATES) if sim >= BRIDGE_SIM]
-    if not near:
-        return None
-    entries = store.entries_by_rowid(r for r, _ in near)
-    agreed = keyword_counterpart(store, builtin)
-    for rowid, sim in near:
-        entry = entries.get(rowid)
-        if entry is None or is_contents(store, entry):
+def head_lines(text: str) -> list[str]:
+    """Distinct lines of the head worth a vector each: some words, not a command, timestamps stripped."""
+    out: dict[str, None] = {}
+    for raw in text.split("\n"):
+        line = _strip_noise(raw.strip())[:300]
+        if sum(ch.isalpha() for ch in line) < 12 or _PROMPT.match(line):
             continue
-        if entry.id == agreed or (sim >= BRIDGE_SURE and rowid == near[0][0]):
-            if taken_by_other(store, rowid, builtin_rowid, sim):
-                return None
-            sure = min(1.0, (sim - 0.35) / 0.2 + (BRIDGE_AGREED if entry.id == agreed else 0.0))
-            return entry, sure
-    return None
+        out.setdefault(line, None)
+        if len(out) >= VECTOR_LINES:
+            break
+    return list(out)
 
 
-def keyword_counterpart(store: Store, builtin: Entry) -> str | None:
-    """Id of the user entry the keyword search with the built-in title and its ja/zh/ko keywords finds first."""
-    keywords = _KEYWORDS.search(builtin.body)
-    text = builtin.title + (" " + keywords.group(1) if keywords else "")
-    for hit in search(store, text, limit=3, include_builtin=False):
-        if not is_contents(store, store.get(hit.id)):
-            return hit.id
-    return None
+def recall(store: Store, head: str) -> tuple[dict[str, float], dict[int, float]]:
+    """Candidates from the head of the evidence: (entry id → search score of the head as one query,
+    rowid → best cosine between one of its lines and the entry's vectors)."""
+    text = "\n".join(_strip_noise(ln) for ln in head.split("\n"))[:RECALL_HEAD].strip()
+    lexical: dict[str, float] = {}
+    if any(ch.isalnum() for ch in text):
+        # lexical only: the sentence vectors of the head are its lines' (below), one encoding each
+        lexical = {hit.id: hit.score for hit in search(store, text, limit=RECALL_LIMIT, semantic=False)}
+    vectors: dict[int, float] = {}
+    lines = head_lines(head)
+    if lines and embed.available():
+        rowids, index = store.vectors()
+        if len(rowids):
+            for vec in embed.encode([expand_glossary(split_camel(ln)) for ln in lines]):
+                rows, sims = index.search(vec, VECTOR_LIMIT)
+                for i, sim in zip(rows.tolist(), sims.tolist(), strict=True):
+                    r = int(rowids[i])
+                    vectors[r] = max(vectors.get(r, -1.0), float(sim))
+    kept = sorted(vectors, key=lambda r: -vectors[r])[:VECTOR_LIMIT]
+    return lexical, {r: vectors[r] for r in kept}
 
 
-def taken_by_other(store: Store, target: int, builtin_rowid: int, sim: float) -> bool:
-    """Whether another built-in entry is clearly closer to the target and names it by keywords too: the target
-    is that entry's counterpart (a Japanese "reuse a Released PV" page is not the counterpart of "PVC Pending
-    with ProvisioningFailed", however close the two are)."""
-    closest = closest_entries(store, target, builtin=True, k=1)
-    if not closest or closest[0][0] == builtin_rowid or closest[0][1] < sim + BRIDGE_MARGIN:
-        return False
-    other = store.entries_by_rowid([closest[0][0]]).get(closest[0][0])
-    target_entry = store.entries_by_rowid([target]).get(target)
-    return other is not None and target_entry is not None and keyword_counterpart(store, other) == target_entry.id
+_TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
+_TITLE_STOP = frozenset("the and for with not from into when after are has have can cannot does how what why".split())
 
 
-def bridge(store: Store, matches: dict[int, TriageMatch], top: int = 4) -> None:
-    """Let the built-in catalog carry a match over to the user's own runbook on the same problem.
-
-    The catalog's English entries have rich signatures; a team's runbook in Japanese or Korean may
-    describe the same failure with no error text at all. For a confident built-in match, the user entry
-    on the same problem (see ``bridge_target``) receives part of its score, and its evidence says where
-    the match came from."""
-    if not embed.available():
-        return
-    builtins = sorted(
-        (m for m in matches.values() if m.entry.builtin and m.confidence >= BRIDGE_MIN), key=lambda m: -m.score
-    )[:top]
-    rowid_of = {m.entry.id: r for r, m in matches.items()}
-    lent: dict[int, tuple[float, TriageMatch]] = {}  # target rowid → (best score lent, by which built-in match)
-    for b in builtins:
-        found = bridge_target(store, rowid_of[b.entry.id], b.entry)
-        if found is None:
-            continue
-        target_entry, sure = found
-        target = rowid_of.get(target_entry.id)
-        if target is None:
-            target = next(iter(store.entries_with_rowids([target_entry.id])), None)
-            if target is None:
-                continue
-            rowid_of[target_entry.id] = target
-        matches.setdefault(target, TriageMatch(entry=target_entry, score=0.0, confidence=0.0))
-        if b.score * sure > lent.get(target, (0.0, b))[0]:
-            lent[target] = (b.score * sure, b)
-    for target, (score, b) in lent.items():
-        m = matches[target]
-        # the entry's own evidence and the built-in entry's are two routes to the same answer: when both
-        # lead there, the answer is surer than either alone
-        m.lent_score = score
-        m.score = max(m.score, score) + BRIDGE_BOTH * min(m.score, score)
-        m.confidence = confidence(m.score)
-        m.evidence = m.evidence or [
-            EvidenceHit(line_no=h.line_no, text=h.text, matched=f"(via built-in entry: {b.entry.title})")
-            for h in b.evidence[:3]
-        ]
+def title_share(title: str, words: dict[str, int], head: str) -> float:
+    """Share of the title's words the evidence holds (a CamelCase name counts whole and as its parts), or of
+    its CJK bigrams the head holds: an alert or reason named in a runbook's title is named in the evidence."""
+    latin = {w.lower() for w in _TITLE_WORD.findall(title) if w.lower() not in _TITLE_STOP}
+    latin |= {w.lower() for w in _TITLE_WORD.findall(split_camel(title)) if w.lower() not in _TITLE_STOP}
+    grams = {g for run in _CJK_RUN.findall(title) for g in cjk_bigrams(run)}
+    if not latin and not grams:
+        return 0.0
+    found = sum(w in words for w in latin) + sum(g in head for g in grams)
+    return found / (len(latin) + len(grams))
 
 
 _COUNTER = re.compile(r"\b\w+=\d+\b")  # "failed=0" in a recap counts, it does not report a failure
@@ -466,7 +414,7 @@ _PROMPT = re.compile(r"^\s*(?:\[[^\]\n]{1,60}\]|[\w.@-]+:[^$#\s]*)?\s?[$#%>]\s+\
 def is_salient(line: str) -> bool:
     """A line that reports a problem: an error word that is not just the name of a zero counter, in a line
     that is not a command the user typed."""
-    return bool(_STRONG.search(_COUNTER.sub(" ", line))) and not _PROMPT.match(line)
+    return bool(_STRONG.search(split_camel(_COUNTER.sub(" ", line)))) and not _PROMPT.match(line)
 
 
 _ALERT_FIELD = re.compile(r"(?i)" + ALERT_FIELDS + r"\s*[\"']?(?=\S)")
@@ -484,20 +432,6 @@ def is_note(line: str) -> bool:
     """A line the user wrote in words (CJK text makes up a good part of it), not a command."""
     letters = sum(ch.isalpha() for ch in line)
     return len(_NOTE_CJK.findall(line)) >= max(6, letters // 4) and not _PROMPT.match(line)
-
-
-def evidence_words(chunk: bytes) -> list[str]:
-    """Word tokens of the evidence: dotted and dashed names split into their parts, kept whole too."""
-    out: list[str] = []
-    for m in _WORD.finditer(chunk):
-        token = m.group(0).decode("ascii", "replace").strip(".-_").lower()
-        if not token or token.isdigit():
-            continue
-        parts = [p for p in re.split(r"[._-]", token) if len(p) >= 3 and not p.isdigit()]
-        out.extend(parts)
-        if len(parts) > 1:
-            out.append(token)
-    return out
 
 
 _NOISE = re.compile(

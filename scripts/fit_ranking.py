@@ -1,21 +1,21 @@
-"""Fit triage's ranking model on real evidence: one logistic regression over the signals of each candidate.
+"""Fit triage's ranking model on real evidence and write medic/rank_model.json.
 
-For every case of the training set (bench/triage_train/cases.jsonl: public threads, never the evaluation
-set) the evidence goes through the path `medic triage` takes, and every entry that got any signal becomes a
-row: its signals (medic.rank.features) and whether it is an expected section. A logistic regression (Newton's
-method, L2) is fitted on the user-runbook candidates and turns signals into the probability that a candidate is
-right; the ranking it would give (user runbooks first when about as likely as the best built-in entry, as
-triage.choose does, printed from a threshold chosen on cross-validation) is compared with today's.
+For every case of the training set (bench/triage_train/cases.jsonl: public threads, never the evaluation sets)
+the evidence goes through the path `medic triage` takes (parsers, checks, triage), and every user-runbook entry
+that got a signal becomes a row: its features (medic.rank.features) and whether it is an expected section. A
+logistic regression (Newton's method, L2) turns the features into the probability that a candidate is right.
+Built-in catalog entries are not rows: the training answers are all runbook sections, so rows of catalog entries
+would only teach that the catalog is never right. They are ranked by the same model at run time, and lend their
+confidence to their twins (medic.knowledge.twins).
 
-    python scripts/fit_ranking.py [--cases FILE] [--db KB.db] [--folds 5] [--out model.json]
+k-fold cross-validation (by case) measures the ranking `medic triage` prints, through medic.rank.rank itself.
+A Platt scaling fitted on the out-of-fold logits of the first match of each case (right when it is an expected
+section; a negative's first match is wrong) makes the printed confidence calibrated: what is printed is the best
+of many candidates, whose raw probability runs high. The twin score thresholds and the printing threshold are
+chosen on the cross-validated figures (most right answers first, a silent negative counting NEG_COST times). The
+model fitted on every case is written with those choices and the cross-validated figures.
 
-Prints k-fold cross-validated hit@1 / hit@3 / negatives silent per threshold, today's figures on the same
-cases, and a reliability table; --out saves the model fitted on all cases.
-
-Finding (December 2026, 191 cases): without knowing which candidates are built-in, the fitted ranking is below
-today's (hit@1 31 vs 37 of 160 at equal negatives); with a built-in flag it is above (43 vs 37) only because it
-learns that the catalog is never the answer, which would silence Medic for a user without runbooks. The
-missing piece is labels for built-in entries: the built-in twin of each expected section.
+    python scripts/fit_ranking.py [--cases FILE] [--db KB.db] [--folds 5] [--out medic/rank_model.json]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import io
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,24 @@ from medic import rank  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 NEG_COST = 2.0  # a wrong answer printed for evidence no runbook explains costs twice a right answer missed
-L2 = 1.0  # ridge strength: a few hundred positives and a dozen features; keeps weights finite when a signal separates
+L2 = 1.0  # ridge strength: a few hundred positives and twenty features; keeps weights finite when a signal separates
+TWIN_GRID = (  # (twin_min, twin_sure); 10: only the pairs runbook authors declared
+    *((m, s) for m in (0.5, 0.6, 0.7, 0.8) for s in (0.8, 0.9, 1.0, 1.2) if s >= m),
+    (10.0, 10.0),
+)
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.1, 0.91, 0.05))
+SEED = 7
+ANSWER_L2 = 0.1  # three inputs and a few hundred cases: a light ridge only keeps the weights finite
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 50) -> np.ndarray:
+@dataclass
+class Case:
+    data: dict[str, Any]
+    candidates: list[Any]  # TriageMatch, before ranking
+    quiet: bool  # no line of the evidence reports a problem
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 60) -> np.ndarray:
     """Weights (bias last) of an L2-regularised logistic regression, by Newton's method."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])
@@ -60,69 +75,107 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 50) 
     return w
 
 
-def collect(
-    store: Any, cases: list[dict[str, Any]]
-) -> list[tuple[dict[str, Any], list[tuple[list[float], bool, Any]]]]:
+def label(m: Any, expected: list[dict[str, str]]) -> bool:
+    d = m.to_dict()
+    return any(is_hit(d, e["doc"], e["section"]) for e in expected)
+
+
+def rows(cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of the user-runbook candidates of the cases."""
+    x: list[list[float]] = []
+    y: list[bool] = []
+    for c in cases:
+        ctx = rank.Context.of(c.candidates, c.quiet)
+        for m in c.candidates:
+            if not m.entry.builtin:
+                x.append(rank.features(m, ctx))
+                y.append(label(m, c.data.get("expected") or []))
+    return np.array(x, dtype=float), np.array(y, dtype=float)
+
+
+def collect(store: Any, cases: list[dict[str, Any]]) -> list[Case]:
     from medic.pasted import triage_pasted
 
     out = []
-    for case in cases:
-        result = triage_pasted(store, io.BytesIO(case["evidence"].encode("utf-8")), top=5, include_weak=True)
-        cands = result.triage.candidates
-        rows = []
-        best = max((m.score for m in cands), default=0.0)
-        # built-in entries are never an answer of this set (its answers are runbook sections): left out of the
-        # fit, they are ranked at run time by the same model, then after the user's runbooks (triage.choose)
-        for m in cands:
-            d = m.to_dict()
-            label = any(is_hit(d, e["doc"], e["section"]) for e in case.get("expected") or [])
-            rows.append((rank.features(m, best), label, m))
-        out.append((case, rows))
+    for data in cases:
+        result = triage_pasted(store, io.BytesIO(data["evidence"].encode("utf-8")), top=5, include_weak=True)
+        out.append(Case(data, result.triage.candidates, result.triage.quiet))
     return out
 
 
-def figures(data: list[Any], shown: Any) -> dict[str, int]:
-    """hit@1, hit@3 and silent negatives, where ``shown(rows)`` gives the labels of the matches printed, in order."""
-    h1 = h3 = pos = neg = neg_ok = 0
-    for case, rows in data:
-        labels = shown(rows)
-        if case.get("expected"):
-            pos += 1
-            h1 += bool(labels and labels[0])
-            h3 += any(labels[:3])
+RAW = (1.0, 0.0, 0.0, 0.0)  # an answer model that prints the ranking probability itself
+
+
+def model_of(
+    w: np.ndarray, answer: tuple[float, float, float, float], threshold: float, twin: tuple[float, float]
+) -> rank.Model:
+    return rank.Model(
+        weights=tuple(float(v) for v in w[:-1]),
+        bias=float(w[-1]),
+        answer=answer,
+        threshold=threshold,
+        twin_min=twin[0],
+        twin_sure=twin[1],
+    )
+
+
+def shown(store: Any, c: Case, m: rank.Model) -> list[tuple[float, bool, float]]:
+    """(confidence, right, lead) of the candidates in the order `medic triage` ranks them with model ``m``."""
+    rank.use(m)
+    try:
+        ranked = rank.rank(store, c.candidates, c.quiet)
+    finally:
+        rank.use(None)
+    top = ranked[: rank.LEAD_OF]
+    return [(x.confidence, label(x, c.data.get("expected") or []), rank.lead(top, i)) for i, x in enumerate(top)]
+
+
+def figures(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> dict[str, int]:
+    out = {"hit1": 0, "hit3": 0, "pos": 0, "neg_ok": 0, "neg": 0, "cross": 0, "cross_hit1": 0}
+    for c, order in ranked:
+        printed = [right for conf, right in order if conf >= threshold]
+        if c.data.get("expected"):
+            out["pos"] += 1
+            first = bool(printed and printed[0])
+            out["hit1"] += first
+            out["hit3"] += any(printed[:3])
+            if c.data.get("lang_of_evidence") != c.data.get("lang_of_expected"):
+                out["cross"] += 1
+                out["cross_hit1"] += first
         else:
-            neg += 1
-            neg_ok += not labels
-    return {"hit1": h1, "hit3": h3, "pos": pos, "neg_ok": neg_ok, "neg": neg}
+            out["neg"] += 1
+            out["neg_ok"] += not printed
+    return out
 
 
-def evaluate(data: list[Any], predict: Any, threshold: float) -> dict[str, int]:
-    """The figures of the ranking `medic triage` would print: probabilities from ``predict``, the user's runbooks
-    first when about as likely as the best built-in entry (triage.choose), the top 5 from ``threshold`` on."""
-    from medic.triage import USER_FIRST_RATIO
-
-    def shown(rows: list[Any]) -> list[bool]:
-        scored = [(predict(f), label, m.entry.builtin) for f, label, m in rows]
-        best_builtin = max((p for p, _, b in scored if b), default=0.0)
-
-        def key(t: tuple[float, bool, bool]) -> tuple[bool, float]:
-            p, _, builtin = t
-            return (not (not builtin and p >= threshold and p >= USER_FIRST_RATIO * best_builtin), -p)
-
-        return [label for p, label, _ in sorted(scored, key=key) if p >= threshold][:5]
-
-    return figures(data, shown)
+def objective(f: dict[str, int]) -> float:
+    return f["hit1"] + NEG_COST * f["neg_ok"]
 
 
-def current(data: list[Any]) -> dict[str, int]:
-    """The figures of today's ranking: triage.choose itself on the same candidates."""
-    from medic.triage import choose
+def reliability(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> list[dict[str, Any]]:
+    """Of the first match printed per case, by confidence bin: how many, and the share that is right."""
+    bins = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    firsts = [order[0] for _, order in ranked if order and order[0][0] >= threshold]
+    table = []
+    for lo, hi in bins:
+        sel = [right for conf, right in firsts if lo <= conf < hi]
+        if sel:
+            table.append({"from": lo, "to": min(hi, 1.0), "n": len(sel), "right": round(sum(sel) / len(sel), 2)})
+    return table
 
-    def shown(rows: list[Any]) -> list[bool]:
-        labels = {id(m): label for _, label, m in rows}
-        return [labels[id(m)] for m in choose([m for _, _, m in rows], 5, False)]
 
-    return figures(data, shown)
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+def answered(
+    order: list[tuple[float, bool, float]], answer: tuple[float, float, float, float], quiet: bool
+) -> list[tuple[float, bool]]:
+    """The printed confidences of a ranked top (as rank.calibrate makes them) with their right/wrong labels."""
+    a, lw, q, b = answer
+    values = [float(1.0 / (1.0 + np.exp(-(a * logit(p) + lw * ld + q * quiet + b)))) for p, _, ld in order]
+    return [(min(values[: i + 1]), right) for i, (_, right, _) in enumerate(order)]
 
 
 def shown_path(path: Path) -> str:
@@ -135,7 +188,7 @@ def main() -> int:
     ap.add_argument("--cases", default=str(ROOT / "bench" / "triage_train" / "cases.jsonl"))
     ap.add_argument("--db", help="knowledge base to build or reuse")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--out", help="save the model fitted on every case to this JSON file")
+    ap.add_argument("--out", help="write the model fitted on every case (medic/rank_model.json)")
     args = ap.parse_args()
 
     from medic.knowledge.ingest import ensure_builtin, index_paths
@@ -144,73 +197,80 @@ def main() -> int:
     store = Store(Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "kb.db")
     ensure_builtin(store)
     index_paths(store, [str(SHARED / "seeds"), str(SHARED / "corpus")])
-    cases = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
-    data = collect(store, cases)
-    rng = np.random.default_rng(7)
-    order = rng.permutation(len(data))
-    folds = [order[i :: args.folds] for i in range(args.folds)]
-    thresholds = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]
-    oof: list[tuple[int, float, bool]] = []  # (case index, out-of-fold probability, label)
-    totals = {t: {"hit1": 0, "hit3": 0, "pos": 0, "neg_ok": 0, "neg": 0} for t in thresholds}
+    raw = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
+    # the candidates do not depend on the model: collected once, with any model in place
+    rank.use(model_of(np.zeros(len(rank.FEATURES) + 1), RAW, 1.0, (10.0, 10.0)))
+    try:
+        cases = collect(store, raw)
+    finally:
+        rank.use(None)
+    order = np.random.default_rng(SEED).permutation(len(cases))
+    folds = [sorted(order[i :: args.folds].tolist()) for i in range(args.folds)]
+    fold_w: list[np.ndarray] = []
     for k in range(args.folds):
-        test = set(folds[k].tolist())
-        train = [data[i] for i in range(len(data)) if i not in test]
-        x = np.array([f for _, rows in train for f, _, m in rows if not m.entry.builtin], dtype=float)
-        y = np.array([label for _, rows in train for _, label, m in rows if not m.entry.builtin], dtype=float)
-        w = fit_logistic(x, y)
-
-        def predict(f: list[float], w: np.ndarray = w) -> float:
-            return float(1.0 / (1.0 + np.exp(-(np.dot(w[:-1], f) + w[-1]))))
-
-        held = [data[i] for i in sorted(test)]
-        for t in thresholds:
-            for key, v in evaluate(held, predict, t).items():
-                totals[t][key] += v
-        for i in sorted(test):
-            for f, label, _ in data[i][1]:
-                oof.append((i, predict(f), label))
-    # the threshold: most right answers printed first plus negatives kept silent, a silent negative counting
-    # NEG_COST times (at 3 a.m. a confident wrong answer costs more than none); ties to the higher threshold
-    best_t = max(thresholds, key=lambda t: (totals[t]["hit1"] + NEG_COST * totals[t]["neg_ok"], t))
-    cv = totals[best_t]
-    today = current(data)
-    reachable = sum(1 for case, rows in data if case.get("expected") and any(lab for _, lab, _ in rows))
-    print(f"answerable cases with the right entry among the candidates: {reachable}")
+        held = set(folds[k])
+        x, y = rows([c for i, c in enumerate(cases) if i not in held])
+        fold_w.append(fit_logistic(x, y))
+    best: tuple[tuple[float, float, float, float], float, tuple[float, float]] | None = None
+    grid: dict[tuple[tuple[float, float], float], dict[str, int]] = {}
+    cv_ranked: dict[tuple[float, float], list[tuple[Case, list[tuple[float, bool]]]]] = {}
+    answers: dict[tuple[float, float], tuple[float, float, float, float]] = {}
+    for twin in TWIN_GRID:
+        raw_ranked = []
+        for k in range(args.folds):
+            m = model_of(fold_w[k], RAW, 0.0, twin)
+            raw_ranked += [(cases[i], shown(store, cases[i], m)) for i in folds[k]]
+        # the answer model on the first match of each case: right or wrong, from its logit, lead and the quiet flag
+        xs = [[logit(o[0][0]), o[0][2], float(c.quiet)] for c, o in raw_ranked if o]
+        ys = [float(o[0][1]) for _, o in raw_ranked if o]
+        aw = fit_logistic(np.array(xs), np.array(ys), l2=ANSWER_L2)
+        answers[twin] = (float(aw[0]), float(aw[1]), float(aw[2]), float(aw[3]))
+        ranked = [(c, answered(order, answers[twin], c.quiet)) for c, order in raw_ranked]
+        cv_ranked[twin] = ranked
+        for t in THRESHOLDS:
+            f = figures(ranked, t)
+            grid[(twin, t)] = f
+            # ties: the higher threshold, then the stricter twins
+            key = (objective(f), t, -twin[1], -twin[0])
+            if best is None or key > best[0]:
+                best = (key, t, twin)
+    assert best is not None
+    _, threshold, twin_pair = best
+    cv = grid[(twin_pair, threshold)]
+    answer = answers[twin_pair]
+    x, y = rows(cases)
+    print(f"cases {len(cases)}; user-runbook rows {len(y)}, right {int(sum(y))}")
+    print("answer model (logit, lead, quiet, bias): " + ", ".join(f"{v:.3f}" for v in answer))
+    for tw in TWIN_GRID:
+        line = " ".join(f"{t:.2f}:{grid[(tw, t)]['hit1']}/{grid[(tw, t)]['neg_ok']}" for t in THRESHOLDS if t <= 0.7)
+        print(f"  twins {tw[0]:4.1f}/{tw[1]:4.1f}  threshold:hit@1/neg  {line}")
     print(
-        f"cases {len(data)} candidates {sum(len(r) for _, r in data)} positives labelled "
-        f"{sum(lab for _, r in data for _, lab, _ in r)}"
+        f"chosen twins {twin_pair} threshold {threshold}: {args.folds}-fold cross-validated hit@1 "
+        f"{cv['hit1']}/{cv['pos']} hit@3 {cv['hit3']}/{cv['pos']} neg {cv['neg_ok']}/{cv['neg']} "
+        f"cross-lingual hit@1 {cv['cross_hit1']}/{cv['cross']}"
     )
-    print(
-        f"today's ranking (triage.choose): hit@1 {today['hit1']}/{today['pos']} "
-        f"hit@3 {today['hit3']}/{today['pos']} neg {today['neg_ok']}/{today['neg']}"
-    )
-    for t in thresholds:
-        r = totals[t]
-        print(f"  threshold {t:.2f}: hit@1 {r['hit1']} hit@3 {r['hit3']} neg {r['neg_ok']}/{r['neg']}")
-    print(
-        f"fitted, {args.folds}-fold cross-validated, threshold {best_t}: hit@1 {cv['hit1']}/{cv['pos']} "
-        f"hit@3 {cv['hit3']}/{cv['pos']} neg {cv['neg_ok']}/{cv['neg']}"
-    )
-    # reliability of the out-of-fold probabilities of the candidates that would be printed
-    print("reliability (out-of-fold, printed candidates): bin, n, share right")
-    for lo in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        sel = [lab for _, p, lab in oof if lo <= p < lo + 0.1 or (lo == 0.9 and p >= 1.0)]
-        if sel:
-            print(f"  [{lo:.1f}, {lo + 0.1:.1f})  {len(sel):4d}  {sum(sel) / len(sel):.2f}")
+    table = reliability(cv_ranked[twin_pair], threshold)
+    print("reliability (cross-validated, first match printed): confidence bin, n, share right")
+    for r in table:
+        print(f"  [{r['from']:.1f}, {r['to']:.1f})  {r['n']:4d}  {r['right']:.2f}")
+    final = model_of(fit_logistic(x, y), answer, threshold, twin_pair)
+    print("weights: " + ", ".join(f"{n}={v:.2f}" for n, v in zip(rank.FEATURES, final.weights, strict=True)))
     if args.out:
-        x = np.array([f for _, rows in data for f, _, m in rows if not m.entry.builtin], dtype=float)
-        y = np.array([label for _, rows in data for _, label, m in rows if not m.entry.builtin], dtype=float)
-        w = fit_logistic(x, y)
-        model = {
-            "features": list(rank.FEATURES),
-            "weights": [round(float(v), 6) for v in w[:-1]],
-            "bias": round(float(w[-1]), 6),
-            "threshold": best_t,
-            "fitted_on": f"{shown_path(Path(args.cases))} ({len(data)} cases)",
-            "cross_validated": {"folds": args.folds, **cv},
+        fitted = {
+            "by": "scripts/fit_ranking.py",
+            "cases": shown_path(Path(args.cases)),
+            "n_cases": len(cases),
+            "folds": args.folds,
+            "seed": SEED,
             "l2": L2,
+            "neg_cost": NEG_COST,
+            "cross_validated": cv,
+            "reliability": table,
         }
-        Path(args.out).write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+        final = rank.Model(
+            final.weights, final.bias, final.answer, final.threshold, final.twin_min, final.twin_sure, fitted
+        )
+        Path(args.out).write_text(json.dumps(final.to_dict(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
     return 0
 

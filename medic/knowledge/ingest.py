@@ -16,6 +16,7 @@ from medic.knowledge.sections import build_entries, searchable
 from medic.knowledge.store import SourceInfo, Store
 from medic.knowledge.store.sqlite import now
 from medic.knowledge.text import detect_language
+from medic.knowledge.twins import refresh_twins
 from medic.model import Entry
 
 # Bump when parsing changes what an unchanged file yields: every file is then parsed again.
@@ -135,6 +136,7 @@ def index_paths(
                 report.removed.append(info.path)
     if progress:
         progress(total, total, "")
+    refresh_twins(store)
     return report
 
 
@@ -180,4 +182,5 @@ def ensure_builtin(store: Store) -> bool:
         if known is None or known.sha256 != _fingerprint(rb.sha256):
             _store_runbook(store, rb, source, builtin=True)
     store.set_meta("builtin_fingerprint", fp)
+    refresh_twins(store)
     return True

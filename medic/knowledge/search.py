@@ -245,13 +245,18 @@ def rare_terms(
     return list(best.values())[:limit]
 
 
-def linked_entries(store: Store, terms: list[tuple[str, float]], top_share: int = 6) -> dict[int, float]:
+def linked_entries(
+    store: Store, terms: list[tuple[str, float]], top_share: int = 6, among: set[int] | None = None
+) -> dict[int, float]:
     """rowid → share (0..1) of the rare terms' weight an entry contains, for entries with at least two
-    of them. The reference weight is that of the ``top_share`` rarest terms."""
+    of them (only entries ``among`` these rowids, when given). The reference weight is that of the
+    ``top_share`` rarest terms."""
     if not terms:
         return {}
     exprs = [f'"{w}"' for w, _ in terms]
-    hits = store.lexical(" OR ".join(exprs), CANDIDATES)
+    hits = store.lexical(" OR ".join(exprs), CANDIDATES * (2 if among is not None else 1))
+    if among is not None:
+        hits = [(r, sc) for r, sc in hits if r in among]
     if not hits:
         return {}
     rowids = [r for r, _ in hits[:COVERAGE_CANDIDATES]]

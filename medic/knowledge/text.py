@@ -168,3 +168,20 @@ _RE_CAMEL_SPLIT = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 def split_camel(text: str) -> str:
     """``NodeFilesystemAlmostOutOfSpace`` → ``Node Filesystem Almost Out Of Space`` (alert and kind names)."""
     return _RE_CAMEL.sub(lambda m: " ".join(_RE_CAMEL_SPLIT.split(m.group(0))), text)
+
+
+_WORD = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]{2,40}")
+
+
+def evidence_words(chunk: bytes) -> list[str]:
+    """Word tokens of the evidence: dotted and dashed names split into their parts, kept whole too."""
+    out: list[str] = []
+    for m in _WORD.finditer(chunk):
+        token = m.group(0).decode("ascii", "replace").strip(".-_").lower()
+        if not token or token.isdigit():
+            continue
+        parts = [p for p in re.split(r"[._-]", token) if len(p) >= 3 and not p.isdigit()]
+        out.extend(parts)
+        if len(parts) > 1:
+            out.append(token)
+    return out

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from medic import rank
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "evidence" / "pod-events.txt"
 
@@ -37,7 +39,7 @@ def test_sample_from_the_readme_names_the_oom_entry(tmp_path: Path) -> None:
         "tests",
         "fixes",
     }
-    assert "OOMKilled" in top["title"] and top["confidence"] >= 0.6
+    assert "OOMKilled" in top["title"] and top["confidence"] >= rank.printed_from()
     assert any("OOMKilled" in e["text"] for e in top["evidence"])
     assert all({"line_no", "text", "matched"} == set(e) for e in top["evidence"])
     assert top["tests"] and top["fixes"]
@@ -102,7 +104,7 @@ def test_pasted_command_output_becomes_findings_and_matches(tmp_path: Path) -> N
     assert [o["kind"] for o in data["outputs"]] == ["kubectl-get"]
     assert "PV201" in {f["code"] for f in data["findings"]}
     top = data["matches"][0]
-    assert "Released" in top["title"] and top["confidence"] >= 0.6
+    assert "Released" in top["title"] and top["confidence"] >= rank.printed_from()
     assert any(e["matched"].startswith("check PV201") for e in top["evidence"])
 
 

@@ -72,6 +72,10 @@ CREATE TABLE IF NOT EXISTS vectors (
     rowid INTEGER NOT NULL, kind INTEGER NOT NULL, ehash TEXT NOT NULL, vec BLOB NOT NULL,
     PRIMARY KEY (rowid, kind)
 );
+CREATE TABLE IF NOT EXISTS twins (
+    builtin_rowid INTEGER NOT NULL, user_rowid INTEGER NOT NULL, score REAL NOT NULL, cos REAL NOT NULL,
+    link REAL NOT NULL, shared INTEGER NOT NULL, how TEXT NOT NULL, PRIMARY KEY (builtin_rowid, user_rowid)
+);
 """
 BOUNDED_SCAN = 2000
 # bm25 column weights: title, heading path, body (with parts), tags, code
@@ -629,6 +633,39 @@ class Store:
             matrix = embed.from_blobs([r[1] for r in rows])
             self._vec_cache = (gen, rowids, VectorIndex.build(matrix))
         return self._vec_cache[1], self._vec_cache[2]
+
+    # -- built-in twins (medic.knowledge.twins): derived from the entries, stored apart -----------------
+    def twins_generation(self) -> str | None:
+        """The generation of the knowledge base the stored twins were computed for."""
+        return self.meta("twins_generation")
+
+    def replace_twins(self, rows: list[tuple[int, int, float, float, float, int, str]]) -> None:
+        """Store the twins (builtin rowid, user rowid, score, cos, link, shared, how) of this generation. Derived
+        data: written in its own transaction, without a new generation (nothing a search reads changed)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM twins")
+            self.db.executemany("INSERT OR REPLACE INTO twins VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.set_meta("twins_generation", self.generation())
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def twin_rows(self) -> list[tuple[str, str, float, str]]:
+        """(builtin entry id, user entry id, score, how) of the stored twins, best first per built-in entry; none
+        when they were computed for another generation of the knowledge base (rowids may have moved since)."""
+        if self.twins_generation() != self.generation():
+            return []
+        try:
+            rows = self.db.execute(
+                "SELECT b.id, u.id, t.score, t.how FROM twins t JOIN entries b ON b.rowid = t.builtin_rowid "
+                "JOIN entries u ON u.rowid = t.user_rowid ORDER BY b.id, t.score DESC"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a database opened read-only before the table existed
+            return []
+        return [(str(b), str(u), float(sc), str(how)) for b, u, sc, how in rows]
 
     def entry_meta(self, rowids: Iterable[int]) -> dict[int, tuple[str, int, str]]:
         """rowid → (lang, builtin, source) for filtering and priors."""
