@@ -8,6 +8,7 @@ from typing import Any
 
 from medic.checks.fields import dicts, get_dict
 from medic.checks.kube import (
+    after_last,
     age_seconds,
     as_dict,
     as_list,
@@ -31,6 +32,7 @@ from medic.checks.kube import (
     pods_by_phase,
     ref,
     too_recent,
+    unshown_events,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -271,9 +273,13 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
     client`` (registry TLS). The message carries that error; ``ImagePullBackOff`` alone only says the
     kubelet is waiting before the next try.
 
+    On pasted output the pod's pull failures alone are enough when the paste does not show the pod (a
+    describe's Events table, ``get events`` rows), unless a later event says the image was pulled.
+
     What to do: pull the same image by hand from a node (``crictl pull``) to see the error, fix the tag or
     the pull secret, or configure the registry's CA / mirror on the nodes.
     """
+    yield from _pull_from_events(snap)
     for pod in _troubled(snap):
         events: list[dict[str, Any]] | None = None
         for init, cs in _statuses(pod):
@@ -303,6 +309,45 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
                 },
                 evidence,
             )
+
+
+_PULL_FAILED = re.compile(rf"^(?:Failed to pull image|Error: (?:{'|'.join(PULL_REASONS)})|Back-off pulling image)")
+_IMAGE = re.compile(r'(?:pull|pulling) image "([^"]+)"')
+_PULLED = re.compile(r"^(?:Successfully pulled|Container image .* already present)")
+
+
+def _pull_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD103 on a paste: pods the paste does not show whose recent events are pull failures (old kubelets
+    sent them without a type) and no later one says the image was pulled or the container started."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        recent = _recent(snap, evs)
+        failures = [
+            e
+            for e in recent
+            if e.get("type") in ("Warning", None, "") and _PULL_FAILED.match(str(e.get("message") or ""))
+        ]
+        if not failures:
+            continue
+        later = after_last(recent, failures[-1])
+        if any(e.get("reason") == "Started" or _PULLED.match(str(e.get("message") or "")) for e in later):
+            continue
+        texts = [str(e.get("message") or "") for e in failures]
+        pulls = [t for t in texts if t.startswith("Failed to pull image")]
+        error = _after_prefix(pulls[-1], "Failed to pull image") if pulls else texts[-1]
+        error = error.split('": ', 1)[1] if error.startswith('"') and '": ' in error else error
+        image = next((m.group(1) for t in reversed(texts) if (m := _IMAGE.search(t))), "")
+        backoff = any("ImagePullBackOff" in t or t.startswith("Back-off pulling") for t in texts)
+        container = next((c for e in reversed(failures) if (c := event_container(e))), "")
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {
+                "container": f"container {container}" if container else "a container",
+                "image": f"image {image}" if image else "its image",
+                "reason": "ImagePullBackOff" if backoff else "ErrImagePull",
+                "error": _short(error),
+            },
+            [event_line(e) for e in failures[-4:]],
+        )
 
 
 @check(
@@ -370,9 +415,13 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
     ``MountVolume.SetUp failed`` (missing Secret/ConfigMap volume, NFS or CSI error) before the generic
     ``Unable to attach or mount volumes: ... timed out waiting for the condition``.
 
+    On pasted output the pod's attach and mount failures alone are enough when the paste does not show the
+    pod, unless a later event says a container started; the time is then that of the failures.
+
     What to do: for Multi-Attach, find the pod or node still holding the volume (often a pod on a
     NotReady node) and delete it or its VolumeAttachment; for mount errors, fix what the message names.
     """
+    yield from _volume_from_events(snap)
     for pod in pods_by_phase(snap).get("Pending", []):
         node = get(pod, "spec", "nodeName")
         if not node or not _no_container_started(pod):
@@ -395,6 +444,42 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
                 "error": _short(str(best.get("message") or "")),
             },
             [event_line(e) for e in events[-5:]],
+        )
+
+
+_ASSIGNED_TO = re.compile(r"Successfully assigned \S+ to (\S+)")
+
+
+def _volume_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD105 on a paste: pods the paste does not show whose recent events are attach or mount failures
+    lasting 5 minutes or more, with no container started since."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        recent = _recent(snap, evs)
+        failures = [
+            e
+            for e in recent
+            if e.get("type") in ("Warning", None, "") and e.get("reason") in ("FailedAttachVolume", "FailedMount")
+        ]
+        if not failures or any(e.get("reason") == "Started" for e in after_last(recent, failures[0])):
+            continue
+        first = min(str(e.get("firstTimestamp") or e.get("lastTimestamp") or "") for e in failures)
+        age = age_seconds(snap, first)
+        if age is None or too_recent(snap, age, STUCK_CREATING_SECONDS):
+            continue
+        assigned = [m.group(1) for e in evs if (m := _ASSIGNED_TO.search(str(e.get("message") or "")))]
+        node = (assigned or [str(as_dict(failures[-1].get("source")).get("host") or "") or "(not shown)"])[-1]
+        attach = [e for e in failures if e.get("reason") == "FailedAttachVolume"]
+        setup = [e for e in failures if str(e.get("message") or "").startswith("MountVolume.")]
+        best = (attach or setup or failures)[-1]
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {
+                "age": duration_text(age, STUCK_CREATING_SECONDS),
+                "node": node,
+                "reason": best.get("reason"),
+                "error": _short(str(best.get("message") or "")),
+            },
+            [event_line(e) for e in failures[-5:]],
         )
 
 

@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_for
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, event_subject_kind, resource_for
 from medic.model import Snapshot
 
+# meta.collected_at_source of a paste timed by its own newest timestamp (no clock of its own)
+NEWEST_IN_PASTE = "newest timestamp in the paste"
 UNNAMED = "(unnamed)"  # the name of an object whose name no line of the paste shows
 _RFC3339 = re.compile(r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?\s?(Z|[+-]\d{2}:?\d{2})?")
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
@@ -107,6 +109,13 @@ def name_orphans(snap: Snapshot) -> None:
         if not isinstance(inv, dict) or inv.get("name") not in (None, ""):
             continue
         kind = str(inv.get("kind") or "")
+        if not kind and not _subject(snap, ""):
+            # no object of the paste to attach it to: the kind its reason or reporter says it is about
+            source = ev.get("source")
+            component = str(source.get("component") or "") if isinstance(source, dict) else ""
+            kind = event_subject_kind(str(ev.get("reason") or ""), component)
+            if kind:
+                inv["kind"] = kind
         found = _subject(snap, resource_for(kind) if kind else "")
         if found is None and not kind:
             found = _subject(snap, "pods")

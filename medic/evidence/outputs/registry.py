@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from medic.evidence.outputs.assemble import finish, newest_time
+from medic.evidence.outputs.assemble import NEWEST_IN_PASTE, finish, newest_time
 from medic.evidence.outputs.base import Block, OutputParser, prompt_commands
 from medic.model import Snapshot
 
@@ -64,7 +64,7 @@ class ParseResult:
         snap = Snapshot(meta={"partial": True, "source": "pasted output"})
         if self.newest:
             snap.meta["collected_at"] = self.newest
-            snap.meta["collected_at_source"] = "newest timestamp in the paste"
+            snap.meta["collected_at_source"] = NEWEST_IN_PASTE
         by_kind = {p.kind: p for p in parsers()}
         for b in self.blocks:
             parser = by_kind.get(b.kind)
