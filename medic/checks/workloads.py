@@ -183,7 +183,7 @@ _RS_IN_MESSAGE = re.compile(r'ReplicaSet "([^"]+)"')
     "WKL502",
     Severity.ERROR,
     "Deployment rollout stuck (ProgressDeadlineExceeded)",
-    "rollout has made no progress for {deadline}s: {message} ({available}/{desired} available)",
+    "rollout has made no progress for {deadline}: {message}{available}",
     looks_at=("deployments", "replicasets", "pods"),
     links=("kubernetes-pods.md#deployment-rollout-stuck-progressdeadlineexceeded",),
 )
@@ -194,6 +194,9 @@ def rollout_stuck(snap: Snapshot) -> Iterator[Hit]:
 
     The evidence lists what the new ReplicaSet's pods are stuck on (image pull, crash loop, unschedulable,
     failing readiness) and its ``ReplicaFailure`` condition when pods could not be created at all.
+
+    On pasted output ``error: deployment "<name>" exceeded its progress deadline`` (``kubectl rollout
+    status``) is enough: kubectl prints it when it reads that condition.
 
     What to do: fix what the pods say and the rollout resumes, or ``kubectl rollout undo deployment/<name>``.
     """
@@ -216,10 +219,14 @@ def rollout_stuck(snap: Snapshot) -> Iterator[Hit]:
         yield Hit(
             ref("deployments", dep),
             {
-                "deadline": _int(get(dep, "spec", "progressDeadlineSeconds"), 600),
+                # a Deployment known only from `kubectl rollout status` shows neither spec nor status
+                "deadline": f"{_int(get(dep, 'spec', 'progressDeadlineSeconds'), 600)}s"
+                if dep.get("spec")
+                else "longer than its progress deadline",
                 "message": message or "ProgressDeadlineExceeded",
-                "available": _int(get(dep, "status", "availableReplicas")),
-                "desired": _replicas(dep),
+                "available": f" ({_int(get(dep, 'status', 'availableReplicas'))}/{_replicas(dep)} available)"
+                if dep.get("spec") or get(dep, "status", "replicas") is not None
+                else "",
             },
             evidence,
         )

@@ -28,6 +28,7 @@ KUBE_KINDS = (
     "helm-list",
     "etcdctl-member-list",
     "etcdctl-endpoint",
+    "api-error",
 )
 
 
@@ -82,6 +83,12 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-describe", "k8s-60735-job-events-backofflimit.txt"): (["kubectl-describe"], {"WKL508"}),
     ("kubectl-describe", "hardway-349-provisioningfailed-row.txt"): (["kubectl-describe"], {"PVC201"}),
     ("kubectl-describe", "radondb-524-events-scheduled-after-failure.txt"): (["kubectl-describe"], set()),
+    ("api-error", "capi-6115-webhook-no-endpoints.txt"): (["api-error"], {"NET410"}),
+    ("api-error", "jobset-67-webhook-one-line.txt"): (["api-error"], {"NET410"}),
+    ("api-error", "sealos-1741-failed-quota.txt"): (["api-error"], {"QTA251"}),
+    ("api-error", "dmake-475-rollout-deadline.txt"): (["api-error"], {"WKL502"}),
+    ("api-error", "rancher-6926-klog-failedscheduling.txt"): (["api-error"], {"SCH101"}),
+    ("api-error", "k8s-67859-klog-job-created.txt"): (["api-error"], set()),
     ("kubectl-json", "k8s-10324-status-member-2015.txt"): (["kubectl-describe", "kubectl-json"], set()),
     ("kubectl-json", "k8s-92245-job-status-yaml-fragment.txt"): (["kubectl-json"], {"WKL508"}),
     ("kubectl-json", "k8s-93559-jq-status-stream.txt"): (["kubectl-json"] * 3, {"WKL508"}),

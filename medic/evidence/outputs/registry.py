@@ -34,6 +34,7 @@ MODULES = (
     "df",
     "du",
     "zabbix",
+    "api_errors",
 )
 MAX_LINE = 4096  # longer lines are never the start of a parsed block
 
