@@ -133,13 +133,24 @@ def name_orphans(snap: Snapshot) -> None:
             inv["kind"] = KIND_OF.get(named[0], "Pod") if named else "Pod"
 
 
+def _typed(items: Any) -> dict[str, Any] | None:
+    """A list of conditions by their ``type`` (None when it is not such a list)."""
+    if not isinstance(items, list) or not all(isinstance(c, dict) and c.get("type") for c in items):
+        return None
+    return {str(c["type"]): c for c in items}
+
+
 def _merge(base: dict[str, Any], other: dict[str, Any]) -> None:
-    """Add to ``base`` what only ``other`` has (recursively for mappings; a list or value of base stays)."""
+    """Add to ``base`` what only ``other`` has (recursively for mappings; a list or value of base stays,
+    except conditions: those of a type only ``other`` shows are added, a ``get`` row's Ready beside a
+    describe's cut Conditions table)."""
     for k, v in other.items():
         if k not in base or base[k] in (None, "", [], {}):
             base[k] = v
         elif isinstance(base[k], dict) and isinstance(v, dict):
             _merge(base[k], v)
+        elif k == "conditions" and (mine := _typed(base[k])) is not None and (theirs := _typed(v)) is not None:
+            base[k] = list(mine.values()) + [c for t, c in theirs.items() if t not in mine]
 
 
 def merge_duplicates(snap: Snapshot) -> None:

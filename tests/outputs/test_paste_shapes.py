@@ -1,0 +1,101 @@
+"""Shapes of real pastes that used to lose their object: custom-resource tables with a READY column, ``get
+endpoints`` rows, a StatefulSet describe told by its replica wording, a describe cut above its kind labels
+(its events say the kind), author elisions and inline-code backticks inside a describe, and a describe's
+cut Conditions table beside a ``get`` row of the same node. Sources: tests/data/outputs/SOURCES-kube.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medic.checks.registry import all_checks, run_checks
+from medic.evidence.outputs.registry import parse_text
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "outputs"
+
+
+def sample(path: str) -> str:
+    return (DATA / path).read_text(encoding="utf-8")
+
+
+def findings(text: str) -> set[tuple[str, str]]:
+    snap = parse_text(text).snapshot()
+    return {(f.code, str(f.object)) for f in run_checks(snap, all_checks()) if f.code != "MEDIC001"}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("kubectl-get/cert-manager-2376-get-cert-not-ready.txt", {("CP357", "Certificate/example.domain.com")}),
+        ("kubectl-get/cert-manager-1886-get-certificate-staging.txt", {("CP357", "Certificate/letsencrypt-staging")}),
+        ("kubectl-get/devopsboys-get-endpoints-none.txt", {("NET401", "Service/empty-svc")}),
+        ("kubectl-describe/k8s-64500-describe-sts-v110.txt", set()),  # 3 desired, 3 running: healthy
+    ],
+)
+def test_samples_give_exactly_these_findings(path: str, expected: set[tuple[str, str]]) -> None:
+    assert findings(sample(path)) == expected
+
+
+def test_certificate_table_row_is_its_ready_condition() -> None:
+    snap = parse_text(sample("kubectl-get/cert-manager-1886-get-certificate-staging.txt")).snapshot()
+    (cert,) = snap.objects["certificates"]
+    assert cert["status"]["conditions"] == [{"type": "Ready", "status": "False"}]
+    assert cert["metadata"]["name"] == "letsencrypt-staging" and cert["metadata"]["creationTimestamp"]
+
+
+def test_endpoints_rows_keep_their_addresses() -> None:
+    snap = parse_text(sample("kubectl-get/devopsboys-get-endpoints-none.txt")).snapshot()
+    by_name = {e["metadata"]["name"]: e["subsets"] for e in snap.objects["endpoints"]}
+    assert by_name["empty-svc"] == []
+    assert [a["ip"] for a in by_name["my-app"][0]["addresses"]] == ["10.244.1.5", "10.244.2.3"]
+
+
+def test_statefulset_told_by_its_replica_wording() -> None:
+    snap = parse_text(sample("kubectl-describe/k8s-64500-describe-sts-v110.txt")).snapshot()
+    assert list(snap.objects) == ["statefulsets"]
+    assert snap.objects["statefulsets"][0]["spec"]["replicas"] == 3
+
+
+def test_describe_cut_above_its_kind_labels_takes_the_kind_of_its_events() -> None:
+    text = sample("kubectl-describe/k8s-96630-job-describe.txt")
+    cut = text[text.index("Pod Template:") :]  # what is left when the paste starts at the pod template
+    snap = parse_text(cut).snapshot()
+    assert "jobs" in snap.objects
+    assert {e["involvedObject"]["kind"] for e in snap.objects["events"]} == {"Job"}
+
+
+def test_author_elisions_do_not_split_a_describe() -> None:
+    lines = sample("kubectl-describe/k8s-64500-describe-sts-v110.txt").splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("Annotations:"))
+    elided = "\n".join([*lines[:at], ".", ".", *lines[at:]])  # the author cut the annotations out
+    assert [(b.kind, b.start_line, b.end_line) for b in parse_text(elided).blocks] == [("kubectl-describe", 2, 17)]
+
+
+def test_inline_code_backtick_glued_to_the_first_label() -> None:
+    lines = sample("kubectl-describe/k8s-64500-describe-sts-v110.txt").splitlines()[1:11]
+    quoted = "`" + "\n".join(lines) + "\n`"
+    snap = parse_text(quoted).snapshot()
+    sts = snap.objects["statefulsets"][0]
+    assert sts["metadata"]["name"] == "staging-neo4j" and sts["spec"]["replicas"] == 3
+
+
+def test_a_cut_conditions_table_keeps_the_get_rows_ready_condition() -> None:
+    nodes = sample("kubectl-get/deepops-355-nodes-notready.txt")
+    # the head of a Conditions table of kubernetes/kubernetes#68542 (a node going NotReady), cut as pasted
+    conditions = (
+        "Conditions:\n"
+        "  Type             Status  LastHeartbeatTime                 LastTransitionTime                Reason"
+        "                       Message\n"
+        "  ----             ------  -----------------                 ------------------                ------"
+        "                       -------\n"
+        "  OutOfDisk        False   Wed, 12 Sep 2018 02:48:33 -0400   Wed, 12 Sep 2018 02:22:29 -0400   "
+        "KubeletHasSufficientDisk     kubelet has sufficient disk space available\n"
+        "  MemoryPressure   False   Wed, 12 Sep 2018 02:48:33 -0400   Wed, 12 Sep 2018 02:22:29 -0400   "
+        "KubeletHasSufficientMemory   kubelet has sufficient memory available\n"
+    )
+    snap = parse_text(nodes + "\n" + conditions).snapshot()
+    first = snap.objects["nodes"][0]
+    types = [c["type"] for c in first["status"]["conditions"]]
+    assert "Ready" in types and "MemoryPressure" in types
+    assert ("NODE301", f"Node/{first['metadata']['name']}") in findings(nodes + "\n" + conditions)
