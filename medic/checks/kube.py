@@ -546,12 +546,13 @@ def listed_completely(snap: Snapshot, kind: str, namespace: str = "") -> bool:
 
 def unshown_events(snap: Snapshot, kind: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """On a partial snapshot (pasted output): the events about objects of ``kind`` (a resource name or a Kind)
-    that the paste does not show, by (namespace, name), oldest first. A describe's Events table cut from its
+    whose state the paste does not show, by (namespace, name), oldest first. A describe's Events table cut from its
     object, or ``get events`` rows, are then all a check has of that object; on a full snapshot, nothing."""
     if not snap.meta.get("partial"):
         return {}
     resource = next((r for r, k in KINDS.items() if k == kind), kind)
-    shown = {(namespace_of(o), name_of(o)) for o in snap.items(resource)}
+    # an object shown without its state (a describe's Tolerations and Events only) shows nothing to decide on
+    shown = {(namespace_of(o), name_of(o)) for o in snap.items(resource) if o.get("status")}
     wanted = KINDS.get(resource, kind)
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for ev in snap.items("events"):

@@ -617,7 +617,7 @@ def readiness_failing(snap: Snapshot) -> Iterator[Hit]:
 
 def _readiness_from_events(snap: Snapshot, unhealthy: dict[tuple[str, str], list[dict[str, Any]]]) -> Iterator[Hit]:
     """POD107 on a paste: readiness failures of pods the paste does not show, one finding per container."""
-    shown = _pods_named(snap, set(unhealthy))
+    shown = {k for k, pod in _pods_named(snap, set(unhealthy)).items() if pod.get("status")}
     for (ns, name), evs in sorted(unhealthy.items()):
         if (ns, name) in shown:
             continue
@@ -674,7 +674,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     partial = bool(snap.meta.get("partial"))
     for key, (failures, kills) in found.items():
         pod = pods.get(key)
-        if pod is None and partial:  # pasted events of a pod the paste does not show: they are enough
+        if (pod is None or not pod.get("status")) and partial:  # a pod pasted without its state: events suffice
             pod = {"metadata": {"namespace": key[0], "name": key[1]}, "status": {"phase": "Running"}}
         if pod is None or pod_phase(pod) not in ("Running", "Pending"):
             continue

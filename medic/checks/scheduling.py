@@ -234,7 +234,7 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
 
 def _evicted_by_event(snap: Snapshot) -> Iterator[Hit]:
     """SCH102 on a paste: the latest ``Evicted`` event of each pod the snapshot does not hold."""
-    pods = {(namespace_of(p), name_of(p)) for p in snap.items("pods")}
+    pods = {(namespace_of(p), name_of(p)) for p in snap.items("pods") if p.get("status")}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for ev in snap.items("events"):
         inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))

@@ -85,3 +85,13 @@ def test_events_of_an_object_the_paste_shows_are_left_to_that_object() -> None:
 )
 def test_event_subject_kind(reason: str, component: str, kind: str) -> None:
     assert event_subject_kind(reason, component) == kind
+
+
+def test_a_pod_shown_without_its_state_leaves_the_decision_to_its_events() -> None:
+    # the tail of a describe pod: its Node-Selectors/Tolerations lines above the real events table build a
+    # pod without status; the FailedMount rows still decide
+    text = (DESCRIBE / "k8s-42004-events-old-format.txt").read_text(encoding="utf-8")
+    tail = "Node-Selectors:  <none>\nTolerations:     <none>\n" + text[text.index("Events:") :]
+    snap = parse_text(tail).snapshot()
+    assert [p.get("status") for p in snap.objects["pods"]] == [{}]
+    assert {f.code for f in run_checks(snap, all_checks())} == {"POD105"}
