@@ -99,3 +99,11 @@ def test_a_cut_conditions_table_keeps_the_get_rows_ready_condition() -> None:
     types = [c["type"] for c in first["status"]["conditions"]]
     assert "Ready" in types and "MemoryPressure" in types
     assert ("NODE301", f"Node/{first['metadata']['name']}") in findings(nodes + "\n" + conditions)
+
+
+def test_table_indented_as_a_markdown_code_block() -> None:
+    text = sample("kubectl-get/deepops-355-nodes-notready.txt")
+    indented = "\n".join("    " + ln for ln in text.splitlines())
+    result = parse_text(indented)
+    assert [b.kind for b in result.blocks] == ["kubectl-get"]
+    assert findings(indented) == findings(text) == {("NODE301", "Node/ai1")}

@@ -145,7 +145,8 @@ def owner_from_name(kind: str, name: str) -> tuple[str, str] | None:
 
 _COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
 _HEADER_WORD = re.compile(r"^[A-Z][A-Z0-9_%()/-]*$")
-_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z]")
+# a header may be indented (a markdown code block by indentation, a quote): the block is dedented by it
+_HEADER = re.compile(r"^ {0,8}(?:NAMESPACE\s+)?NAME\s+[A-Z]")
 # what a headerless row may start with (the registry's quick test; ``row_kind`` decides)
 _ROW_START = re.compile(
     r"^\s*[a-z0-9][a-z0-9./-]*\s+(?:\S+\s+)?(?:\d+/\d+|Ready|NotReady|Unknown|Active|Terminating)\b"
@@ -409,6 +410,9 @@ class KubectlGetParser(OutputParser):
         return end
 
     def parse(self, lines: Sequence[str]) -> Any:
+        margin = min((len(ln) - len(ln.lstrip(" ")) for ln in lines if ln.strip()), default=0)
+        if margin:
+            lines = [ln[margin:] for ln in lines]
         command = self._command
         verb, args, flags = command_parts(command)
         cmd_kinds = [resource_name(k) for k in args[0].split(",")] if verb == "get" and args else []
