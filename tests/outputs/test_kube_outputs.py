@@ -83,6 +83,7 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-describe", "k8s-60735-job-events-backofflimit.txt"): (["kubectl-describe"], {"WKL508"}),
     ("kubectl-describe", "hardway-349-provisioningfailed-row.txt"): (["kubectl-describe"], {"PVC201"}),
     ("kubectl-describe", "radondb-524-events-scheduled-after-failure.txt"): (["kubectl-describe"], set()),
+    ("kubectl-get", "k8s-docs-custom-columns.txt"): (["kubectl-custom-columns"], set()),
     ("kubectl-get", "cert-manager-2376-get-cert-not-ready.txt"): (["kubectl-get"], {"CP357"}),
     ("kubectl-get", "cert-manager-1886-get-certificate-staging.txt"): (["kubectl-get"], {"CP357"}),
     ("kubectl-get", "devopsboys-get-endpoints-none.txt"): (["kubectl-get"], {"NET401"}),

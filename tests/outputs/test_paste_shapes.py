@@ -110,3 +110,39 @@ def test_table_indented_as_a_markdown_code_block(path: str) -> None:
     indented = "\n".join("    " + ln for ln in text.splitlines())
     assert [b.kind for b in parse_text(indented).blocks] == ["kubectl-get"]
     assert findings(indented) == findings(text) != set()
+
+
+def test_custom_columns_put_each_cell_at_its_field() -> None:
+    result = parse_text(sample("kubectl-get/k8s-docs-custom-columns.txt"))
+    assert [b.kind for b in result.blocks] == ["kubectl-custom-columns"]
+    assert result.snapshot().objects["pods"] == [
+        {"metadata": {"name": "submit-queue", "resourceVersion": 610995}},
+    ]
+
+
+def test_custom_columns_field_selector_holds_for_every_row() -> None:
+    # the docs' table under a command selecting by phase: every row is a Pending pod
+    text = sample("kubectl-get/k8s-docs-custom-columns.txt").replace(
+        "resourceVersion", "resourceVersion --field-selector status.phase=Pending", 1
+    )
+    (pod,) = parse_text(text).snapshot().objects["pods"]
+    assert pod["status"] == {"phase": "Pending"} and pod["metadata"]["name"] == "submit-queue"
+
+
+def test_events_in_custom_columns_get_their_kind_from_the_reason() -> None:
+    # kubernetes/kubernetes#96630's and #60735's job events, re-printed as `get events -o custom-columns` prints
+    # them for one object: the object's name from the field selector, its kind from the reason where the
+    # reason tells it (SuccessfulCreate alone does not: ReplicaSets, Jobs, StatefulSets... send it)
+    text = (
+        "$ kubectl get events --field-selector involvedObject.name=test-job "
+        "-o custom-columns=REASON:.reason,MESSAGE:.message\n"
+        "REASON             MESSAGE\n"
+        "SuccessfulCreate   Created pod: test-job-r5s6b\n"
+        "BackoffLimitExceeded   Job has reached the specified backoff limit\n"
+    )
+    snap = parse_text(text).snapshot()
+    assert [(e["involvedObject"].get("kind"), e["involvedObject"]["name"]) for e in snap.objects["events"]] == [
+        (None, "test-job"),
+        ("Job", "test-job"),
+    ]
+    assert findings(text) == {("WKL508", "Job/test-job")}

@@ -88,6 +88,13 @@ def _subject(snap: Snapshot, resource: str) -> tuple[str, str] | None:
     return None
 
 
+def _event_kind(ev: dict[str, Any]) -> str:
+    """The kind of object an event is about, from its reason or reporting component ("" when neither says)."""
+    source = ev.get("source")
+    component = str(source.get("component") or "") if isinstance(source, dict) else ""
+    return event_subject_kind(str(ev.get("reason") or ""), component)
+
+
 def name_orphans(snap: Snapshot) -> None:
     """Give unnamed objects and events the name of the object the paste is about."""
     for resource, objs in snap.objects.items():
@@ -106,14 +113,17 @@ def name_orphans(snap: Snapshot) -> None:
                     md["name"] = UNNAMED
     for ev in snap.objects.get("events", []):
         inv = ev.get("involvedObject")
-        if not isinstance(inv, dict) or inv.get("name") not in (None, ""):
+        if not isinstance(inv, dict):
+            continue
+        if inv.get("name") not in (None, ""):
+            kind = str(inv.get("kind") or "") or _event_kind(ev)  # named by a field selector, kind not shown
+            if kind:
+                inv["kind"] = kind
             continue
         kind = str(inv.get("kind") or "")
         if not kind and not _subject(snap, ""):
             # no object of the paste to attach it to: the kind its reason or reporter says it is about
-            source = ev.get("source")
-            component = str(source.get("component") or "") if isinstance(source, dict) else ""
-            kind = event_subject_kind(str(ev.get("reason") or ""), component)
+            kind = _event_kind(ev)
             if kind:
                 inv["kind"] = kind
         found = _subject(snap, resource_for(kind) if kind else "")

@@ -19,6 +19,7 @@ from medic.model import Snapshot
 # modules that define parsers (each exposes PARSERS: list[OutputParser]); order matters only when two
 # parsers could claim the same first line: the more specific comes first
 MODULES = (
+    "custom_columns",  # only after a ``kubectl get -o custom-columns=`` command whose header it is
     "kubectl_describe",
     "kubectl_json",
     "kubectl_events",
