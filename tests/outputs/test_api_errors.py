@@ -3,6 +3,7 @@ turned into the events and objects the checks read; exact findings on real sampl
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,10 @@ def test_structured_klog_event_line() -> None:
         "reason": "DeadlineExceeded",
         "message": "Job was active longer than specified deadline",
     }
+
+
+def test_a_json_document_quoting_a_refusal_is_not_an_answer() -> None:
+    # the ReplicaFailure message of a Deployment's status, as a JSON member (the refusal is the condition's)
+    line = (DATA / "sealos-1741-failed-quota.txt").read_text("utf-8").strip()
+    member = '{"type": "ReplicaFailure", "status": "True", "message": ' + json.dumps(line) + "}"
+    assert [b.kind for b in parse_text(member).blocks] != ["api-error"]

@@ -101,6 +101,11 @@ def parse_line(line: str) -> dict[str, Any] | None:
     }
 
 
+def _quoted(line: str) -> bool:
+    """An answer or event line, not a JSON document or member that quotes one in a field."""
+    return bool(_START.search(line)) and line.lstrip()[:1] not in ("{", "[", '"')
+
+
 class ApiErrorParser(OutputParser):
     kind = "api-error"
     start = _START
@@ -110,10 +115,10 @@ class ApiErrorParser(OutputParser):
 
     def starts(self, line: str, command: str | None) -> bool:
         self._command = command
-        return bool(_START.search(line))
+        return _quoted(line)
 
     def continues(self, line: str, first: str) -> bool:
-        return bool(_START.search(line))
+        return _quoted(line)
 
     def parse(self, lines: Sequence[str]) -> Any:
         _, _, flags = command_parts(self._command)
