@@ -146,3 +146,15 @@ def test_events_in_custom_columns_get_their_kind_from_the_reason() -> None:
         ("Job", "test-job"),
     ]
     assert findings(text) == {("WKL508", "Job/test-job")}
+
+
+def test_event_row_whose_message_wrapped_onto_the_next_line() -> None:
+    # the coderslingo rows without their header, each MESSAGE pushed onto its own line as a narrow
+    # terminal (or a paste into a narrow box) wraps it
+    rows = sample("kubectl-events/coderslingo-events-reflowed.txt").splitlines()[2:]
+    cells = [row.split(" ", 4) for row in rows]
+    wrapped = "\n".join(line for c in cells for line in (" ".join(c[:4]), c[4]))
+    result = parse_text(wrapped)
+    assert [b.kind for b in result.blocks] == ["kubectl-events"]
+    assert [r["message"] for r in result.blocks[0].facts["events"]] == [c[4] for c in cells]
+    assert findings(wrapped) == {("POD103", "Pod/api-server-7d9b4c6f8-xk2p9")}  # no -n: namespace not shown
