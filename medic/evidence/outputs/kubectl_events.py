@@ -121,9 +121,9 @@ class KubectlEventsParser(OutputParser):
             _, _, flags = command_parts(self._command)
             found: list[dict[str, Any]] = []
             for line in lines:
-                row = headerless_row(line)
-                if row is not None:
-                    found.append(row)
+                headerless = headerless_row(line)
+                if headerless is not None:
+                    found.append(headerless)
                 elif found and not found[-1]["message"] and _wrapped(line):
                     found[-1]["message"] = line.strip()
             ns = command_namespace(flags) or ""
