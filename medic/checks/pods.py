@@ -40,9 +40,11 @@ from medic.model import ObjectRef, Severity, Snapshot
 
 
 def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
-    """(reason, exit code) of the container's last termination, '' when unknown."""
+    """(reason, exit code) of the container's last termination, '' when unknown (1.0 kubelets wrote the
+    OOM reason as ``OOM Killed``: read as today's ``OOMKilled``)."""
     term = get_dict(cs, "lastState", "terminated") or get_dict(cs, "state", "terminated")
-    return str(term.get("reason") or ""), str(term.get("exitCode", ""))
+    reason = str(term.get("reason") or "")
+    return ("OOMKilled" if reason == "OOM Killed" else reason), str(term.get("exitCode", ""))
 
 
 def _exit_text(reason: str, code: Any, lead: str = " (last exit: ", tail: str = ")") -> str:
@@ -97,7 +99,7 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     "POD102",
     Severity.ERROR,
     "Container killed for exceeding its memory limit (OOMKilled)",
-    "{container} was OOMKilled (exit code {exit_code}{limit}), {restarts} restarts",
+    "{container} was OOMKilled (exit code {exit_code}{limit}){restarts}",
     looks_at=("pods",),
     links=("kubernetes-pods.md#container-killed-with-oomkilled-exit-code-137-and-restarting-in-crashloopbackoff",),
 )
@@ -124,7 +126,8 @@ def oom_killed(snap: Snapshot) -> Iterator[Hit]:
                     "container": _label(False, cs),
                     "exit_code": code or "137",
                     "limit": "" if limit is None else f", memory limit {limit}" if limit else ", no memory limit",
-                    "restarts": cs.get("restartCount", 0),
+                    # a go-template's lastState alone does not show the count
+                    "restarts": f", {cs['restartCount']} restarts" if "restartCount" in cs else "",
                 },
                 [f"Last State: Terminated  Reason: OOMKilled  Exit Code: {code or 137}"],
             )

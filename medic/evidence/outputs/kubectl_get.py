@@ -91,7 +91,8 @@ def _kubectl_args(command: str) -> tuple[str, ...]:
         words = command.split()
     for i, w in enumerate(words):
         base = w.rsplit("/", 1)[-1]
-        if base in ("kubectl", "oc", "k", "kc", "kctl", "kub", "kubectl.exe", "microk8s.kubectl"):
+        # (``cluster/kubectl.sh``: the wrapper of a Kubernetes source tree, 2014-2016)
+        if base in ("kubectl", "oc", "k", "kc", "kctl", "kub", "kubectl.exe", "microk8s.kubectl", "kubectl.sh"):
             return tuple(words[i + 1 :])
         if base in ("microk8s", "minikube") and i + 1 < len(words) and words[i + 1] == "kubectl":
             return tuple(w for w in words[i + 2 :] if w != "--")

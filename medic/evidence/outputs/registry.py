@@ -35,7 +35,8 @@ MODULES = (
     "df",
     "du",
     "zabbix",
-    "api_errors",
+    "api_errors",  # before go_dump: a klog Event(v1.ObjectReference{...}) line is an event, not a dump
+    "go_dump",
 )
 MAX_LINE = 4096  # longer lines are never the start of a parsed block
 
