@@ -455,7 +455,7 @@ _ASSIGNED_TO = re.compile(r"Successfully assigned \S+ to (\S+)")
 
 def _volume_from_events(snap: Snapshot) -> Iterator[Hit]:
     """POD105 on a paste: pods the paste does not show whose recent events are attach or mount failures
-    lasting 5 minutes or more, with no container started since."""
+    lasting 5 minutes or more (or for a time the rows do not show), with no container started since."""
     for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
         recent = _recent(snap, evs)
         failures = [
@@ -466,8 +466,8 @@ def _volume_from_events(snap: Snapshot) -> Iterator[Hit]:
         if not failures or any(e.get("reason") == "Started" for e in after_last(recent, failures[0])):
             continue
         first = min(str(e.get("firstTimestamp") or e.get("lastTimestamp") or "") for e in failures)
-        age = age_seconds(snap, first)
-        if age is None or too_recent(snap, age, STUCK_CREATING_SECONDS):
+        age = age_seconds(snap, first)  # None: rows without times (a console's list); pasted as still failing
+        if too_recent(snap, age, STUCK_CREATING_SECONDS):
             continue
         assigned = [m.group(1) for e in evs if (m := _ASSIGNED_TO.search(str(e.get("message") or "")))]
         node = (assigned or [str(as_dict(failures[-1].get("source")).get("host") or "") or "(not shown)"])[-1]

@@ -30,6 +30,7 @@ KUBE_KINDS = (
     "etcdctl-endpoint",
     "api-error",
     "go-dump",
+    "console-events",
 )
 
 
@@ -90,6 +91,7 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-get", "devopsboys-get-endpoints-none.txt"): (["kubectl-get"], {"NET401"}),
     ("kubectl-describe", "k8s-64500-describe-sts-v110.txt"): (["kubectl-describe"], set()),
     ("go-dump", "k8s-docs-go-template-laststate.txt"): (["go-dump"], {"POD102"}),
+    ("console-events", "openshiftio-2187-console-quota.txt"): (["console-events"], {"QTA251"}),
     ("api-error", "capi-6115-webhook-no-endpoints.txt"): (["api-error"], {"NET410"}),
     ("api-error", "jobset-67-webhook-one-line.txt"): (["api-error"], {"NET410"}),
     ("api-error", "sealos-1741-failed-quota.txt"): (["api-error"], {"QTA251"}),
@@ -138,7 +140,8 @@ def test_every_sample_is_listed_with_its_source() -> None:
         assert f"| {folder}/{name} | http" in sources, f"{folder}/{name} has no source line"
     for kind in KUBE_KINDS:
         count = len([1 for f, _ in stored if f == kind])
-        assert count >= (1 if kind == "go-dump" else 3), kind  # (one real go-template paste found so far)
+        # (one real paste of each found so far for the go-template and console layouts)
+        assert count >= (1 if kind in ("go-dump", "console-events") else 3), kind
 
 
 # --- kubectl get ---------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ MODULES = (
     "df",
     "du",
     "zabbix",
+    "console_events",  # before api_errors: a console row quoting a refusal is an event
     "api_errors",  # before go_dump: a klog Event(v1.ObjectReference{...}) line is an event, not a dump
     "go_dump",
 )
