@@ -158,3 +158,19 @@ def test_event_row_whose_message_wrapped_onto_the_next_line() -> None:
     assert [b.kind for b in result.blocks] == ["kubectl-events"]
     assert [r["message"] for r in result.blocks[0].facts["events"]] == [c[4] for c in cells]
     assert findings(wrapped) == {("POD103", "Pod/api-server-7d9b4c6f8-xk2p9")}  # no -n: namespace not shown
+
+
+def test_quoted_reply_and_html_entities_read_as_the_terminal_showed_them() -> None:
+    # a reply quoting the paste (every line behind "> "), and the same table copied from a web page that
+    # kept its entities (&lt;none&gt;, &nbsp;)
+    text = sample("kubectl-get/k8s-86451-nodes-notready.txt")
+    quoted = "\n".join("> " + ln for ln in text.splitlines())
+    escaped = text.replace("<none>", "&lt;none&gt;").replace("   ", " &nbsp;&nbsp;")
+    assert findings(quoted) == findings(escaped) == findings(text) != set()
+
+
+def test_a_single_line_starting_with_a_quote_marker_is_left_alone() -> None:
+    from medic.evidence.outputs.registry import unquote
+
+    assert unquote(["> kubectl get pods", "NAME   READY"]) == ["> kubectl get pods", "NAME   READY"]
+    assert unquote(["> a", "> > b", "c"]) == ["a", "b", "c"]
