@@ -60,7 +60,7 @@ def _exit_text(reason: str, code: Any, lead: str = " (last exit: ", tail: str = 
     "POD101",
     Severity.ERROR,
     "Container restarting in CrashLoopBackOff",
-    "{container} is in CrashLoopBackOff after {restarts} restarts{last_exit}",
+    "{container} is in CrashLoopBackOff{restarts}{last_exit}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-pods.md#application-exits-with-code-1-on-a-configuration-error-crashloopbackoff",
@@ -73,7 +73,11 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     The message gives the last termination's reason and exit code (1: the application gave up, often on
     configuration; 126/127: the command cannot run or is missing; 137: killed, see POD102; 139: segfault).
     Evidence: the waiting message and the pod's warning events (``BackOff``).
+
+    On pasted output the kubelet's ``BackOff`` events (``Back-off restarting failed container``) of a pod
+    the paste does not show are enough: the kubelet sends them only while it holds a crashed container back.
     """
+    yield from _crash_loop_from_events(snap)
     for pod in _troubled(snap):
         for cs in container_statuses(pod):
             waiting = get_dict(cs, "state", "waiting")
@@ -88,10 +92,39 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
                 ref("pods", pod),
                 {
                     "container": _label(False, cs),
-                    "restarts": cs.get("restartCount", 0),
+                    "restarts": f" after {cs.get('restartCount', 0)} restarts",
                     "last_exit": _exit_text(reason, code),
                 },
                 evidence,
+            )
+
+
+_RESTART_BACKOFF = re.compile(r"^Back-off restarting failed container(?: (\S+))?")
+_STARTED = re.compile(r"^(?:Started|Created) container (\S+)$")
+
+
+def _crash_loop_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD101 on a paste: pods the paste does not show with recent ``Back-off restarting failed container``
+    events, one finding per container the events name."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        by_container: dict[str, list[dict[str, Any]]] = {}
+        # before 1.26 the message names no container: the one the pod's Started events name, when only one
+        started = {m.group(1) for e in evs if (m := _STARTED.match(str(e.get("message") or "")))}
+        only = next(iter(started)) if len(started) == 1 else ""
+        for ev in _recent(snap, evs):
+            m = _RESTART_BACKOFF.match(str(ev.get("message") or ""))
+            if ev.get("reason") == "BackOff" and m:
+                container = m.group(1) or event_container(ev) or only
+                by_container.setdefault(container, []).append(ev)
+        for container, mine in sorted(by_container.items()):
+            yield Hit(
+                ObjectRef("Pod", ns, name),
+                {
+                    "container": f"container {container}" if container else "a container",
+                    "restarts": f" ({_count(mine)} back-offs)",
+                    "last_exit": "",
+                },
+                [event_line(e) for e in mine[-3:]],
             )
 
 

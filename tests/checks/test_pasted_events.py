@@ -36,6 +36,8 @@ def findings(name: str) -> set[tuple[str, str]]:
         ("hardway-349-provisioningfailed-row.txt", {("PVC201", "PersistentVolumeClaim/(unnamed)")}),
         # 1.5-era FailedMount rows, no container started
         ("k8s-42004-events-old-format.txt", {("POD105", "Pod/glusterfs-bb-pod1")}),
+        # the kubelet holding a crashed container back (x157 over 38m), the events cut after "..."
+        ("tarantool-88-events-backoff.txt", {("POD101", "Pod/(unnamed)")}),
     ],
 )
 def test_events_alone_name_the_problem(name: str, expected: set[tuple[str, str]]) -> None:
@@ -51,6 +53,12 @@ def test_events_alone_name_the_problem(name: str, expected: set[tuple[str, str]]
 )
 def test_events_resolved_later_are_silent(name: str) -> None:
     assert findings(name) == set()
+
+
+def test_crash_loop_from_events_names_the_one_container_started() -> None:
+    snap = parse_text((DESCRIBE / "tarantool-88-events-backoff.txt").read_text(encoding="utf-8")).snapshot()
+    (finding,) = [f for f in run_checks(snap, all_checks()) if f.code == "POD101"]
+    assert finding.message == "container pim-storage is in CrashLoopBackOff (157 back-offs)"
 
 
 def test_scheduling_failure_younger_than_a_minute_is_not_reported() -> None:

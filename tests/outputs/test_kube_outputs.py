@@ -81,6 +81,7 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-describe", "deis-charts-29-svc-empty-endpoints.txt"): (["kubectl-describe"], set()),
     ("kubectl-describe", "k8s-96630-job-describe.txt"): (["kubectl-describe"], set()),
     ("kubectl-describe", "intellij-kubernetes-778-events-failedscheduling.txt"): (["kubectl-describe"], {"SCH101"}),
+    ("kubectl-describe", "tarantool-88-events-backoff.txt"): (["kubectl-describe"], {"POD101"}),
     ("kubectl-describe", "kubestr-66-events-imagepull-rows.txt"): (["kubectl-describe"], {"POD103"}),
     ("kubectl-describe", "k8s-60735-job-events-backofflimit.txt"): (["kubectl-describe"], {"WKL508"}),
     ("kubectl-describe", "hardway-349-provisioningfailed-row.txt"): (["kubectl-describe"], {"PVC201"}),
