@@ -734,7 +734,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
                     "container": f"container {name}" if name else "a container",
                     "probe": "startup" if "Startup probe" in text or "failed startup" in text else "liveness",
                     "restarts": f" ({restarts[name]} restarts)" if name in restarts else "",
-                    "error": ": " + _probe_error(probes[-1]) if probes else "",
+                    "error": ": " + error if probes and (error := _probe_error(probes[-1])) else "",
                 },
                 [event_line(e) for e in sorted(evs, key=lambda e: str(e.get("lastTimestamp") or ""))[-4:]],
             )

@@ -31,6 +31,7 @@ KUBE_KINDS = (
     "api-error",
     "go-dump",
     "console-events",
+    "event-messages",
 )
 
 
@@ -93,6 +94,9 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-describe", "k8s-64500-describe-sts-v110.txt"): (["kubectl-describe"], set()),
     ("go-dump", "k8s-docs-go-template-laststate.txt"): (["go-dump"], {"POD102"}),
     ("console-events", "openshiftio-2187-console-quota.txt"): (["console-events"], {"QTA251"}),
+    ("event-messages", "mittwald-65-probe-messages.txt"): (["event-messages"], {"POD107", "POD108"}),
+    ("event-messages", "dashboard-5054-liveness-in-prose.txt"): (["event-messages"], {"POD108"}),
+    ("event-messages", "helm-charts-12409-liveness-line.txt"): (["event-messages"], {"POD108"}),
     ("api-error", "capi-6115-webhook-no-endpoints.txt"): (["api-error"], {"NET410"}),
     ("api-error", "jobset-67-webhook-one-line.txt"): (["api-error"], {"NET410"}),
     ("api-error", "sealos-1741-failed-quota.txt"): (["api-error"], {"QTA251"}),

@@ -39,6 +39,7 @@ MODULES = (
     "console_events",  # before api_errors: a console row quoting a refusal is an event
     "api_errors",  # before go_dump: a klog Event(v1.ObjectReference{...}) line is an event, not a dump
     "go_dump",
+    "event_messages",  # last: a message line alone, when no table or describe claimed it
 )
 MAX_LINE = 4096  # longer lines are never the start of a parsed block
 
