@@ -33,6 +33,8 @@ def findings(text: str) -> set[tuple[str, str]]:
         ),
         ("jobset-67-webhook-one-line.txt", {("NET410", "Service/jobset-system/jobset-webhook-service")}),
         ("sealos-1741-failed-quota.txt", {("QTA251", "Pod/static-web")}),
+        # the 1.2 API server's capitalised "Failed quota:" (it wrote "Exceeded quota:" too, until 1.9)
+        ("svt-8-failed-quota-v12.txt", {("QTA251", "Pod/hellopods0")}),
         ("dmake-475-rollout-deadline.txt", {("WKL502", "Deployment/xxx")}),
         # 2016 scheduler log lines (Event(api.ObjectReference{...})): two pods never scheduled
         (

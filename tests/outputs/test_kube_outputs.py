@@ -100,6 +100,7 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("api-error", "capi-6115-webhook-no-endpoints.txt"): (["api-error"], {"NET410"}),
     ("api-error", "jobset-67-webhook-one-line.txt"): (["api-error"], {"NET410"}),
     ("api-error", "sealos-1741-failed-quota.txt"): (["api-error"], {"QTA251"}),
+    ("api-error", "svt-8-failed-quota-v12.txt"): (["api-error"], {"QTA251"}),
     ("api-error", "dmake-475-rollout-deadline.txt"): (["api-error"], {"WKL502"}),
     ("api-error", "rancher-6926-klog-failedscheduling.txt"): (["api-error"], {"SCH101"}),
     ("api-error", "k8s-67859-klog-job-created.txt"): (["api-error"], set()),

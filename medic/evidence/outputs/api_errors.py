@@ -31,7 +31,8 @@ from medic.evidence.outputs.kubectl_get import command_namespace, command_parts
 from medic.model import Snapshot
 
 _WEBHOOK = re.compile(r'failed (?:calling|to call) webhook "?[^":\s]+"?')
-_QUOTA = re.compile(r'(?:(?P<res>[a-z.]+) "(?P<name>[^"]*)" is forbidden: )?(?:exceeded quota: |failed quota: )')
+# (``Exceeded quota:`` / ``Failed quota:`` before 1.9)
+_QUOTA = re.compile(r'(?:(?P<res>[a-z.]+) "(?P<name>[^"]*)" is forbidden: )?(?:[Ee]xceeded quota: |[Ff]ailed quota: )')
 # the webhook's Service, from the URL the API server called (``https://<service>.<namespace>.svc:443/...``)
 _WEBHOOK_SERVICE = re.compile(r"https://(?P<name>[a-z0-9-]+)\.(?P<ns>[a-z0-9-]+)\.svc\b")
 REFUSED = "(refused request)"  # the name of what a refusal was about when the line does not say
@@ -46,7 +47,7 @@ _KLOG_OBJREF = re.compile(
     r"[^}]*\}\): type: '(?P<type>\w*)' reason: '(?P<reason>\w*)' ?(?P<message>.*)"
 )
 _START = re.compile(
-    r"failed (?:calling|to call) webhook|exceeded quota: |failed quota: |exceeded its progress deadline"
+    r"failed (?:calling|to call) webhook|[Ee]xceeded quota: |[Ff]ailed quota: |exceeded its progress deadline"
     r'|"Event occurred" object=|Event\(\w+\.ObjectReference\{'
 )
 _PREFIX = re.compile(
