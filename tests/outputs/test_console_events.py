@@ -39,6 +39,7 @@ def test_row_cells() -> None:
         16,
     )
     assert row["message"].startswith('Error creating deployer pod: pods "jenkins-1-deploy" is forbidden')
+    assert row["message"].endswith("limited: pods=0")  # the count was glued to it: "pods=016 times"
 
 
 def test_markdown_separator_row_is_skipped() -> None:

@@ -21,7 +21,9 @@ from medic.model import Snapshot
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M"
 _ROW = re.compile(rf"^\s*\|?\s*{_TIME}\s*\|")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
-_COUNT = re.compile(r"\s*(\d+) times in the last\b.*$")
+# the console appends the count to the message, sometimes without a space: a count never starts with 0, so
+# in "limited: pods=016 times" the 0 is the message's
+_COUNT = re.compile(r"\s*([1-9]\d*) times in the last\b.*$")
 
 
 def parse_row(line: str) -> dict[str, Any] | None:
