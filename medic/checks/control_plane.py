@@ -436,7 +436,13 @@ def cert_manager_not_ready(snap: Snapshot) -> Iterator[Hit]:
         detail = str(ready.get("message") or "") or (str(evs[-1].get("message") or "") if evs else "")
         yield Hit(
             ref("certificates", cert),
-            {"reason": ready.get("reason") or "no reason", "detail": detail or "no message", "expiry": expiry},
+            {
+                "reason": ready.get("reason") or f"Ready {ready.get('status')}",
+                # a `get certificate` row shows READY only: where to read why
+                "detail": detail
+                or "no reason shown: `kubectl describe certificate` and its CertificateRequest say why",
+                "expiry": expiry,
+            },
             [f"Ready {ready.get('status')} {ready.get('reason') or ''}: {ready.get('message') or ''}"]
             + [event_line(e) for e in evs[-3:]],
         )

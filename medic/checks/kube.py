@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from medic.evidence.outputs.assemble import NEWEST_IN_PASTE
 from medic.model import ObjectRef, Snapshot
 
 # resource name in a Snapshot → the Kind shown in findings
@@ -186,7 +187,10 @@ def too_recent(snap: Snapshot, age: float | None, grace: float) -> bool:
     there, so the grace period is not applied (the operator pasted it because it stayed that way)."""
     if age is None or age >= grace:
         return False
-    anchored = snap.meta.get("reference_time") or snap.meta.get("collected_at")
+    anchored = snap.meta.get("reference_time") or (
+        # a paste's own newest timestamp (``collected_at_source``) is often the very object's: no anchor
+        snap.meta.get("collected_at") and snap.meta.get("collected_at_source") != NEWEST_IN_PASTE
+    )
     return not (snap.meta.get("partial") and not anchored)
 
 
@@ -538,3 +542,30 @@ def listed_completely(snap: Snapshot, kind: str, namespace: str = "") -> bool:
             return False  # asked about the whole cluster, any skipped namespace counts
     scope = snap.meta.get("namespaces")
     return not (namespace and isinstance(scope, list) and scope and "*" not in scope and namespace not in scope)
+
+
+def unshown_events(snap: Snapshot, kind: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """On a partial snapshot (pasted output): the events about objects of ``kind`` (a resource name or a Kind)
+    whose state the paste does not show, by (namespace, name), oldest first. A describe's Events table cut from its
+    object, or ``get events`` rows, are then all a check has of that object; on a full snapshot, nothing."""
+    if not snap.meta.get("partial"):
+        return {}
+    resource = next((r for r, k in KINDS.items() if k == kind), kind)
+    # an object shown without its state (a describe's Tolerations and Events only) shows nothing to decide on
+    shown = {(namespace_of(o), name_of(o)) for o in snap.items(resource) if o.get("status")}
+    wanted = KINDS.get(resource, kind)
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for ev in snap.items("events"):
+        inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))
+        key = (str(inv.get("namespace") or ""), str(inv.get("name") or ""))
+        if inv.get("kind") == wanted and key[1] and key not in shown:
+            found.setdefault(key, []).append(ev)
+    for evs in found.values():
+        evs.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+    return found
+
+
+def after_last(events: list[dict[str, Any]], first: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events (oldest first) seen after ``first`` was last seen."""
+    when = str(first.get("lastTimestamp") or first.get("eventTime") or "")
+    return [e for e in events if str(e.get("lastTimestamp") or e.get("eventTime") or "") > when]

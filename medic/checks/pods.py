@@ -8,6 +8,7 @@ from typing import Any
 
 from medic.checks.fields import dicts, get_dict
 from medic.checks.kube import (
+    after_last,
     age_seconds,
     as_dict,
     as_list,
@@ -31,6 +32,7 @@ from medic.checks.kube import (
     pods_by_phase,
     ref,
     too_recent,
+    unshown_events,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -38,9 +40,11 @@ from medic.model import ObjectRef, Severity, Snapshot
 
 
 def _last_exit(cs: dict[str, Any]) -> tuple[str, str]:
-    """(reason, exit code) of the container's last termination, '' when unknown."""
+    """(reason, exit code) of the container's last termination, '' when unknown (1.0 kubelets wrote the
+    OOM reason as ``OOM Killed``: read as today's ``OOMKilled``)."""
     term = get_dict(cs, "lastState", "terminated") or get_dict(cs, "state", "terminated")
-    return str(term.get("reason") or ""), str(term.get("exitCode", ""))
+    reason = str(term.get("reason") or "")
+    return ("OOMKilled" if reason == "OOM Killed" else reason), str(term.get("exitCode", ""))
 
 
 def _exit_text(reason: str, code: Any, lead: str = " (last exit: ", tail: str = ")") -> str:
@@ -56,7 +60,7 @@ def _exit_text(reason: str, code: Any, lead: str = " (last exit: ", tail: str = 
     "POD101",
     Severity.ERROR,
     "Container restarting in CrashLoopBackOff",
-    "{container} is in CrashLoopBackOff after {restarts} restarts{last_exit}",
+    "{container} is in CrashLoopBackOff{restarts}{last_exit}",
     looks_at=("pods", "events"),
     links=(
         "kubernetes-pods.md#application-exits-with-code-1-on-a-configuration-error-crashloopbackoff",
@@ -69,7 +73,11 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     The message gives the last termination's reason and exit code (1: the application gave up, often on
     configuration; 126/127: the command cannot run or is missing; 137: killed, see POD102; 139: segfault).
     Evidence: the waiting message and the pod's warning events (``BackOff``).
+
+    On pasted output the kubelet's ``BackOff`` events (``Back-off restarting failed container``) of a pod
+    the paste does not show are enough: the kubelet sends them only while it holds a crashed container back.
     """
+    yield from _crash_loop_from_events(snap)
     for pod in _troubled(snap):
         for cs in container_statuses(pod):
             waiting = get_dict(cs, "state", "waiting")
@@ -84,10 +92,39 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
                 ref("pods", pod),
                 {
                     "container": _label(False, cs),
-                    "restarts": cs.get("restartCount", 0),
+                    "restarts": f" after {cs.get('restartCount', 0)} restarts",
                     "last_exit": _exit_text(reason, code),
                 },
                 evidence,
+            )
+
+
+_RESTART_BACKOFF = re.compile(r"^Back-off restarting failed container(?: (\S+))?")
+_STARTED = re.compile(r"^(?:Started|Created) container (\S+)$")
+
+
+def _crash_loop_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD101 on a paste: pods the paste does not show with recent ``Back-off restarting failed container``
+    events, one finding per container the events name."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        by_container: dict[str, list[dict[str, Any]]] = {}
+        # before 1.26 the message names no container: the one the pod's Started events name, when only one
+        started = {m.group(1) for e in evs if (m := _STARTED.match(str(e.get("message") or "")))}
+        only = next(iter(started)) if len(started) == 1 else ""
+        for ev in _recent(snap, evs):
+            m = _RESTART_BACKOFF.match(str(ev.get("message") or ""))
+            if ev.get("reason") == "BackOff" and m:
+                container = m.group(1) or event_container(ev) or only
+                by_container.setdefault(container, []).append(ev)
+        for container, mine in sorted(by_container.items()):
+            yield Hit(
+                ObjectRef("Pod", ns, name),
+                {
+                    "container": f"container {container}" if container else "a container",
+                    "restarts": f" ({_count(mine)} back-offs)",
+                    "last_exit": "",
+                },
+                [event_line(e) for e in mine[-3:]],
             )
 
 
@@ -95,7 +132,7 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     "POD102",
     Severity.ERROR,
     "Container killed for exceeding its memory limit (OOMKilled)",
-    "{container} was OOMKilled (exit code {exit_code}{limit}), {restarts} restarts",
+    "{container} was OOMKilled (exit code {exit_code}{limit}){restarts}",
     looks_at=("pods",),
     links=("kubernetes-pods.md#container-killed-with-oomkilled-exit-code-137-and-restarting-in-crashloopbackoff",),
 )
@@ -122,7 +159,8 @@ def oom_killed(snap: Snapshot) -> Iterator[Hit]:
                     "container": _label(False, cs),
                     "exit_code": code or "137",
                     "limit": "" if limit is None else f", memory limit {limit}" if limit else ", no memory limit",
-                    "restarts": cs.get("restartCount", 0),
+                    # a go-template's lastState alone does not show the count
+                    "restarts": f", {cs['restartCount']} restarts" if "restartCount" in cs else "",
                 },
                 [f"Last State: Terminated  Reason: OOMKilled  Exit Code: {code or 137}"],
             )
@@ -271,9 +309,13 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
     client`` (registry TLS). The message carries that error; ``ImagePullBackOff`` alone only says the
     kubelet is waiting before the next try.
 
+    On pasted output the pod's pull failures alone are enough when the paste does not show the pod (a
+    describe's Events table, ``get events`` rows), unless a later event says the image was pulled.
+
     What to do: pull the same image by hand from a node (``crictl pull``) to see the error, fix the tag or
     the pull secret, or configure the registry's CA / mirror on the nodes.
     """
+    yield from _pull_from_events(snap)
     for pod in _troubled(snap):
         events: list[dict[str, Any]] | None = None
         for init, cs in _statuses(pod):
@@ -303,6 +345,45 @@ def image_pull(snap: Snapshot) -> Iterator[Hit]:
                 },
                 evidence,
             )
+
+
+_PULL_FAILED = re.compile(rf"^(?:Failed to pull image|Error: (?:{'|'.join(PULL_REASONS)})|Back-off pulling image)")
+_IMAGE = re.compile(r'(?:pull|pulling) image "([^"]+)"')
+_PULLED = re.compile(r"^(?:Successfully pulled|Container image .* already present)")
+
+
+def _pull_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD103 on a paste: pods the paste does not show whose recent events are pull failures (old kubelets
+    sent them without a type) and no later one says the image was pulled or the container started."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        recent = _recent(snap, evs)
+        failures = [
+            e
+            for e in recent
+            if e.get("type") in ("Warning", None, "") and _PULL_FAILED.match(str(e.get("message") or ""))
+        ]
+        if not failures:
+            continue
+        later = after_last(recent, failures[-1])
+        if any(e.get("reason") == "Started" or _PULLED.match(str(e.get("message") or "")) for e in later):
+            continue
+        texts = [str(e.get("message") or "") for e in failures]
+        pulls = [t for t in texts if t.startswith("Failed to pull image")]
+        error = _after_prefix(pulls[-1], "Failed to pull image") if pulls else texts[-1]
+        error = error.split('": ', 1)[1] if error.startswith('"') and '": ' in error else error
+        image = next((m.group(1) for t in reversed(texts) if (m := _IMAGE.search(t))), "")
+        backoff = any("ImagePullBackOff" in t or t.startswith("Back-off pulling") for t in texts)
+        container = next((c for e in reversed(failures) if (c := event_container(e))), "")
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {
+                "container": f"container {container}" if container else "a container",
+                "image": f"image {image}" if image else "its image",
+                "reason": "ImagePullBackOff" if backoff else "ErrImagePull",
+                "error": _short(error),
+            },
+            [event_line(e) for e in failures[-4:]],
+        )
 
 
 @check(
@@ -370,9 +451,13 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
     ``MountVolume.SetUp failed`` (missing Secret/ConfigMap volume, NFS or CSI error) before the generic
     ``Unable to attach or mount volumes: ... timed out waiting for the condition``.
 
+    On pasted output the pod's attach and mount failures alone are enough when the paste does not show the
+    pod, unless a later event says a container started; the time is then that of the failures.
+
     What to do: for Multi-Attach, find the pod or node still holding the volume (often a pod on a
     NotReady node) and delete it or its VolumeAttachment; for mount errors, fix what the message names.
     """
+    yield from _volume_from_events(snap)
     for pod in pods_by_phase(snap).get("Pending", []):
         node = get(pod, "spec", "nodeName")
         if not node or not _no_container_started(pod):
@@ -395,6 +480,42 @@ def stuck_on_volume(snap: Snapshot) -> Iterator[Hit]:
                 "error": _short(str(best.get("message") or "")),
             },
             [event_line(e) for e in events[-5:]],
+        )
+
+
+_ASSIGNED_TO = re.compile(r"Successfully assigned \S+ to (\S+)")
+
+
+def _volume_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD105 on a paste: pods the paste does not show whose recent events are attach or mount failures
+    lasting 5 minutes or more (or for a time the rows do not show), with no container started since."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        recent = _recent(snap, evs)
+        failures = [
+            e
+            for e in recent
+            if e.get("type") in ("Warning", None, "") and e.get("reason") in ("FailedAttachVolume", "FailedMount")
+        ]
+        if not failures or any(e.get("reason") == "Started" for e in after_last(recent, failures[0])):
+            continue
+        first = min(str(e.get("firstTimestamp") or e.get("lastTimestamp") or "") for e in failures)
+        age = age_seconds(snap, first)  # None: rows without times (a console's list); pasted as still failing
+        if too_recent(snap, age, STUCK_CREATING_SECONDS):
+            continue
+        assigned = [m.group(1) for e in evs if (m := _ASSIGNED_TO.search(str(e.get("message") or "")))]
+        node = (assigned or [str(as_dict(failures[-1].get("source")).get("host") or "") or "(not shown)"])[-1]
+        attach = [e for e in failures if e.get("reason") == "FailedAttachVolume"]
+        setup = [e for e in failures if str(e.get("message") or "").startswith("MountVolume.")]
+        best = (attach or setup or failures)[-1]
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {
+                "age": duration_text(age, STUCK_CREATING_SECONDS),
+                "node": node,
+                "reason": best.get("reason"),
+                "error": _short(str(best.get("message") or "")),
+            },
+            [event_line(e) for e in failures[-5:]],
         )
 
 
@@ -532,7 +653,7 @@ def readiness_failing(snap: Snapshot) -> Iterator[Hit]:
 
 def _readiness_from_events(snap: Snapshot, unhealthy: dict[tuple[str, str], list[dict[str, Any]]]) -> Iterator[Hit]:
     """POD107 on a paste: readiness failures of pods the paste does not show, one finding per container."""
-    shown = _pods_named(snap, set(unhealthy))
+    shown = {k for k, pod in _pods_named(snap, set(unhealthy)).items() if pod.get("status")}
     for (ns, name), evs in sorted(unhealthy.items()):
         if (ns, name) in shown:
             continue
@@ -589,7 +710,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
     partial = bool(snap.meta.get("partial"))
     for key, (failures, kills) in found.items():
         pod = pods.get(key)
-        if pod is None and partial:  # pasted events of a pod the paste does not show: they are enough
+        if (pod is None or not pod.get("status")) and partial:  # a pod pasted without its state: events suffice
             pod = {"metadata": {"namespace": key[0], "name": key[1]}, "status": {"phase": "Running"}}
         if pod is None or pod_phase(pod) not in ("Running", "Pending"):
             continue
@@ -613,7 +734,7 @@ def liveness_failing(snap: Snapshot) -> Iterator[Hit]:
                     "container": f"container {name}" if name else "a container",
                     "probe": "startup" if "Startup probe" in text or "failed startup" in text else "liveness",
                     "restarts": f" ({restarts[name]} restarts)" if name in restarts else "",
-                    "error": ": " + _probe_error(probes[-1]) if probes else "",
+                    "error": ": " + error if probes and (error := _probe_error(probes[-1])) else "",
                 },
                 [event_line(e) for e in sorted(evs, key=lambda e: str(e.get("lastTimestamp") or ""))[-4:]],
             )

@@ -21,11 +21,12 @@ from medic.checks.kube import (
 from medic.checks.registry import Hit, check
 from medic.model import ObjectRef, Severity, Snapshot
 
+# the API server's words; before 1.9 it capitalised them (``Exceeded quota:``, ``Failed quota:``)
 _EXCEEDED = re.compile(
-    r"exceeded quota: (?P<quota>[^,]+), requested: (?P<requested>.*?), used: (?P<used>.*?), "
+    r"[Ee]xceeded quota: (?P<quota>[^,]+), requested: (?P<requested>.*?), used: (?P<used>.*?), "
     r"limited: (?P<limited>\S+)"
 )
-_MUST_SPECIFY = re.compile(r"failed quota: (?P<quota>[^:]+): must specify (?P<what>.+)")
+_MUST_SPECIFY = re.compile(r"[Ff]ailed quota: (?P<quota>[^:]+): must specify (?P<what>.+)")
 
 # quota resources a pod must declare (or get from a LimitRange default) to be admitted, and the
 # LimitRange field that supplies each
@@ -50,7 +51,7 @@ def _quota_events(snap: Snapshot) -> list[dict[str, Any]]:
             e
             for e in snap.items("events")
             if "quota" in str(e.get("message") or "")
-            and ("exceeded quota" in str(e.get("message")) or "failed quota" in str(e.get("message")))
+            and (_EXCEEDED.search(str(e.get("message"))) or _MUST_SPECIFY.search(str(e.get("message"))))
         ]
         found.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
         snap.cache[key] = found

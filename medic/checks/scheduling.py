@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medic.checks.kube import (
+    after_last,
     age_seconds,
     as_dict,
     as_list,
     conditions,
+    event_age_seconds,
     event_line,
     events_for,
     get,
@@ -31,6 +33,7 @@ from medic.checks.kube import (
     selector_matches,
     tolerates,
     too_recent,
+    unshown_events,
     warning_events,
     workload_of,
 )
@@ -40,6 +43,8 @@ from medic.model import ObjectRef, Severity, Snapshot
 # the scheduler retries at once and the cluster autoscaler may be adding a node: a pod unschedulable for
 # less than this is not reported yet
 UNSCHEDULABLE_GRACE_SECONDS = 60
+# events older than this are history: the API server keeps events for an hour by default
+EVENT_MAX_AGE = 3600.0
 # a pod that no scheduler has looked at for this long is not waiting for a busy scheduler any more
 UNSEEN_PENDING_SECONDS = 5 * 60
 
@@ -99,7 +104,9 @@ def scheduler_causes(message: str) -> list[str]:
 def _unschedulable(snap: Snapshot) -> Iterator[tuple[dict[str, Any], str]]:
     """Unscheduled Pending pods the scheduler has marked Unschedulable for a minute or more, with its message
     (the condition's, else the latest ``FailedScheduling`` event's)."""
-    for pod in pods_by_phase(snap).get("Pending", []):
+    by_phase = pods_by_phase(snap)
+    # a pod fragment whose phase is not shown (its conditions alone) is Pending when it is not scheduled
+    for pod in by_phase.get("Pending", []) + by_phase.get("", []):
         if get(pod, "spec", "nodeName"):
             continue
         sched = conditions(pod).get("PodScheduled")
@@ -142,7 +149,11 @@ def unschedulable(snap: Snapshot) -> Iterator[Hit]:
 
     What to do: depends on the cause; lower the requests or add capacity, add a toleration or remove the
     taint (SCH103 names it), fix the selector, or make the claim bind first (PVC checks).
+
+    On pasted output the pod's ``FailedScheduling`` events alone are enough when the paste does not show
+    the pod and no later event says it was scheduled.
     """
+    yield from _unschedulable_from_events(snap)
     for pod, message in _unschedulable(snap):
         events = warning_events(snap, "pods", pod, ("FailedScheduling",))
         evidence = [message] + [event_line(e) for e in events[-1:] if str(e.get("message") or "") != message]
@@ -153,6 +164,30 @@ def unschedulable(snap: Snapshot) -> Iterator[Hit]:
                 "scheduler": message.split(" preemption:", 1)[0].strip() or "no message",
             },
             evidence,
+        )
+
+
+def _unschedulable_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """SCH101 on a paste: pods the paste does not show whose recent ``FailedScheduling`` events span a
+    minute or more, with no ``Scheduled`` event since (old events carry no type)."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        failed = [e for e in evs if e.get("reason") == "FailedScheduling" and e.get("type") in ("Warning", None, "")]
+        if not failed or any(e.get("reason") == "Scheduled" for e in after_last(evs, failed[-1])):
+            continue
+        age = event_age_seconds(snap, failed[-1])
+        if age is not None and age > EVENT_MAX_AGE:
+            continue  # history: the pod may have been scheduled since
+        first = min(str(e.get("firstTimestamp") or e.get("lastTimestamp") or "") for e in failed)
+        if too_recent(snap, age_seconds(snap, first), UNSCHEDULABLE_GRACE_SECONDS):
+            continue
+        message = " ".join(str(failed[-1].get("message") or "").split())
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {
+                "causes": ", ".join(scheduler_causes(message)),
+                "scheduler": message.split(" preemption:", 1)[0].strip() or "no message",
+            },
+            [event_line(e) for e in failed[-2:]],
         )
 
 
@@ -199,7 +234,7 @@ def evicted(snap: Snapshot) -> Iterator[Hit]:
 
 def _evicted_by_event(snap: Snapshot) -> Iterator[Hit]:
     """SCH102 on a paste: the latest ``Evicted`` event of each pod the snapshot does not hold."""
-    pods = {(namespace_of(p), name_of(p)) for p in snap.items("pods")}
+    pods = {(namespace_of(p), name_of(p)) for p in snap.items("pods") if p.get("status")}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for ev in snap.items("events"):
         inv = as_dict(ev.get("involvedObject") or ev.get("regarding"))

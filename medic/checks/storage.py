@@ -8,6 +8,7 @@ from typing import Any
 
 from medic.checks.fields import get_dict
 from medic.checks.kube import (
+    after_last,
     age_seconds,
     as_dict,
     as_list,
@@ -25,6 +26,7 @@ from medic.checks.kube import (
     quantity,
     ref,
     too_recent,
+    unshown_events,
     warning_events,
 )
 from medic.checks.registry import Hit, check
@@ -119,8 +121,22 @@ def pvc_provisioning_failed(snap: Snapshot) -> Iterator[Hit]:
     claim holds no data yet.
 
     On pasted output without any event of the claim (a ``get pvc`` row, a claim's YAML), a claim Pending
-    for ten minutes or more (or of unknown age) is reported with what is known, and the events to read.
+    for ten minutes or more (or of unknown age) is reported with what is known, and the events to read;
+    a ``ProvisioningFailed`` or ``FailedBinding`` event of a claim the paste does not show is enough,
+    unless a later event says a volume was provisioned.
     """
+    for (ns, name), evs in sorted(unshown_events(snap, "PersistentVolumeClaim").items()):
+        failed = [e for e in evs if e.get("reason") in ("ProvisioningFailed", "FailedBinding")]
+        if failed and not any(e.get("reason") == "ProvisioningSucceeded" for e in after_last(evs, failed[-1])):
+            yield Hit(
+                ObjectRef("PersistentVolumeClaim", ns, name),
+                {
+                    "storage_class": "class not shown",
+                    "reason": failed[-1].get("reason"),
+                    "detail": str(failed[-1].get("message") or "")[:300],
+                },
+                [event_line(e) for e in failed[-4:]],
+            )
     for pvc in snap.items("persistentvolumeclaims"):
         if phase(pvc) != "Pending" or _class_missing(snap, pvc) or _no_class_no_default(snap, pvc):
             continue

@@ -27,6 +27,7 @@ from medic.checks.kube import (
     parse_time,
     pod_problem,
     ref,
+    unshown_events,
     warning_events,
     workload_of,
 )
@@ -182,7 +183,7 @@ _RS_IN_MESSAGE = re.compile(r'ReplicaSet "([^"]+)"')
     "WKL502",
     Severity.ERROR,
     "Deployment rollout stuck (ProgressDeadlineExceeded)",
-    "rollout has made no progress for {deadline}s: {message} ({available}/{desired} available)",
+    "rollout has made no progress for {deadline}: {message}{available}",
     looks_at=("deployments", "replicasets", "pods"),
     links=("kubernetes-pods.md#deployment-rollout-stuck-progressdeadlineexceeded",),
 )
@@ -193,6 +194,9 @@ def rollout_stuck(snap: Snapshot) -> Iterator[Hit]:
 
     The evidence lists what the new ReplicaSet's pods are stuck on (image pull, crash loop, unschedulable,
     failing readiness) and its ``ReplicaFailure`` condition when pods could not be created at all.
+
+    On pasted output ``error: deployment "<name>" exceeded its progress deadline`` (``kubectl rollout
+    status``) is enough: kubectl prints it when it reads that condition.
 
     What to do: fix what the pods say and the rollout resumes, or ``kubectl rollout undo deployment/<name>``.
     """
@@ -215,10 +219,14 @@ def rollout_stuck(snap: Snapshot) -> Iterator[Hit]:
         yield Hit(
             ref("deployments", dep),
             {
-                "deadline": _int(get(dep, "spec", "progressDeadlineSeconds"), 600),
+                # a Deployment known only from `kubectl rollout status` shows neither spec nor status
+                "deadline": f"{_int(get(dep, 'spec', 'progressDeadlineSeconds'), 600)}s"
+                if dep.get("spec")
+                else "longer than its progress deadline",
                 "message": message or "ProgressDeadlineExceeded",
-                "available": _int(get(dep, "status", "availableReplicas")),
-                "desired": _replicas(dep),
+                "available": f" ({_int(get(dep, 'status', 'availableReplicas'))}/{_replicas(dep)} available)"
+                if dep.get("spec") or get(dep, "status", "replicas") is not None
+                else "",
             },
             evidence,
         )
@@ -553,7 +561,7 @@ def _failed_pod_lines(snap: Snapshot, pods: list[dict[str, Any]]) -> list[str]:
     "WKL508",
     Severity.ERROR,
     "Job failed",
-    "job failed {ago} ago ({reason}): {message}; {failed} pod(s) failed, backoffLimit {limit}",
+    "job failed {ago} ago ({reason}): {message}{pods}",
     looks_at=("jobs", "cronjobs", "pods"),
     links=("kubernetes-pods.md#job-failed-with-backofflimitexceeded",),
 )
@@ -566,8 +574,12 @@ def job_failed(snap: Snapshot) -> Iterator[Hit]:
     knows whether a later run succeeded. The evidence has the failed pods' exit codes and the last lines of
     the latest one's log when collected (``kubectl logs job/<name>`` shows them too).
 
+    On pasted output a ``BackoffLimitExceeded`` or ``DeadlineExceeded`` event of a Job the paste does not
+    show is enough: the job controller sends it when it marks the Job failed.
+
     What to do: fix what the log says, then delete and recreate the Job (a failed Job is never retried).
     """
+    yield from _job_failed_from_events(snap)
     cronjobs = by_name(snap, "cronjobs")
     pods_by_owner = owned_by(snap, "pods")
     for job in snap.items("jobs"):
@@ -584,10 +596,32 @@ def job_failed(snap: Snapshot) -> Iterator[Hit]:
                 "ago": human_age(age_seconds(snap, failed.get("lastTransitionTime"))),
                 "reason": failed.get("reason") or "Failed",
                 "message": failed.get("message") or "no message",
-                "failed": _int(get(job, "status", "failed")),
-                "limit": _int(get(job, "spec", "backoffLimit"), 6),
+                "pods": f"; {_int(get(job, 'status', 'failed'))} pod(s) failed, "
+                f"backoffLimit {_int(get(job, 'spec', 'backoffLimit'), 6)}",
             },
             [_cond_line(failed), *_failed_pod_lines(snap, pods)],
+        )
+
+
+_JOB_FAILED_REASONS = ("BackoffLimitExceeded", "DeadlineExceeded", "PodFailurePolicy")
+
+
+def _job_failed_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """WKL508 on a paste: the latest failure event of each Job the paste does not show."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Job").items()):
+        failed = [e for e in evs if e.get("reason") in _JOB_FAILED_REASONS]
+        if not failed:
+            continue
+        last = failed[-1]
+        yield Hit(
+            ObjectRef("Job", ns, name),
+            {
+                "ago": human_age(age) if (age := event_age_seconds(snap, last)) is not None else "some time",
+                "reason": last.get("reason"),
+                "message": str(last.get("message") or "no message"),
+                "pods": "",
+            },
+            [event_line(e) for e in evs[-4:]],
         )
 
 

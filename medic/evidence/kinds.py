@@ -86,3 +86,118 @@ def kind_word(word: str) -> str:
     w = word.split(".", 1)[0]
     res = resource_name(w)
     return KIND_OF.get(res or "", w[:1].upper() + w[1:])
+
+
+# The kind of object an event is about, when a paste shows the event without it (a describe's Events table
+# cut from its object, headerless event rows): the reason names it where only one kind of object gets it
+# (the reasons Kubernetes' own components record), else the component that reported it does. kubelet
+# events are about pods except the node ones (``NodeNotReady``, ``Starting``...).
+_NODE_REASONS = frozenset(
+    {
+        "Starting",
+        "RegisteredNode",
+        "RemovingNode",
+        "DeletingNode",
+        "Rebooted",
+        "EvictionThresholdMet",
+        "InvalidDiskCapacity",
+        "FreeDiskSpaceFailed",
+        "ImageGCFailed",
+        "ContainerGCFailed",
+        "CIDRNotAvailable",
+        "NodeAllocatableEnforced",
+        "KubeletSetupFailed",
+        "SystemOOM",
+        "NodeSysctlChange",
+    }
+)
+_REASON_KIND: dict[str, str] = {
+    **{
+        r: "Pod"
+        for r in (
+            "Scheduled",
+            "FailedScheduling",
+            "Preempted",
+            "Pulling",
+            "Pulled",
+            "Created",
+            "Started",
+            "Killing",
+            "Unhealthy",
+            "BackOff",
+            "FailedMount",
+            "FailedAttachVolume",
+            "SuccessfulAttachVolume",
+            "FailedCreatePodSandBox",
+            "SandboxChanged",
+            "Evicted",
+            "ErrImageNeverPull",
+            "InspectFailed",
+            "FailedSync",
+            "FailedPostStartHook",
+            "FailedPreStopHook",
+            "ProbeWarning",
+            "FailedKillPod",
+            "TaintManagerEviction",
+            "NetworkNotReady",
+            "FailedMapVolume",
+            "AddedInterface",
+        )
+    },
+    **{r: "Job" for r in ("BackoffLimitExceeded", "DeadlineExceeded", "PodFailurePolicy", "Completed")},
+    "ScalingReplicaSet": "Deployment",
+    "DeploymentRollback": "Deployment",
+    **{
+        r: "PersistentVolumeClaim"
+        for r in (
+            "ProvisioningFailed",
+            "ProvisioningSucceeded",
+            "Provisioning",
+            "FailedBinding",
+            "ExternalProvisioning",
+            "WaitForFirstConsumer",
+            "WaitForPodScheduled",
+            "VolumeResizeFailed",
+            "ExternalExpanding",
+        )
+    },
+    **{r: "PersistentVolume" for r in ("VolumeFailedRecycle", "VolumeFailedDelete", "VolumeRecycled")},
+    **{r: "Service" for r in ("EnsuringLoadBalancer", "EnsuredLoadBalancer", "SyncLoadBalancerFailed")},
+    **{
+        r: "HorizontalPodAutoscaler"
+        for r in ("SuccessfulRescale", "FailedGetResourceMetric", "FailedComputeMetricsReplicas", "FailedGetScale")
+    },
+    **{r: "Certificate" for r in ("Issuing", "Generated", "Requested", "Reused")},
+}
+_COMPONENT_KIND = (  # prefix of the reporting component (``kubelet, node-1`` is the kubelet's)
+    ("default-scheduler", "Pod"),
+    ("kubelet", "Pod"),
+    ("job-controller", "Job"),
+    ("cronjob-controller", "CronJob"),
+    ("deployment-controller", "Deployment"),
+    ("replicaset-controller", "ReplicaSet"),
+    ("replication-controller", "ReplicationController"),
+    ("statefulset-controller", "StatefulSet"),
+    ("statefulset", "StatefulSet"),
+    ("daemonset-controller", "DaemonSet"),
+    ("persistentvolume-controller", "PersistentVolumeClaim"),
+    ("node-controller", "Node"),
+    ("namespace-controller", "Namespace"),
+    ("service-controller", "Service"),
+    ("endpoint-controller", "Endpoints"),
+    ("horizontal-pod-autoscaler", "HorizontalPodAutoscaler"),
+    ("cert-manager-certificates", "Certificate"),
+)
+
+
+def event_subject_kind(reason: str, component: str) -> str:
+    """The Kind an event with this reason, reported by this component, is about; "" when neither says."""
+    if reason.startswith("Node") or reason in _NODE_REASONS:
+        return "Node"
+    if reason in _REASON_KIND:
+        return _REASON_KIND[reason]
+    comp = component.strip().lower()
+    for prefix, kind in _COMPONENT_KIND:
+        if comp.startswith(prefix):
+            return kind
+    return ""

@@ -1,6 +1,7 @@
 """Which lines of a paste are commands: one place for every parser.
 
 A command line is a shell prompt followed by a command (``$ cmd``, ``# cmd``, ``[root@host ~]# cmd``,
+``[13:59:01] $ cmd``,
 ``user@host:~$ cmd``, ``PS C:\\> cmd``, ``> cmd``, ``$> cmd``, ``➜  ~ cmd``, ``(base) [u@h dir]$ cmd``,
 ``bash-3.2$ cmd``), a ``watch`` banner (``Every 2.0s: kubectl get pods   host: Wed Aug  5 ...``), or any line
 that starts with a known CLI, whatever comes before it: no prompt at all, ``#kubectl get nodes``, a
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 # shell prompts: "$ cmd", "# cmd", "[root@host ~]# cmd", "user@host:~$ cmd", "PS C:\\> cmd", "> cmd"
 PROMPT = re.compile(
     r"^\s*+(?:\([^)\n]{1,40}\)\s*)?"  # conda/venv/kube-ps1 prefix: "(base) ", "(⎈ |ctx:ns) "
-    r"(?:\[[^\]\n]{1,80}\][#$%]\s*|[\w.@-]+@[\w.-]+(?::[^\s$#]*)?[#$%]\s*|[\w.-]+:~[^\s$#]*[#$]\s*"
+    r"(?:\[[^\]\n]{1,80}\] ?[#$%]\s*|[\w.@-]+@[\w.-]+(?::[^\s$#]*)?[#$%]\s*|[\w.-]+:~[^\s$#]*[#$]\s*"
     r"|~[^\s$#]*[#$]\s*|(?:bash|sh|zsh)-\d[\d.]*[#$]\s*|\$>\s*|[$#%>]\s+|PS [A-Z]:\\[^>]*>\s*|(?:➜|❯)\s+(?:\S+\s+)?)"
     r"(?P<cmd>\S.*)$"
 )
@@ -27,6 +28,7 @@ PROMPT = re.compile(
 CLIS = (
     "kubectl",
     "kubectl.exe",
+    "kubectl.sh",
     "microk8s.kubectl",
     "microk8s",
     "minikube",

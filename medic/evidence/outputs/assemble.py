@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_for
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, event_subject_kind, resource_for
 from medic.model import Snapshot
 
+# meta.collected_at_source of a paste timed by its own newest timestamp (no clock of its own)
+NEWEST_IN_PASTE = "newest timestamp in the paste"
 UNNAMED = "(unnamed)"  # the name of an object whose name no line of the paste shows
 _RFC3339 = re.compile(r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?\s?(Z|[+-]\d{2}:?\d{2})?")
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
@@ -86,6 +88,13 @@ def _subject(snap: Snapshot, resource: str) -> tuple[str, str] | None:
     return None
 
 
+def _event_kind(ev: dict[str, Any]) -> str:
+    """The kind of object an event is about, from its reason or reporting component ("" when neither says)."""
+    source = ev.get("source")
+    component = str(source.get("component") or "") if isinstance(source, dict) else ""
+    return event_subject_kind(str(ev.get("reason") or ""), component)
+
+
 def name_orphans(snap: Snapshot) -> None:
     """Give unnamed objects and events the name of the object the paste is about."""
     for resource, objs in snap.objects.items():
@@ -104,9 +113,19 @@ def name_orphans(snap: Snapshot) -> None:
                     md["name"] = UNNAMED
     for ev in snap.objects.get("events", []):
         inv = ev.get("involvedObject")
-        if not isinstance(inv, dict) or inv.get("name") not in (None, ""):
+        if not isinstance(inv, dict):
+            continue
+        if inv.get("name") not in (None, ""):
+            kind = str(inv.get("kind") or "") or _event_kind(ev)  # named by a field selector, kind not shown
+            if kind:
+                inv["kind"] = kind
             continue
         kind = str(inv.get("kind") or "")
+        if not kind and not _subject(snap, ""):
+            # no object of the paste to attach it to: the kind its reason or reporter says it is about
+            kind = _event_kind(ev)
+            if kind:
+                inv["kind"] = kind
         found = _subject(snap, resource_for(kind) if kind else "")
         if found is None and not kind:
             found = _subject(snap, "pods")
@@ -124,13 +143,24 @@ def name_orphans(snap: Snapshot) -> None:
             inv["kind"] = KIND_OF.get(named[0], "Pod") if named else "Pod"
 
 
+def _typed(items: Any) -> dict[str, Any] | None:
+    """A list of conditions by their ``type`` (None when it is not such a list)."""
+    if not isinstance(items, list) or not all(isinstance(c, dict) and c.get("type") for c in items):
+        return None
+    return {str(c["type"]): c for c in items}
+
+
 def _merge(base: dict[str, Any], other: dict[str, Any]) -> None:
-    """Add to ``base`` what only ``other`` has (recursively for mappings; a list or value of base stays)."""
+    """Add to ``base`` what only ``other`` has (recursively for mappings; a list or value of base stays,
+    except conditions: those of a type only ``other`` shows are added, a ``get`` row's Ready beside a
+    describe's cut Conditions table)."""
     for k, v in other.items():
         if k not in base or base[k] in (None, "", [], {}):
             base[k] = v
         elif isinstance(base[k], dict) and isinstance(v, dict):
             _merge(base[k], v)
+        elif k == "conditions" and (mine := _typed(base[k])) is not None and (theirs := _typed(v)) is not None:
+            base[k] = list(mine.values()) + [c for t, c in theirs.items() if t not in mine]
 
 
 def merge_duplicates(snap: Snapshot) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, resource_for, resource_name
+from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, event_subject_kind, resource_for, resource_name
 from medic.evidence.outputs.base import OutputParser, prompt_command
 from medic.evidence.outputs.fragments import kind_of_status
 from medic.evidence.outputs.kubectl_get import MODES, ago, command_namespace, command_parts, iso
@@ -448,6 +448,10 @@ def _taints(values: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+ELISIONS = frozenset({".", "..", "...", "…", "[...]"})  # lines an author put where they cut some out
+_REPLICAS_WORDS = re.compile(r"\d+\s+(desired|updated|total|available|unavailable|current)")
+
+
 def _guess_kind(fields: dict[str, Any]) -> str | None:
     """The resource a describe shows, from its labels (each kind prints a few no other kind does)."""
     keys = {k.split("#")[0] for k in fields}
@@ -472,7 +476,9 @@ def _guess_kind(fields: dict[str, Any]) -> str | None:
     if "Update Strategy" in keys or "Volume Claims" in keys:
         return "statefulsets"
     if "Replicas" in keys and "Pods Status" in keys:
-        return "replicasets"
+        # ``3 desired | 0 total`` is a StatefulSet's wording, ``1 current / 1 desired`` a ReplicaSet's
+        words = set(_REPLICAS_WORDS.findall(_value(fields, "Replicas")))
+        return "statefulsets" if words == {"desired", "total"} else "replicasets"
     if "Subsets" in keys:
         return "endpoints"
     if ("Selector" in keys or "Endpoints" in keys) and ("Type" in keys or "Port" in keys or "IP" in keys):
@@ -512,13 +518,14 @@ def _strip_margin(line: str) -> str:
 
 
 def _expand(line: str) -> str:
-    """Tabs (2015-2018 describes separate label and value with them) as two spaces each; quote markers and
-    backticks of the margin as spaces, so indentation keeps its meaning."""
+    """Tabs (2015-2018 describes separate label and value with them) as two spaces each; quote markers of
+    the margin as spaces, so indentation keeps its meaning, and its backticks dropped."""
     if "\t" in line:
         line = line.replace("\t", "  ")
     m = _MARGIN.match(line)
     if m and m.end() and ("`" in m.group(0) or ">" in m.group(0)):
-        line = " " * m.end() + line[m.end() :]
+        # a quote marker stands where indentation was; a backtick is glued to the text (inline code)
+        line = " " * len(m.group(0).replace("`", "")) + line[m.end() :]
     return line.rstrip().rstrip("`").rstrip()
 
 
@@ -587,6 +594,9 @@ class KubectlDescribeParser(OutputParser):
             if prompt_command(raw) is not None:
                 break
             line = _expand(raw)
+            if line.strip() in ELISIONS and end + 1 < limit and lines[end + 1].strip():
+                end += 1  # the author cut lines out here; the object goes on after
+                continue
             if not line.strip():
                 # a blank line ends the object unless more of it follows right after (its Events table,
                 # a section the paste separated by a blank line)
@@ -622,7 +632,7 @@ class KubectlDescribeParser(OutputParser):
     def parse(self, lines: Sequence[str]) -> Any:
         verb, args, flags = command_parts(self._command)
         described = verb == "describe"
-        body = [ln for ln in normalize(lines) if ln.strip() not in ("...", "…")]
+        body = [ln for ln in normalize(lines) if ln.strip() not in ELISIONS]
         if body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
             body = ["Events:", *("  " + ln for ln in body)]  # an events table without its "Events:" line
         elif body and _CONDITION_ROW.match(body[0]):
@@ -653,6 +663,11 @@ class KubectlDescribeParser(OutputParser):
             kind = kind_of_status({"conditions": _conditions(fields["Conditions"])})
         namespace = _value(fields, "Namespace") or (command_namespace(flags) or "")
         events = event_rows(fields.get("Events") or []) if isinstance(fields.get("Events"), list) else []
+        if kind is None and labels - {"Events"}:
+            # a describe cut above its kind-telling labels: its events are about it, and say what it is
+            subjects = {event_subject_kind(str(r.get("reason") or ""), str(r.get("source") or "")) for r in events}
+            if len(subjects) == 1 and "" not in subjects:
+                kind = resource_for(subjects.pop())
         if "Events" in fields and not events and not _value(fields, "Name") and "<none>" not in lines[0]:
             return None  # an "Events:" line that heads no events table
         if not name and not events and len(labels) < 2 and not (sections and _section_has_content(fields, sections)):

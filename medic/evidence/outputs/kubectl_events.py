@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, kind_word
-from medic.evidence.outputs.base import OutputParser, split_columns
+from medic.evidence.outputs.base import OutputParser, prompt_command, split_columns
 from medic.evidence.outputs.kubectl_describe import event_object
 from medic.evidence.outputs.kubectl_get import cells, command_namespace, command_parts
 from medic.model import Snapshot
@@ -20,7 +20,7 @@ from medic.model import Snapshot
 _HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?LAST ?SEEN\s+(?:TYPE\s+REASON\s+(?:OBJECT|KIND)|FIRST ?SEEN\s+COUNT)\b")
 _ROW = re.compile(
     r"^(?:(?P<ns>\S+)\s+)?(?P<age>\S+(?: \(x(?P<count>\d+) over (?P<over>\S+)\))?)\s+"
-    r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<object>\S+/\S+)\s+(?P<message>.*)$"
+    r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<object>\S+/\S+)(?:\s+(?P<message>.*))?$"
 )
 _CLUSTER_KINDS = {KIND_OF[r] for r in CLUSTER_SCOPED if r in KIND_OF}
 
@@ -45,7 +45,7 @@ def _row_of(m: re.Match[str]) -> dict[str, Any]:
         "reason": m.group("reason"),
         "kind": kind_word(kind),
         "name": name,
-        "message": m.group("message").strip(),
+        "message": (m.group("message") or "").strip(),
     }
     if m.group("count"):
         row["count"] = int(m.group("count"))
@@ -80,6 +80,11 @@ def headerless_row(line: str) -> dict[str, Any] | None:
     return None
 
 
+def _wrapped(line: str) -> bool:
+    """A line that can be the MESSAGE of the row above it (wrapped by the terminal): text, not another row."""
+    return bool(line.strip()) and headerless_row(line) is None and prompt_command(line) is None
+
+
 class KubectlEventsParser(OutputParser):
     kind = "kubectl-events"
     start = re.compile(f"{_HEADER.pattern}|{_ROW_START.pattern}")
@@ -96,11 +101,31 @@ class KubectlEventsParser(OutputParser):
             return bool(line.strip())
         return headerless_row(line) is not None
 
+    def block_end(self, lines: Sequence[str], start: int) -> int:
+        """Headerless rows; a row whose MESSAGE the terminal wrapped onto the next line takes that line."""
+        if _HEADER.search(lines[start]):
+            return super().block_end(lines, start)
+        end = start
+        while end < len(lines) and end - start < self.max_lines:
+            row = headerless_row(lines[end])
+            if row is None or prompt_command(lines[end]) is not None:
+                break
+            end += 1
+            if not row["message"] and end < len(lines) and _wrapped(lines[end]):
+                end += 1
+        return end
+
     def parse(self, lines: Sequence[str]) -> Any:
         header = lines[0]
         if not _HEADER.search(header):
             _, _, flags = command_parts(self._command)
-            found = [r for r in (headerless_row(x) for x in lines) if r is not None]
+            found: list[dict[str, Any]] = []
+            for line in lines:
+                headerless = headerless_row(line)
+                if headerless is not None:
+                    found.append(headerless)
+                elif found and not found[-1]["message"] and _wrapped(line):
+                    found[-1]["message"] = line.strip()
             ns = command_namespace(flags) or ""
             for r in found:
                 if ns and "namespace" not in r:

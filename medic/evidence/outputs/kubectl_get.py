@@ -91,7 +91,8 @@ def _kubectl_args(command: str) -> tuple[str, ...]:
         words = command.split()
     for i, w in enumerate(words):
         base = w.rsplit("/", 1)[-1]
-        if base in ("kubectl", "oc", "k", "kc", "kctl", "kub", "kubectl.exe", "microk8s.kubectl"):
+        # (``cluster/kubectl.sh``: the wrapper of a Kubernetes source tree, 2014-2016)
+        if base in ("kubectl", "oc", "k", "kc", "kctl", "kub", "kubectl.exe", "microk8s.kubectl", "kubectl.sh"):
             return tuple(words[i + 1 :])
         if base in ("microk8s", "minikube") and i + 1 < len(words) and words[i + 1] == "kubectl":
             return tuple(w for w in words[i + 2 :] if w != "--")
@@ -145,7 +146,8 @@ def owner_from_name(kind: str, name: str) -> tuple[str, str] | None:
 
 _COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?get\s")
 _HEADER_WORD = re.compile(r"^[A-Z][A-Z0-9_%()/-]*$")
-_HEADER = re.compile(r"^(?:NAMESPACE\s+)?NAME\s+[A-Z]")
+# a header may be indented (a markdown code block by indentation, a quote): the block is dedented by it
+_HEADER = re.compile(r"^ {0,8}(?:NAMESPACE\s+)?NAME\s+[A-Z]")
 # what a headerless row may start with (the registry's quick test; ``row_kind`` decides)
 _ROW_START = re.compile(
     r"^\s*[a-z0-9][a-z0-9./-]*\s+(?:\S+\s+)?(?:\d+/\d+|Ready|NotReady|Unknown|Active|Terminating)\b"
@@ -237,6 +239,8 @@ def _kind_from_header(names: list[str]) -> str | None:
         return "horizontalpodautoscalers"
     if "ENDPOINTS" in s and len(s - {"NAMESPACE"}) == 3:
         return "endpoints"
+    if {"READY", "SECRET"} <= s and len(s - {"NAMESPACE", "ISSUER", "STATUS"}) == 4:
+        return "certificates"  # cert-manager: NAME READY SECRET AGE (-o wide adds ISSUER, STATUS)
     return None
 
 
@@ -407,6 +411,9 @@ class KubectlGetParser(OutputParser):
         return end
 
     def parse(self, lines: Sequence[str]) -> Any:
+        margin = min((len(ln) - len(ln.lstrip(" ")) for ln in lines if ln.strip()), default=0)
+        if margin:
+            lines = [ln[margin:] for ln in lines]
         command = self._command
         verb, args, flags = command_parts(command)
         cmd_kinds = [resource_name(k) for k in args[0].split(",")] if verb == "get" and args else []
@@ -895,6 +902,40 @@ def _namespace(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
     return {"metadata": {}, "status": {"phase": row.get("STATUS", "")}}
 
 
+_ENDPOINT = re.compile(r"^(?P<ip>[0-9a-fA-F.:]+?)(?::(?P<port>\d+))?$")
+
+
+def _endpoints(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    """``get endpoints``: ``<none>`` is an Endpoints object without subsets; ``10.0.0.5:8080,10.0.0.6:8080 +
+    3 more...`` its ready addresses (the ``+ N more`` are ready addresses too: kubectl lists only ready ones)."""
+    text = row.get("ENDPOINTS", "").strip()
+    if not text or text == "<none>":
+        return {"metadata": {}, "subsets": []}
+    addresses: list[dict[str, Any]] = []
+    ports: list[dict[str, Any]] = []
+    more = re.search(r"\+ ?(\d+) more", text)
+    for part in text.split("+", 1)[0].split(","):
+        m = _ENDPOINT.match(part.strip())
+        if m and m.group("ip"):
+            addresses.append({"ip": m.group("ip")})
+            if m.group("port") and {"port": int(m.group("port"))} not in ports:
+                ports.append({"port": int(m.group("port"))})
+    addresses += [{"ip": f"(+{i + 1})"} for i in range(int(more.group(1)) if more else 0)]
+    return {"metadata": {}, "subsets": [{"addresses": addresses, "ports": ports}] if addresses else []}
+
+
+def _ready_condition(snap: Snapshot, row: dict[str, str]) -> dict[str, Any]:
+    """A custom resource whose table has a READY True/False column (cert-manager's Certificate, Issuer,
+    CertificateRequest): its ``Ready`` condition."""
+    ready = row.get("READY", "")
+    if ready not in ("True", "False", "Unknown"):
+        return {"metadata": {}}
+    condition = {"type": "Ready", "status": ready}
+    if row.get("STATUS") and row["STATUS"] not in ("True", "False"):
+        condition["message"] = row["STATUS"]  # ``-o wide`` adds the condition's message as STATUS
+    return {"metadata": {}, "status": {"conditions": [condition]}}
+
+
 _BUILDERS: dict[str, Any] = {
     "pods": _pod,
     "nodes": _node,
@@ -909,6 +950,11 @@ _BUILDERS: dict[str, Any] = {
     "cronjobs": _cronjob,
     "storageclasses": _storageclass,
     "namespaces": _namespace,
+    "endpoints": _endpoints,
+    "certificates": _ready_condition,
+    "certificaterequests": _ready_condition,
+    "issuers": _ready_condition,
+    "clusterissuers": _ready_condition,
 }
 
 

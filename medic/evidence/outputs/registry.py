@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import html
 import importlib
 import multiprocessing
 import os
@@ -12,13 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from medic.evidence.outputs.assemble import finish, newest_time
+from medic.evidence.outputs.assemble import NEWEST_IN_PASTE, finish, newest_time
 from medic.evidence.outputs.base import Block, OutputParser, prompt_commands
 from medic.model import Snapshot
 
 # modules that define parsers (each exposes PARSERS: list[OutputParser]); order matters only when two
 # parsers could claim the same first line: the more specific comes first
 MODULES = (
+    "custom_columns",  # only after a ``kubectl get -o custom-columns=`` command whose header it is
     "kubectl_describe",
     "kubectl_json",
     "kubectl_events",
@@ -34,6 +36,10 @@ MODULES = (
     "df",
     "du",
     "zabbix",
+    "console_events",  # before api_errors: a console row quoting a refusal is an event
+    "api_errors",  # before go_dump: a klog Event(v1.ObjectReference{...}) line is an event, not a dump
+    "go_dump",
+    "event_messages",  # last: a message line alone, when no table or describe claimed it
 )
 MAX_LINE = 4096  # longer lines are never the start of a parsed block
 
@@ -64,7 +70,7 @@ class ParseResult:
         snap = Snapshot(meta={"partial": True, "source": "pasted output"})
         if self.newest:
             snap.meta["collected_at"] = self.newest
-            snap.meta["collected_at_source"] = "newest timestamp in the paste"
+            snap.meta["collected_at_source"] = NEWEST_IN_PASTE
         by_kind = {p.kind: p for p in parsers()}
         for b in self.blocks:
             parser = by_kind.get(b.kind)
@@ -146,6 +152,27 @@ def _may_start(available: list[OutputParser]) -> Callable[[str], object] | None:
     return lambda line: a(line) or o(line)
 
 
+_ENTITY = re.compile(r"&(?:nbsp|lt|gt|amp|quot|#\d{1,5});")
+_QUOTE = re.compile(r"^(?:\s*>)+ ?")
+
+
+def unquote(lines: Iterable[str]) -> list[str]:
+    """Lines as the terminal showed them: HTML entities a web page left (``&nbsp;``, ``&lt;none&gt;``)
+    decoded, and the markers of a markdown quote (``> ``, ``> > ``) taken off every line of a run of two or
+    more quoted lines (one line starting with ``>`` may be a prompt or a YAML folded scalar)."""
+    out = [html.unescape(ln).replace("\xa0", " ") if "&" in ln and _ENTITY.search(ln) else ln for ln in lines]
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and out[j].lstrip().startswith(">"):
+            j += 1
+        if j - i >= 2:
+            for k in range(i, j):
+                out[k] = _QUOTE.sub("", out[k], count=1)
+        i = max(j, i + 1)
+    return out
+
+
 def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> ParseResult:
     """Split text into recognised blocks and plain lines. Never raises on odd input."""
     # the parse makes many small objects and no reference cycles: the cyclic collector would only walk the
@@ -154,7 +181,7 @@ def parse_lines(lines: Iterable[str], kinds: Iterable[str] | None = None) -> Par
     if collecting:
         gc.disable()
     try:
-        text = [ln.rstrip("\r\n") for ln in lines]
+        text = unquote(ln.rstrip("\r\n") for ln in lines)
         commands = prompt_commands(text)
         result = _parse_in_two(text, commands, kinds) or _parse_lines(text, commands, kinds)
         # Kubernetes outputs only: their relative ages ("3d", "5m ago") are what the reference converts; a
