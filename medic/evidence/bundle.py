@@ -10,9 +10,10 @@ Layout (format version 1)::
     logs/<ns>/<pod>/<container>.log            last lines of the current container
     logs/<ns>/<pod>/<container>.previous.log   ... and of the previous one
 
-JSON Lines keep reading flat: one object is parsed at a time, and the fields no check reads and that
-weigh the most (``managedFields``, the ``last-applied-configuration`` annotation) are dropped as it is
-read. An unpacked bundle (a folder with the same layout) is read the same way.
+JSON Lines keep reading flat: one object is parsed at a time, and the fields no check reads (declared in
+``medic.evidence.slim``: ``managedFields``, the ``last-applied-configuration`` annotation, env, probes...)
+are dropped as it is read; pods and nodes are decoded straight into the fields kept. An unpacked bundle
+(a folder with the same layout) is read the same way.
 
 Redaction happens on both sides, through ``medic.evidence.redact``: the writer redacts what it writes (the
 collector already did; a snapshot from elsewhere is not trusted), and the reader redacts every object, log
@@ -43,11 +44,11 @@ from medic.errors import InputError
 from medic.evidence.redact import VERSION as REDACTION_VERSION
 from medic.evidence.redact import may_hold_secrets, redact_object_counts, redact_value
 from medic.evidence.redact.snapshot import redact_lines_counts
+from medic.evidence.slim import decode, strip_bookkeeping
 from medic.model import Snapshot
 
 FORMAT = "medic-bundle"
 VERSION = 1
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_MEMBER = 4 * 1024**3
 READ_BLOCK = 8 * 1024 * 1024
 LOG_BLOCK = 1024 * 1024
@@ -57,89 +58,9 @@ MAX_LOG_LINES = 5000  # last lines kept of one log member (the collector writes 
 MAX_LOG_CHARS = 64 * 1024 * 1024  # characters of logs kept in all; members past it are skipped (and said so)
 
 
-# Fields no check reads, dropped as objects are read: a real pod is 5-10 KB of JSON and its dicts take 3-4
-# times that in memory; these fields are about two thirds of it (tests/diagnose/test_bundle_slim.py fails
-# when a check starts reading one of them: take it out of these lists then). The bundle file keeps them.
-CONTAINER_FIELDS_DROPPED = (
-    "env",  # values are redacted anyway
-    "envFrom",
-    "volumeMounts",
-    "args",
-    "livenessProbe",
-    "securityContext",
-    "terminationMessagePath",
-    "terminationMessagePolicy",
-    "imagePullPolicy",
-    "lifecycle",
-)
-STATUS_FIELDS_DROPPED = ("imageID", "containerID", "started")  # of a container status: the runtime's ids
-POD_SPEC_FIELDS_DROPPED = (
-    "affinity",
-    "topologySpreadConstraints",
-    "securityContext",
-    "dnsPolicy",
-    "dnsConfig",
-    "enableServiceLinks",
-    "preemptionPolicy",
-    "readinessGates",
-    "serviceAccount",  # the deprecated alias of serviceAccountName
-    "serviceAccountName",
-    "terminationGracePeriodSeconds",
-    "priority",
-)
-POD_STATUS_FIELDS_DROPPED = ("hostIPs", "podIPs", "hostIP", "podIP", "startTime", "qosClass")
-# volume sources whose content is dropped (the volume, its name and kind stay): the service-account token
-# volume every pod has is a third of a pod's spec
-VOLUME_SOURCES_EMPTIED = ("projected", "downwardAPI")
-META_FIELDS_DROPPED = ("generateName", "resourceVersion", "selfLink", "uid")
-NODE_STATUS_FIELDS_DROPPED = ("images", "daemonEndpoints")  # a node's image list is 5-20 KB
 # pod fields that are the same in every pod of a template: one shared copy (see ``Shared``)
 POD_SHARED_SPEC = ("containers", "initContainers", "tolerations", "nodeSelector")
 POD_SHARED_META = ("labels", "annotations", "ownerReferences")
-
-
-def strip_bookkeeping(obj: dict[str, Any]) -> dict[str, Any]:
-    """Drop the server's bookkeeping (managed fields, last-applied configuration): never written."""
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-        ann = meta.get("annotations")
-        if isinstance(ann, dict) and LAST_APPLIED in ann:
-            ann.pop(LAST_APPLIED)
-    return obj
-
-
-def _drop(d: Any, keys: tuple[str, ...]) -> None:
-    if isinstance(d, dict):
-        for k in keys:
-            d.pop(k, None)
-
-
-def slim(obj: dict[str, Any]) -> dict[str, Any]:
-    """What is kept in memory when a bundle is read: no bookkeeping, and none of the fields no check reads
-    (the bundle file keeps them)."""
-    strip_bookkeeping(obj)
-    _drop(obj.get("metadata"), META_FIELDS_DROPPED)
-    spec = obj.get("spec")
-    status = obj.get("status")
-    if isinstance(spec, dict) and isinstance(spec.get("containers"), list):  # a pod
-        _drop(spec, POD_SPEC_FIELDS_DROPPED)
-        for volume in spec.get("volumes") or ():
-            if isinstance(volume, dict):
-                for source in VOLUME_SOURCES_EMPTIED:
-                    if source in volume:
-                        volume[source] = {}
-        for key in ("containers", "initContainers", "ephemeralContainers"):
-            for c in spec.get(key) or ():
-                _drop(c, CONTAINER_FIELDS_DROPPED)
-        if isinstance(status, dict):
-            _drop(status, POD_STATUS_FIELDS_DROPPED)
-            for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
-                for cs in status.get(key) or ():
-                    _drop(cs, STATUS_FIELDS_DROPPED)
-    elif isinstance(status, dict) and isinstance(status.get("nodeInfo"), dict):  # a node
-        _drop(status, NODE_STATUS_FIELDS_DROPPED)
-    return obj
 
 
 class Shared:
@@ -486,14 +407,15 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
         if not line.strip():
             continue
         try:
-            obj = orjson.loads(line)
+            obj, fitted = decode(kind, line)
         except orjson.JSONDecodeError as exc:
             raise InputError(f"{path}: {name} line {n} is not valid JSON ({exc})") from None
         if not isinstance(obj, dict):
             malformed += 1
             continue
-        slim(obj)
-        state.redacted.update(redact_object_counts(kind, obj, deep=may_hold_secrets(line)))
+        # the prefilter reads what is kept: the object when it was decoded slim (a third of the line)
+        deep = None if fitted else may_hold_secrets(line)
+        state.redacted.update(redact_object_counts(kind, obj, deep=deep))
         if kind == "pods":
             state.shared.pod(obj)  # after redaction: the shared parts are final
         yield obj

@@ -9,20 +9,20 @@ from typing import Any
 import orjson
 
 from medic.checks.registry import all_checks, evaluate
-from medic.evidence import bundle
+from medic.evidence import bundle, slim
 from medic.evidence.bundle import read_bundle, write_bundle
 from medic.evidence.redact import redact_object_counts
 from medic.model import Snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 DROPPED = {
-    "CONTAINER_FIELDS_DROPPED": bundle.CONTAINER_FIELDS_DROPPED,
-    "STATUS_FIELDS_DROPPED": bundle.STATUS_FIELDS_DROPPED,
-    "POD_SPEC_FIELDS_DROPPED": bundle.POD_SPEC_FIELDS_DROPPED,
-    "POD_STATUS_FIELDS_DROPPED": bundle.POD_STATUS_FIELDS_DROPPED,
-    "META_FIELDS_DROPPED": bundle.META_FIELDS_DROPPED,
-    "NODE_STATUS_FIELDS_DROPPED": bundle.NODE_STATUS_FIELDS_DROPPED,
-    "VOLUME_SOURCES_EMPTIED": (*bundle.VOLUME_SOURCES_EMPTIED, "sources"),
+    "CONTAINER_FIELDS_DROPPED": slim.CONTAINER_FIELDS_DROPPED,
+    "STATUS_FIELDS_DROPPED": slim.STATUS_FIELDS_DROPPED,
+    "POD_SPEC_FIELDS_DROPPED": slim.POD_SPEC_FIELDS_DROPPED,
+    "POD_STATUS_FIELDS_DROPPED": slim.POD_STATUS_FIELDS_DROPPED,
+    "META_FIELDS_DROPPED": slim.META_FIELDS_DROPPED,
+    "NODE_STATUS_FIELDS_DROPPED": slim.NODE_STATUS_FIELDS_DROPPED,
+    "VOLUME_SOURCES_EMPTIED": (*slim.VOLUME_SOURCES_EMPTIED, "sources"),
     "null conditions": ("lastProbeTime",),
 }
 
