@@ -28,6 +28,7 @@ members outside the bundle and links are refused, and a corrupt archive or manif
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import sys
 import tarfile
@@ -65,49 +66,83 @@ POD_SHARED_META = ("labels", "annotations", "ownerReferences")
 
 class Shared:
     """One copy of the equal parts of many objects: the pods of one template have the same containers,
-    tolerations, labels and owner. Each such part is looked up by its JSON; an equal one already kept is
-    used instead (the reader's objects are never modified after reading). Bounded: past ``limit`` distinct
-    parts the table starts over (sharing is an economy, never needed for correctness)."""
+    tolerations, labels and owner. Each such part is looked up by a digest of its JSON (BLAKE2b, 128 bits:
+    a chance collision is as likely as a random 128-bit number repeating; the JSON itself is not held, it
+    would double what sharing saves); an equal one already kept is used instead (the reader's objects are
+    never modified after reading). A pod's template parts are looked up together first (one digest for
+    all of them), then one by one. Bounded: past ``limit`` digests a table starts over (sharing is an
+    economy, never needed for correctness)."""
 
     def __init__(self, limit: int = 200_000) -> None:
         self.limit = limit
         self.seen: dict[bytes, Any] = {}
+        self.templates: dict[bytes, tuple[Any, ...]] = {}
+
+    def _kept(self, value: Any) -> Any:
+        """The kept value equal to ``value`` (``value`` itself the first time)."""
+        try:
+            key = _digest(orjson.dumps(value))
+        except TypeError:  # not JSON (cannot happen for what was parsed from JSON; kept as it is)
+            return value
+        seen = self.seen
+        kept = seen.get(key)
+        if kept is None:
+            if len(seen) >= self.limit:
+                seen.clear()
+            seen[key] = value
+            return value
+        return kept
 
     def share(self, parent: Any, keys: tuple[str, ...]) -> None:
         if not isinstance(parent, dict):
             return
-        seen = self.seen
         for key in keys:
             value = parent.get(key)
-            if not value or not isinstance(value, (dict, list)):
-                continue
-            try:
-                raw = orjson.dumps(value)
-            except TypeError:  # not JSON (cannot happen for what orjson parsed; kept as it is)
-                continue
-            kept = seen.get(raw)
-            if kept is None:
-                if len(seen) >= self.limit:
-                    seen.clear()
-                seen[raw] = value
-            else:
-                parent[key] = kept
+            if value and isinstance(value, (dict, list)):
+                parent[key] = self._kept(value)
 
     def share_items(self, items: Any) -> None:
         """Each item of a list shared on its own (a pod's volumes: the template's, then its own token)."""
         if isinstance(items, list):
             for i, item in enumerate(items):
                 if isinstance(item, dict):
-                    holder = {"item": item}
-                    self.share(holder, ("item",))
-                    items[i] = holder["item"]
+                    items[i] = self._kept(item)
+
+    def _template(self, meta: dict[str, Any], spec: dict[str, Any]) -> None:
+        parts = tuple(meta.get(k) for k in POD_SHARED_META) + tuple(spec.get(k) for k in POD_SHARED_SPEC)
+        try:
+            key = _digest(orjson.dumps(parts))
+        except TypeError:
+            return
+        kept = self.templates.get(key)
+        if kept is None:
+            self.share(meta, POD_SHARED_META)
+            self.share(spec, POD_SHARED_SPEC)
+            if len(self.templates) >= self.limit:
+                self.templates.clear()
+            self.templates[key] = tuple(meta.get(k) for k in POD_SHARED_META) + tuple(
+                spec.get(k) for k in POD_SHARED_SPEC
+            )
+            return
+        # equal JSON: the same parts present, each of the same type and emptiness as the kept one
+        n = len(POD_SHARED_META)
+        for i, k in enumerate(POD_SHARED_META):
+            if kept[i] and isinstance(kept[i], (dict, list)):
+                meta[k] = kept[i]
+        for i, k in enumerate(POD_SHARED_SPEC, n):
+            if kept[i] and isinstance(kept[i], (dict, list)):
+                spec[k] = kept[i]
 
     def pod(self, obj: dict[str, Any]) -> None:
         """A pod's template parts shared, and the words of its statuses interned: a quarter of what a pod
         keeps in memory (10.1 KB → 7.6 KB a pod of bench/bundlegen.py)."""
-        self.share(obj.get("metadata"), POD_SHARED_META)
+        meta = obj.get("metadata")
         spec = obj.get("spec")
-        self.share(spec, POD_SHARED_SPEC)
+        if isinstance(meta, dict) and isinstance(spec, dict):
+            self._template(meta, spec)
+        else:
+            self.share(meta, POD_SHARED_META)
+            self.share(spec, POD_SHARED_SPEC)
         if isinstance(spec, dict):
             self.share_items(spec.get("volumes"))
         status = obj.get("status")
@@ -120,6 +155,10 @@ class Shared:
             for key in ("containerStatuses", "initContainerStatuses"):
                 for cs in status.get(key) or ():
                     _intern(cs, CONTAINER_WORDS)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 CONDITION_WORDS = ("type", "status", "reason")
@@ -368,33 +407,40 @@ _TYPE_NAMES = {
 }
 
 
-def _lines(fh: IO[bytes], block_size: int, max_line: int) -> Iterator[tuple[bytes, bool]]:
+def _lines(fh: IO[bytes], block_size: int, max_line: int) -> Iterator[tuple[bytes | memoryview, bool]]:
     """(line, cut) of a stream, read in blocks; a line longer than ``max_line`` bytes comes cut to it (the
-    rest is skipped as it is read, never held)."""
+    rest is skipped as it is read, never held). The lines inside a block are views of it (no copy of
+    each line: a large bundle is gigabytes of them), valid while the caller handles that line."""
     rest = b""
     cut = False
     while True:
         block = fh.read(block_size)
         if not block:
             break
-        lines = block.split(b"\n")
-        if len(lines) == 1:  # no line end in this block
+        end = block.find(b"\n")
+        if end < 0:  # no line end in this block
             if not cut:
                 rest += block
                 if len(rest) > max_line:
                     rest, cut = rest[:max_line], True
             continue
-        first = lines[0]
+        first = block[:end]
         if not cut:
             first = rest + first
         yield (first[:max_line], True) if (cut or len(first) > max_line) else (first, False)
-        for line in lines[1:-1]:
-            yield (line[:max_line], True) if len(line) > max_line else (line, False)
-        rest, cut = lines[-1], False
+        view = memoryview(block)
+        start = end + 1
+        while (end := block.find(b"\n", start)) >= 0:
+            yield (view[start : start + max_line], True) if end - start > max_line else (view[start:end], False)
+            start = end + 1
+        rest, cut = block[start:], False
         if len(rest) > max_line:
             rest, cut = rest[:max_line], True
     if rest or cut:
         yield rest, cut
+
+
+_BLANK = frozenset(b" \t\r\n")
 
 
 def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading) -> Iterator[dict[str, Any]]:
@@ -404,7 +450,7 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
     for n, (line, cut) in enumerate(_lines(fh, READ_BLOCK, MAX_OBJECT_LINE), 1):
         if cut:
             raise InputError(f"{path}: {name} line {n} is longer than {MAX_OBJECT_LINE >> 20} MiB")
-        if not line.strip():
+        if not line or (line[0] in _BLANK and not bytes(line).strip()):
             continue
         try:
             obj, fitted = decode(kind, line)
@@ -414,7 +460,7 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
             malformed += 1
             continue
         # the prefilter reads what is kept: the object when it was decoded slim (a third of the line)
-        deep = None if fitted else may_hold_secrets(line)
+        deep = None if fitted else may_hold_secrets(bytes(line))
         state.redacted.update(redact_object_counts(kind, obj, deep=deep))
         if kind == "pods":
             state.shared.pod(obj)  # after redaction: the shared parts are final

@@ -211,7 +211,7 @@ _DECODERS = {
 _FITS = {"pods": _is_pod, "nodes": _is_node}
 
 
-def decode(kind: str, line: bytes) -> tuple[Any, bool]:
+def decode(kind: str, line: bytes | memoryview) -> tuple[Any, bool]:
     """(the object of one JSON line, slimmed; whether the declared fields were all it was decoded into).
 
     Pods and nodes that fit the schema are decoded into the kept fields alone; anything else is parsed
