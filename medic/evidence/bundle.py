@@ -28,9 +28,7 @@ members outside the bundle and links are refused, and a corrupt archive or manif
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
-import sys
 import tarfile
 import time
 import zlib
@@ -45,6 +43,7 @@ from medic.errors import InputError
 from medic.evidence.redact import VERSION as REDACTION_VERSION
 from medic.evidence.redact import may_hold_secrets, redact_object_counts, redact_value
 from medic.evidence.redact.snapshot import redact_lines_counts
+from medic.evidence.sharing import Shared
 from medic.evidence.slim import decode, strip_bookkeeping
 from medic.model import Snapshot
 
@@ -57,120 +56,6 @@ MAX_OBJECT_LINE = 256 * 1024 * 1024  # bytes of one object line: far above any r
 MAX_LOG_LINE = 8192  # characters kept of one log line, as the collector keeps them
 MAX_LOG_LINES = 5000  # last lines kept of one log member (the collector writes 100 by default)
 MAX_LOG_CHARS = 64 * 1024 * 1024  # characters of logs kept in all; members past it are skipped (and said so)
-
-
-# pod fields that are the same in every pod of a template: one shared copy (see ``Shared``)
-POD_SHARED_SPEC = ("containers", "initContainers", "tolerations", "nodeSelector")
-POD_SHARED_META = ("labels", "annotations", "ownerReferences")
-
-
-class Shared:
-    """One copy of the equal parts of many objects: the pods of one template have the same containers,
-    tolerations, labels and owner. Each such part is looked up by a digest of its JSON (BLAKE2b, 128 bits:
-    a chance collision is as likely as a random 128-bit number repeating; the JSON itself is not held, it
-    would double what sharing saves); an equal one already kept is used instead (the reader's objects are
-    never modified after reading). A pod's template parts are looked up together first (one digest for
-    all of them), then one by one. Bounded: past ``limit`` digests a table starts over (sharing is an
-    economy, never needed for correctness)."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self.limit = limit
-        self.seen: dict[bytes, Any] = {}
-        self.templates: dict[bytes, tuple[Any, ...]] = {}
-
-    def _kept(self, value: Any) -> Any:
-        """The kept value equal to ``value`` (``value`` itself the first time)."""
-        try:
-            key = _digest(orjson.dumps(value))
-        except TypeError:  # not JSON (cannot happen for what was parsed from JSON; kept as it is)
-            return value
-        seen = self.seen
-        kept = seen.get(key)
-        if kept is None:
-            if len(seen) >= self.limit:
-                seen.clear()
-            seen[key] = value
-            return value
-        return kept
-
-    def share(self, parent: Any, keys: tuple[str, ...]) -> None:
-        if not isinstance(parent, dict):
-            return
-        for key in keys:
-            value = parent.get(key)
-            if value and isinstance(value, (dict, list)):
-                parent[key] = self._kept(value)
-
-    def share_items(self, items: Any) -> None:
-        """Each item of a list shared on its own (a pod's volumes: the template's, then its own token)."""
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if isinstance(item, dict):
-                    items[i] = self._kept(item)
-
-    def _template(self, meta: dict[str, Any], spec: dict[str, Any]) -> None:
-        parts = tuple(meta.get(k) for k in POD_SHARED_META) + tuple(spec.get(k) for k in POD_SHARED_SPEC)
-        try:
-            key = _digest(orjson.dumps(parts))
-        except TypeError:
-            return
-        kept = self.templates.get(key)
-        if kept is None:
-            self.share(meta, POD_SHARED_META)
-            self.share(spec, POD_SHARED_SPEC)
-            if len(self.templates) >= self.limit:
-                self.templates.clear()
-            self.templates[key] = tuple(meta.get(k) for k in POD_SHARED_META) + tuple(
-                spec.get(k) for k in POD_SHARED_SPEC
-            )
-            return
-        # equal JSON: the same parts present, each of the same type and emptiness as the kept one
-        n = len(POD_SHARED_META)
-        for i, k in enumerate(POD_SHARED_META):
-            if kept[i] and isinstance(kept[i], (dict, list)):
-                meta[k] = kept[i]
-        for i, k in enumerate(POD_SHARED_SPEC, n):
-            if kept[i] and isinstance(kept[i], (dict, list)):
-                spec[k] = kept[i]
-
-    def pod(self, obj: dict[str, Any]) -> None:
-        """A pod's template parts shared, and the words of its statuses interned: a quarter of what a pod
-        keeps in memory (10.1 KB → 7.6 KB a pod of bench/bundlegen.py)."""
-        meta = obj.get("metadata")
-        spec = obj.get("spec")
-        if isinstance(meta, dict) and isinstance(spec, dict):
-            self._template(meta, spec)
-        else:
-            self.share(meta, POD_SHARED_META)
-            self.share(spec, POD_SHARED_SPEC)
-        if isinstance(spec, dict):
-            self.share_items(spec.get("volumes"))
-        status = obj.get("status")
-        if isinstance(status, dict):
-            # the words every pod's statuses repeat ("Ready", "True", an image name): one string each
-            for cond in status.get("conditions") or ():
-                _intern(cond, CONDITION_WORDS)
-                if isinstance(cond, dict) and cond.get("lastProbeTime", 0) is None:
-                    del cond["lastProbeTime"]  # always null in a pod's conditions
-            for key in ("containerStatuses", "initContainerStatuses"):
-                for cs in status.get(key) or ():
-                    _intern(cs, CONTAINER_WORDS)
-
-
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
-CONDITION_WORDS = ("type", "status", "reason")
-CONTAINER_WORDS = ("name", "image")
-
-
-def _intern(d: Any, keys: tuple[str, ...]) -> None:
-    if isinstance(d, dict):
-        for k in keys:
-            v = d.get(k)
-            if type(v) is str:
-                d[k] = sys.intern(v)
 
 
 def _log_key_to_path(key: str) -> str:
@@ -459,11 +344,12 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
         if not isinstance(obj, dict):
             malformed += 1
             continue
-        # the prefilter reads what is kept: the object when it was decoded slim (a third of the line)
-        deep = None if fitted else may_hold_secrets(bytes(line))
-        state.redacted.update(redact_object_counts(kind, obj, deep=deep))
-        if kind == "pods":
-            state.shared.pod(obj)  # after redaction: the shared parts are final
+        if kind == "pods" and fitted:
+            state.redacted.update(state.shared.redacted_pod(obj))
+        else:
+            state.redacted.update(redact_object_counts(kind, obj, deep=may_hold_secrets(bytes(line))))
+            if kind == "pods":
+                state.shared.pod(obj)  # after redaction: the shared parts are final
         yield obj
     if malformed:
         state.skipped.append(

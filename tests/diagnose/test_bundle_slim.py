@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from medic.checks.registry import all_checks, evaluate
-from medic.evidence import bundle, slim
+from medic.evidence import sharing, slim
 from medic.evidence.bundle import read_bundle, write_bundle
 from medic.evidence.redact import redact_object_counts
 from medic.model import Snapshot
@@ -146,7 +146,7 @@ def test_pods_of_one_template_share_its_parts_and_others_do_not(tmp_path: Path) 
 
 
 def test_the_sharing_table_is_bounded() -> None:
-    shared = bundle.Shared(limit=2)
+    shared = sharing.Shared(limit=2)
     parents = [{"labels": {"n": str(i)}} for i in range(5)]
     for p in parents:
         shared.share(p, ("labels",))
