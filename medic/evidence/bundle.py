@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import gc
 import io
+import queue
 import tarfile
+import threading
 import time
 import zlib
 from collections import Counter, deque
@@ -292,16 +294,51 @@ _TYPE_NAMES = {
 }
 
 
+def _blocks(fh: IO[bytes], size: int) -> Iterator[bytes]:
+    """The blocks of a stream, read one ahead by a thread: inflating a compressed bundle's next block (zlib
+    lets other threads run meanwhile) overlaps the parsing of this one. Whatever the reading raises is
+    raised here; the thread is done when this ends, however it ends."""
+    ready: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: bytes | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            while put(block := fh.read(size)) and block:
+                pass
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            put(exc)
+
+    thread = threading.Thread(target=produce, name="bundle-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _lines(fh: IO[bytes], block_size: int, max_line: int) -> Iterator[tuple[bytes | memoryview, bool]]:
     """(line, cut) of a stream, read in blocks; a line longer than ``max_line`` bytes comes cut to it (the
     rest is skipped as it is read, never held). The lines inside a block are views of it (no copy of
     each line: a large bundle is gigabytes of them), valid while the caller handles that line."""
     rest = b""
     cut = False
-    while True:
-        block = fh.read(block_size)
-        if not block:
-            break
+    for block in _blocks(fh, block_size):
         end = block.find(b"\n")
         if end < 0:  # no line end in this block
             if not cut:

@@ -9,8 +9,9 @@ about two thirds of it (``managedFields`` alone a third). Two ways drop them, wi
   something else, a hand-made object) is parsed whole and slimmed like any other kind.
 - ``slim``: any parsed object, the dropped fields popped.
 
-tests/diagnose/test_bundle_slim.py fails when a check starts reading a dropped field (take it out of
-these lists then) and when the API's field lists below fall behind the Kubernetes client's.
+A field outside the API's lists (no API server returns one for a pod or a node) is not kept by
+``decode``. tests/diagnose/test_bundle_slim.py fails when a check starts reading a dropped field (take it
+out of these lists then) and when the API's field lists below fall behind the Kubernetes client's.
 """
 
 from __future__ import annotations
