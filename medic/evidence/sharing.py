@@ -89,7 +89,13 @@ class Shared:
         meta = obj.get("metadata")
         spec = obj.get("spec")
         deep = may_hold_secrets(orjson.dumps(obj))
-        if deep or not isinstance(meta, dict) or not isinstance(spec, dict) or "ephemeralContainers" in spec:
+        if (
+            deep
+            or not isinstance(meta, dict)
+            or not isinstance(spec, dict)
+            or "ephemeralContainers" in spec
+            or type(meta.get("annotations", {})) is not dict
+        ):
             counts = redact_object_counts("pods", obj, deep=deep)
             self.pod(obj)
             return counts
@@ -111,7 +117,7 @@ class Shared:
             for i, k in enumerate(POD_SHARED_SPEC, len(POD_SHARED_META)):
                 if kept[i] and isinstance(kept[i], (dict, list)):
                     spec[k] = kept[i]
-        counts = _redact_rest(obj, meta, spec)
+        counts = _redact_around(obj, meta, spec)
         counts.update(template[1])
         self._rest(obj)
         return counts
@@ -153,29 +159,23 @@ def _redact_template(meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]
         "spec": {k: spec[k] for k in REDACTED_SPEC if k in spec},
     }
     counts = redact_object_counts("pods", view, deep=False)
-    _write_back(meta, view["metadata"], REDACTED_META, ())
-    _write_back(spec, view["spec"], REDACTED_SPEC, ())
+    for target, part, keys in ((meta, view["metadata"], REDACTED_META), (spec, view["spec"], REDACTED_SPEC)):
+        for k in keys:
+            if k in part:
+                target[k] = part[k]
+            else:
+                target.pop(k, None)
     return counts
 
 
-def _redact_rest(obj: dict[str, Any], meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]:
-    """The pod less the template parts that redaction reads, redacted (in place)."""
-    view = dict(obj)
-    view["metadata"] = {k: v for k, v in meta.items() if k not in REDACTED_META}
-    view["spec"] = {k: v for k, v in spec.items() if k not in REDACTED_SPEC}
-    counts = redact_object_counts("pods", view, deep=False)
-    _write_back(meta, view.pop("metadata"), None, REDACTED_META)
-    _write_back(spec, view.pop("spec"), None, REDACTED_SPEC)
-    _write_back(obj, view, None, ("metadata", "spec"))
-    return counts
-
-
-def _write_back(
-    target: dict[str, Any], view: dict[str, Any], keys: tuple[str, ...] | None, skip: tuple[str, ...]
-) -> None:
-    """What redaction changed in a view (a value replaced, a key removed) made in ``target`` too."""
-    for k in keys if keys is not None else [k for k in target if k not in skip]:
-        if k not in view:
-            target.pop(k, None)
-        elif target.get(k) is not view[k]:
-            target[k] = view[k]
+def _redact_around(obj: dict[str, Any], meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]:
+    """The pod redacted around the template parts that redaction reads: each is set aside while the rest is
+    redacted (an empty value of its kind in its place: no key moves), then put back."""
+    held = [(d, k, d[k]) for d, keys in ((meta, REDACTED_META), (spec, REDACTED_SPEC)) for k in keys if k in d]
+    for d, k, v in held:
+        d[k] = type(v)()
+    try:
+        return redact_object_counts("pods", obj, deep=False)
+    finally:
+        for d, k, v in held:
+            d[k] = v
