@@ -382,11 +382,13 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
             malformed += 1
             continue
         if kind == "pods" and fitted:
-            state.redacted.update(state.shared.redacted_pod(obj))
+            counts = state.shared.redacted_pod(obj)
         else:
-            state.redacted.update(redact_object_counts(kind, obj, deep=may_hold_secrets(bytes(line))))
+            counts = redact_object_counts(kind, obj, deep=may_hold_secrets(bytes(line)))
             if kind == "pods":
                 state.shared.pod(obj)  # after redaction: the shared parts are final
+        if counts:
+            state.redacted.update(counts)
         yield obj
     if malformed:
         state.skipped.append(

@@ -118,7 +118,8 @@ class Shared:
                 if kept[i] and isinstance(kept[i], (dict, list)):
                     spec[k] = kept[i]
         counts = _redact_around(obj, meta, spec)
-        counts.update(template[1])
+        if template[1]:
+            counts.update(template[1])
         self._rest(obj)
         return counts
 
@@ -149,7 +150,17 @@ class Shared:
 
 
 def _parts(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[Any, ...]:
-    return (*(meta.get(k) for k in POD_SHARED_META), *(spec.get(k) for k in POD_SHARED_SPEC))
+    """The template parts, in the order of POD_SHARED_META then POD_SHARED_SPEC (spelt out: every pod)."""
+    get, spec_get = meta.get, spec.get
+    return (
+        get("labels"),
+        get("annotations"),
+        get("ownerReferences"),
+        spec_get("containers"),
+        spec_get("initContainers"),
+        spec_get("tolerations"),
+        spec_get("nodeSelector"),
+    )
 
 
 def _redact_template(meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]:

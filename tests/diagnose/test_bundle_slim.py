@@ -205,3 +205,9 @@ def test_the_api_field_lists_are_the_kubernetes_clients() -> None:
         ("node status", slim.NODE_STATUS_FIELDS_DROPPED),
     ]:
         assert not set(slim.KEPT[level]) & set(dropped)
+
+
+def test_the_template_parts_are_the_declared_ones() -> None:
+    meta = {k: f"m-{k}" for k in sharing.POD_SHARED_META}
+    spec = {k: f"s-{k}" for k in sharing.POD_SHARED_SPEC}
+    assert sharing._parts(meta, spec) == (*meta.values(), *spec.values())
