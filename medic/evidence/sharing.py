@@ -3,7 +3,8 @@
 The pods of one template (a ReplicaSet, a StatefulSet, a DaemonSet) have the same labels, annotations,
 owner, containers and tolerations. The bundle reader keeps one copy of each such part (the objects it
 returns are never modified after reading) and interns the words every pod's statuses repeat ("Ready",
-"True", an image name): a pod of bench/bundlegen.py keeps 6.6 KB in memory instead of 10 KB.
+"True", an image name): the objects of a bench/bundlegen.py bundle weigh 6.7 KB a pod instead of 17 KB
+(sys.getsizeof of every distinct object, pods, nodes and the rest, over the pods).
 
 A pod's template parts are looked up together, by a digest of their JSON as decoded (BLAKE2b, 128 bits:
 a chance collision is as likely as a random 128-bit number repeating; the JSON itself is not held, it would
