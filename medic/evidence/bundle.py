@@ -10,9 +10,10 @@ Layout (format version 1)::
     logs/<ns>/<pod>/<container>.log            last lines of the current container
     logs/<ns>/<pod>/<container>.previous.log   ... and of the previous one
 
-JSON Lines keep reading flat: one object is parsed at a time, and the fields no check reads and that
-weigh the most (``managedFields``, the ``last-applied-configuration`` annotation) are dropped as it is
-read. An unpacked bundle (a folder with the same layout) is read the same way.
+JSON Lines keep reading flat: one object is parsed at a time, and the fields no check reads (declared in
+``medic.evidence.slim``: ``managedFields``, the ``last-applied-configuration`` annotation, env, probes...)
+are dropped as it is read; pods and nodes are decoded straight into the fields kept. An unpacked bundle
+(a folder with the same layout) is read the same way.
 
 Redaction happens on both sides, through ``medic.evidence.redact``: the writer redacts what it writes (the
 collector already did; a snapshot from elsewhere is not trusted), and the reader redacts every object, log
@@ -28,8 +29,9 @@ from __future__ import annotations
 
 import gc
 import io
-import sys
+import queue
 import tarfile
+import threading
 import time
 import zlib
 from collections import Counter, deque
@@ -43,11 +45,12 @@ from medic.errors import InputError
 from medic.evidence.redact import VERSION as REDACTION_VERSION
 from medic.evidence.redact import may_hold_secrets, redact_object_counts, redact_value
 from medic.evidence.redact.snapshot import redact_lines_counts
+from medic.evidence.sharing import Shared
+from medic.evidence.slim import decode, strip_bookkeeping
 from medic.model import Snapshot
 
 FORMAT = "medic-bundle"
 VERSION = 1
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_MEMBER = 4 * 1024**3
 READ_BLOCK = 8 * 1024 * 1024
 LOG_BLOCK = 1024 * 1024
@@ -55,162 +58,6 @@ MAX_OBJECT_LINE = 256 * 1024 * 1024  # bytes of one object line: far above any r
 MAX_LOG_LINE = 8192  # characters kept of one log line, as the collector keeps them
 MAX_LOG_LINES = 5000  # last lines kept of one log member (the collector writes 100 by default)
 MAX_LOG_CHARS = 64 * 1024 * 1024  # characters of logs kept in all; members past it are skipped (and said so)
-
-
-# Fields no check reads, dropped as objects are read: a real pod is 5-10 KB of JSON and its dicts take 3-4
-# times that in memory; these fields are about two thirds of it (tests/diagnose/test_bundle_slim.py fails
-# when a check starts reading one of them: take it out of these lists then). The bundle file keeps them.
-CONTAINER_FIELDS_DROPPED = (
-    "env",  # values are redacted anyway
-    "envFrom",
-    "volumeMounts",
-    "args",
-    "livenessProbe",
-    "securityContext",
-    "terminationMessagePath",
-    "terminationMessagePolicy",
-    "imagePullPolicy",
-    "lifecycle",
-)
-STATUS_FIELDS_DROPPED = ("imageID", "containerID", "started")  # of a container status: the runtime's ids
-POD_SPEC_FIELDS_DROPPED = (
-    "affinity",
-    "topologySpreadConstraints",
-    "securityContext",
-    "dnsPolicy",
-    "dnsConfig",
-    "enableServiceLinks",
-    "preemptionPolicy",
-    "readinessGates",
-    "serviceAccount",  # the deprecated alias of serviceAccountName
-    "serviceAccountName",
-    "terminationGracePeriodSeconds",
-    "priority",
-)
-POD_STATUS_FIELDS_DROPPED = ("hostIPs", "podIPs", "hostIP", "podIP", "startTime", "qosClass")
-# volume sources whose content is dropped (the volume, its name and kind stay): the service-account token
-# volume every pod has is a third of a pod's spec
-VOLUME_SOURCES_EMPTIED = ("projected", "downwardAPI")
-META_FIELDS_DROPPED = ("generateName", "resourceVersion", "selfLink", "uid")
-NODE_STATUS_FIELDS_DROPPED = ("images", "daemonEndpoints")  # a node's image list is 5-20 KB
-# pod fields that are the same in every pod of a template: one shared copy (see ``Shared``)
-POD_SHARED_SPEC = ("containers", "initContainers", "tolerations", "nodeSelector")
-POD_SHARED_META = ("labels", "annotations", "ownerReferences")
-
-
-def strip_bookkeeping(obj: dict[str, Any]) -> dict[str, Any]:
-    """Drop the server's bookkeeping (managed fields, last-applied configuration): never written."""
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-        ann = meta.get("annotations")
-        if isinstance(ann, dict) and LAST_APPLIED in ann:
-            ann.pop(LAST_APPLIED)
-    return obj
-
-
-def _drop(d: Any, keys: tuple[str, ...]) -> None:
-    if isinstance(d, dict):
-        for k in keys:
-            d.pop(k, None)
-
-
-def slim(obj: dict[str, Any]) -> dict[str, Any]:
-    """What is kept in memory when a bundle is read: no bookkeeping, and none of the fields no check reads
-    (the bundle file keeps them)."""
-    strip_bookkeeping(obj)
-    _drop(obj.get("metadata"), META_FIELDS_DROPPED)
-    spec = obj.get("spec")
-    status = obj.get("status")
-    if isinstance(spec, dict) and isinstance(spec.get("containers"), list):  # a pod
-        _drop(spec, POD_SPEC_FIELDS_DROPPED)
-        for volume in spec.get("volumes") or ():
-            if isinstance(volume, dict):
-                for source in VOLUME_SOURCES_EMPTIED:
-                    if source in volume:
-                        volume[source] = {}
-        for key in ("containers", "initContainers", "ephemeralContainers"):
-            for c in spec.get(key) or ():
-                _drop(c, CONTAINER_FIELDS_DROPPED)
-        if isinstance(status, dict):
-            _drop(status, POD_STATUS_FIELDS_DROPPED)
-            for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
-                for cs in status.get(key) or ():
-                    _drop(cs, STATUS_FIELDS_DROPPED)
-    elif isinstance(status, dict) and isinstance(status.get("nodeInfo"), dict):  # a node
-        _drop(status, NODE_STATUS_FIELDS_DROPPED)
-    return obj
-
-
-class Shared:
-    """One copy of the equal parts of many objects: the pods of one template have the same containers,
-    tolerations, labels and owner. Each such part is looked up by its JSON; an equal one already kept is
-    used instead (the reader's objects are never modified after reading). Bounded: past ``limit`` distinct
-    parts the table starts over (sharing is an economy, never needed for correctness)."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self.limit = limit
-        self.seen: dict[bytes, Any] = {}
-
-    def share(self, parent: Any, keys: tuple[str, ...]) -> None:
-        if not isinstance(parent, dict):
-            return
-        seen = self.seen
-        for key in keys:
-            value = parent.get(key)
-            if not value or not isinstance(value, (dict, list)):
-                continue
-            try:
-                raw = orjson.dumps(value)
-            except TypeError:  # not JSON (cannot happen for what orjson parsed; kept as it is)
-                continue
-            kept = seen.get(raw)
-            if kept is None:
-                if len(seen) >= self.limit:
-                    seen.clear()
-                seen[raw] = value
-            else:
-                parent[key] = kept
-
-    def share_items(self, items: Any) -> None:
-        """Each item of a list shared on its own (a pod's volumes: the template's, then its own token)."""
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if isinstance(item, dict):
-                    holder = {"item": item}
-                    self.share(holder, ("item",))
-                    items[i] = holder["item"]
-
-    def pod(self, obj: dict[str, Any]) -> None:
-        """A pod's template parts shared, and the words of its statuses interned: a quarter of what a pod
-        keeps in memory (10.1 KB → 7.6 KB a pod of bench/bundlegen.py)."""
-        self.share(obj.get("metadata"), POD_SHARED_META)
-        spec = obj.get("spec")
-        self.share(spec, POD_SHARED_SPEC)
-        if isinstance(spec, dict):
-            self.share_items(spec.get("volumes"))
-        status = obj.get("status")
-        if isinstance(status, dict):
-            # the words every pod's statuses repeat ("Ready", "True", an image name): one string each
-            for cond in status.get("conditions") or ():
-                _intern(cond, CONDITION_WORDS)
-                if isinstance(cond, dict) and cond.get("lastProbeTime", 0) is None:
-                    del cond["lastProbeTime"]  # always null in a pod's conditions
-            for key in ("containerStatuses", "initContainerStatuses"):
-                for cs in status.get(key) or ():
-                    _intern(cs, CONTAINER_WORDS)
-
-
-CONDITION_WORDS = ("type", "status", "reason")
-CONTAINER_WORDS = ("name", "image")
-
-
-def _intern(d: Any, keys: tuple[str, ...]) -> None:
-    if isinstance(d, dict):
-        for k in keys:
-            v = d.get(k)
-            if type(v) is str:
-                d[k] = sys.intern(v)
 
 
 def _log_key_to_path(key: str) -> str:
@@ -447,33 +294,75 @@ _TYPE_NAMES = {
 }
 
 
-def _lines(fh: IO[bytes], block_size: int, max_line: int) -> Iterator[tuple[bytes, bool]]:
+def _blocks(fh: IO[bytes], size: int) -> Iterator[bytes]:
+    """The blocks of a stream, read one ahead by a thread: inflating a compressed bundle's next block (zlib
+    lets other threads run meanwhile) overlaps the parsing of this one. Whatever the reading raises is
+    raised here; the thread is done when this ends, however it ends."""
+    ready: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: bytes | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            while put(block := fh.read(size)) and block:
+                pass
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            put(exc)
+
+    thread = threading.Thread(target=produce, name="bundle-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _lines(fh: IO[bytes], block_size: int, max_line: int) -> Iterator[tuple[bytes | memoryview, bool]]:
     """(line, cut) of a stream, read in blocks; a line longer than ``max_line`` bytes comes cut to it (the
-    rest is skipped as it is read, never held)."""
+    rest is skipped as it is read, never held). The lines inside a block are views of it (no copy of
+    each line: a large bundle is gigabytes of them), valid while the caller handles that line."""
     rest = b""
     cut = False
-    while True:
-        block = fh.read(block_size)
-        if not block:
-            break
-        lines = block.split(b"\n")
-        if len(lines) == 1:  # no line end in this block
+    for block in _blocks(fh, block_size):
+        end = block.find(b"\n")
+        if end < 0:  # no line end in this block
             if not cut:
                 rest += block
                 if len(rest) > max_line:
                     rest, cut = rest[:max_line], True
             continue
-        first = lines[0]
+        first = block[:end]
         if not cut:
             first = rest + first
         yield (first[:max_line], True) if (cut or len(first) > max_line) else (first, False)
-        for line in lines[1:-1]:
-            yield (line[:max_line], True) if len(line) > max_line else (line, False)
-        rest, cut = lines[-1], False
+        view = memoryview(block)
+        start = end + 1
+        while (end := block.find(b"\n", start)) >= 0:
+            yield (view[start : start + max_line], True) if end - start > max_line else (view[start:end], False)
+            start = end + 1
+        rest, cut = block[start:], False
         if len(rest) > max_line:
             rest, cut = rest[:max_line], True
     if rest or cut:
         yield rest, cut
+
+
+_BLANK = frozenset(b" \t\r\n")
 
 
 def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading) -> Iterator[dict[str, Any]]:
@@ -483,19 +372,23 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
     for n, (line, cut) in enumerate(_lines(fh, READ_BLOCK, MAX_OBJECT_LINE), 1):
         if cut:
             raise InputError(f"{path}: {name} line {n} is longer than {MAX_OBJECT_LINE >> 20} MiB")
-        if not line.strip():
+        if not line or (line[0] in _BLANK and not bytes(line).strip()):
             continue
         try:
-            obj = orjson.loads(line)
+            obj, fitted = decode(kind, line)
         except orjson.JSONDecodeError as exc:
             raise InputError(f"{path}: {name} line {n} is not valid JSON ({exc})") from None
         if not isinstance(obj, dict):
             malformed += 1
             continue
-        slim(obj)
-        state.redacted.update(redact_object_counts(kind, obj, deep=may_hold_secrets(line)))
-        if kind == "pods":
-            state.shared.pod(obj)  # after redaction: the shared parts are final
+        if kind == "pods" and fitted:
+            counts = state.shared.redacted_pod(obj)
+        else:
+            counts = redact_object_counts(kind, obj, deep=may_hold_secrets(bytes(line)))
+            if kind == "pods":
+                state.shared.pod(obj)  # after redaction: the shared parts are final
+        if counts:
+            state.redacted.update(counts)
         yield obj
     if malformed:
         state.skipped.append(

@@ -9,20 +9,20 @@ from typing import Any
 import orjson
 
 from medic.checks.registry import all_checks, evaluate
-from medic.evidence import bundle
+from medic.evidence import sharing, slim
 from medic.evidence.bundle import read_bundle, write_bundle
 from medic.evidence.redact import redact_object_counts
 from medic.model import Snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 DROPPED = {
-    "CONTAINER_FIELDS_DROPPED": bundle.CONTAINER_FIELDS_DROPPED,
-    "STATUS_FIELDS_DROPPED": bundle.STATUS_FIELDS_DROPPED,
-    "POD_SPEC_FIELDS_DROPPED": bundle.POD_SPEC_FIELDS_DROPPED,
-    "POD_STATUS_FIELDS_DROPPED": bundle.POD_STATUS_FIELDS_DROPPED,
-    "META_FIELDS_DROPPED": bundle.META_FIELDS_DROPPED,
-    "NODE_STATUS_FIELDS_DROPPED": bundle.NODE_STATUS_FIELDS_DROPPED,
-    "VOLUME_SOURCES_EMPTIED": (*bundle.VOLUME_SOURCES_EMPTIED, "sources"),
+    "CONTAINER_FIELDS_DROPPED": slim.CONTAINER_FIELDS_DROPPED,
+    "STATUS_FIELDS_DROPPED": slim.STATUS_FIELDS_DROPPED,
+    "POD_SPEC_FIELDS_DROPPED": slim.POD_SPEC_FIELDS_DROPPED,
+    "POD_STATUS_FIELDS_DROPPED": slim.POD_STATUS_FIELDS_DROPPED,
+    "META_FIELDS_DROPPED": slim.META_FIELDS_DROPPED,
+    "NODE_STATUS_FIELDS_DROPPED": slim.NODE_STATUS_FIELDS_DROPPED,
+    "VOLUME_SOURCES_EMPTIED": (*slim.VOLUME_SOURCES_EMPTIED, "sources"),
     "null conditions": ("lastProbeTime",),
 }
 
@@ -146,7 +146,7 @@ def test_pods_of_one_template_share_its_parts_and_others_do_not(tmp_path: Path) 
 
 
 def test_the_sharing_table_is_bounded() -> None:
-    shared = bundle.Shared(limit=2)
+    shared = sharing.Shared(limit=2)
     parents = [{"labels": {"n": str(i)}} for i in range(5)]
     for p in parents:
         shared.share(p, ("labels",))
@@ -176,3 +176,38 @@ def test_the_demo_bundle_gives_the_same_findings_read_whole_or_slim() -> None:
     whole.logs = slim.logs
     assert _findings(whole) == _findings(slim)
     assert _findings(slim)  # the demo cluster is broken in many ways: the comparison compares something
+
+
+def test_the_api_field_lists_are_the_kubernetes_clients() -> None:
+    """Pods and nodes are decoded into the API's fields less the dropped ones: a field the API gained and
+    these lists lack would be dropped unseen (update them when the client is upgraded)."""
+    from kubernetes import client
+
+    models = {
+        slim.API_OBJECT: (client.V1Pod, client.V1Node),
+        slim.API_META: (client.V1ObjectMeta,),
+        slim.API_POD_SPEC: (client.V1PodSpec,),
+        slim.API_CONTAINER: (client.V1Container, client.V1EphemeralContainer),
+        slim.API_VOLUME: (client.V1Volume,),
+        slim.API_POD_STATUS: (client.V1PodStatus,),
+        slim.API_CONTAINER_STATUS: (client.V1ContainerStatus,),
+        slim.API_NODE_STATUS: (client.V1NodeStatus,),
+    }
+    for fields, classes in models.items():
+        assert set(fields) == {name for cls in classes for name in cls.attribute_map.values()}
+        assert len(fields) == len(set(fields))
+    for level, dropped in [
+        ("metadata", slim.META_FIELDS_DROPPED),
+        ("pod spec", slim.POD_SPEC_FIELDS_DROPPED),
+        ("container", slim.CONTAINER_FIELDS_DROPPED),
+        ("pod status", slim.POD_STATUS_FIELDS_DROPPED),
+        ("container status", slim.STATUS_FIELDS_DROPPED),
+        ("node status", slim.NODE_STATUS_FIELDS_DROPPED),
+    ]:
+        assert not set(slim.KEPT[level]) & set(dropped)
+
+
+def test_the_template_parts_are_the_declared_ones() -> None:
+    meta = {k: f"m-{k}" for k in sharing.POD_SHARED_META}
+    spec = {k: f"s-{k}" for k in sharing.POD_SHARED_SPEC}
+    assert sharing._parts(meta, spec) == (*meta.values(), *spec.values())
