@@ -8,6 +8,11 @@ Built-in catalog entries are not rows: the training answers are all runbook sect
 would only teach that the catalog is never right. They are ranked by the same model at run time, and lend their
 confidence to their twins (medic.knowledge.twins).
 
+Two knowledge bases are used: the seeds with the public corpus (large, many near answers) and the seeds alone (a
+team's few runbooks, where the cases answered by a seed section and the negatives are triaged again): the
+weights are fitted on the large one, the thresholds chosen on both, since twin scores and the first match's lead
+run differently with the size of the knowledge base.
+
 k-fold cross-validation (by case) measures the ranking `medic triage` prints, through medic.rank.rank itself.
 A Platt scaling fitted on the out-of-fold logits of the first match of each case (right when it is an expected
 section; a negative's first match is wrong) makes the printed confidence calibrated: what is printed is the best
@@ -16,6 +21,8 @@ chosen on the cross-validated figures (most right answers first, a silent negati
 model fitted on every case is written with those choices and the cross-validated figures.
 
     python scripts/fit_ranking.py [--cases FILE] [--db KB.db] [--folds 5] [--out medic/rank_model.json]
+
+--db names the large knowledge base (built or reused); the seeds-only one is KB-seeds.db beside it.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ TWIN_GRID = (  # (twin_min, twin_sure); 10: only the pairs runbook authors decla
 )
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.1, 0.91, 0.05))
 SEED = 7
+KBS = ("corpus", "seeds")  # the knowledge bases the figures add up over: a large one, and a team's few runbooks
+SEED_PREFIXES = ("000_", "001_", "002_", "003_", "004_")  # expected docs that are seed runbooks
 ANSWER_L2 = 0.1  # three inputs and a few hundred cases: a light ridge only keeps the weights finite
 
 
@@ -56,6 +65,9 @@ class Case:
     data: dict[str, Any]
     candidates: list[Any]  # TriageMatch, before ranking
     quiet: bool  # no line of the evidence reports a problem
+    store: Any  # the knowledge base it was triaged against
+    kb: str  # "corpus" (seeds + public corpus) or "seeds" (a team's few runbooks)
+    group: int  # the evidence's index in the training set: both knowledge bases' cases fall in one fold
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 60) -> np.ndarray:
@@ -93,13 +105,18 @@ def rows(cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(x, dtype=float), np.array(y, dtype=float)
 
 
-def collect(store: Any, cases: list[dict[str, Any]]) -> list[Case]:
+def collect(store: Any, cases: list[dict[str, Any]], kb: str) -> list[Case]:
+    """Triage every case against ``store``; for the seeds-only knowledge base, only the cases whose answers are
+    seed sections and the negatives (the others have no answer there)."""
     from medic.pasted import triage_pasted
 
     out = []
-    for data in cases:
+    for group, data in enumerate(cases):
+        expected = data.get("expected") or []
+        if kb == "seeds" and expected and not all(e["doc"].startswith(SEED_PREFIXES) for e in expected[:1]):
+            continue
         result = triage_pasted(store, io.BytesIO(data["evidence"].encode("utf-8")), top=5, include_weak=True)
-        out.append(Case(data, result.triage.candidates, result.triage.quiet))
+        out.append(Case(data, result.triage.candidates, result.triage.quiet, store, kb, group))
     return out
 
 
@@ -119,11 +136,11 @@ def model_of(
     )
 
 
-def shown(store: Any, c: Case, m: rank.Model) -> list[tuple[float, bool, float]]:
+def shown(c: Case, m: rank.Model) -> list[tuple[float, bool, float]]:
     """(confidence, right, lead) of the candidates in the order `medic triage` ranks them with model ``m``."""
     rank.use(m)
     try:
-        ranked = rank.rank(store, c.candidates, c.quiet)
+        ranked = rank.rank(c.store, c.candidates, c.quiet)
     finally:
         rank.use(None)
     top = ranked[: rank.LEAD_OF]
@@ -150,6 +167,10 @@ def figures(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: floa
 
 def objective(f: dict[str, int]) -> float:
     return f["hit1"] + NEG_COST * f["neg_ok"]
+
+
+def by_kb(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> dict[str, dict[str, int]]:
+    return {kb: figures([(c, o) for c, o in ranked if c.kb == kb], threshold) for kb in KBS}
 
 
 def reliability(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> list[dict[str, Any]]:
@@ -194,32 +215,35 @@ def main() -> int:
     from medic.knowledge.ingest import ensure_builtin, index_paths
     from medic.knowledge.store import Store
 
-    store = Store(Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "kb.db")
-    ensure_builtin(store)
-    index_paths(store, [str(SHARED / "seeds"), str(SHARED / "corpus")])
+    db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "kb.db"
+    stores = {"corpus": Store(db), "seeds": Store(db.with_name(db.stem + "-seeds" + db.suffix))}
+    for kb, store in stores.items():
+        ensure_builtin(store)
+        index_paths(store, [str(SHARED / "seeds")] + ([str(SHARED / "corpus")] if kb == "corpus" else []))
     raw = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
     # the candidates do not depend on the model: collected once, with any model in place
     rank.use(model_of(np.zeros(len(rank.FEATURES) + 1), RAW, 1.0, (10.0, 10.0)))
     try:
-        cases = collect(store, raw)
+        cases = [c for kb in KBS for c in collect(stores[kb], raw, kb)]
     finally:
         rank.use(None)
-    order = np.random.default_rng(SEED).permutation(len(cases))
-    folds = [sorted(order[i :: args.folds].tolist()) for i in range(args.folds)]
+    order = np.random.default_rng(SEED).permutation(len(raw))
+    fold_of = {int(g): i % args.folds for i, g in enumerate(order)}
+    folds = [[i for i, c in enumerate(cases) if fold_of[c.group] == k] for k in range(args.folds)]
     fold_w: list[np.ndarray] = []
     for k in range(args.folds):
         held = set(folds[k])
-        x, y = rows([c for i, c in enumerate(cases) if i not in held])
+        x, y = rows([c for i, c in enumerate(cases) if i not in held and c.kb == "corpus"])
         fold_w.append(fit_logistic(x, y))
     best: tuple[tuple[float, float, float, float], float, tuple[float, float]] | None = None
-    grid: dict[tuple[tuple[float, float], float], dict[str, int]] = {}
+    grid: dict[tuple[tuple[float, float], float], dict[str, dict[str, int]]] = {}
     cv_ranked: dict[tuple[float, float], list[tuple[Case, list[tuple[float, bool]]]]] = {}
     answers: dict[tuple[float, float], tuple[float, float, float, float]] = {}
     for twin in TWIN_GRID:
         raw_ranked = []
         for k in range(args.folds):
             m = model_of(fold_w[k], RAW, 0.0, twin)
-            raw_ranked += [(cases[i], shown(store, cases[i], m)) for i in folds[k]]
+            raw_ranked += [(cases[i], shown(cases[i], m)) for i in folds[k]]
         # the answer model on the first match of each case: right or wrong, from its logit, lead and the quiet flag
         xs = [[logit(o[0][0]), o[0][2], float(c.quiet)] for c, o in raw_ranked if o]
         ys = [float(o[0][1]) for _, o in raw_ranked if o]
@@ -228,28 +252,34 @@ def main() -> int:
         ranked = [(c, answered(order, answers[twin], c.quiet)) for c, order in raw_ranked]
         cv_ranked[twin] = ranked
         for t in THRESHOLDS:
-            f = figures(ranked, t)
+            f = by_kb(ranked, t)
             grid[(twin, t)] = f
-            # ties: the higher threshold, then the stricter twins
-            key = (objective(f), t, -twin[1], -twin[0])
+            # the sum over both knowledge bases; ties: the higher threshold, then the looser twins
+            key = (sum(objective(v) for v in f.values()), t, -twin[1], -twin[0])
             if best is None or key > best[0]:
                 best = (key, t, twin)
     assert best is not None
     _, threshold, twin_pair = best
-    cv = grid[(twin_pair, threshold)]
+    cv = grid[(twin_pair, threshold)]["corpus"]
+    cv_seeds = grid[(twin_pair, threshold)]["seeds"]
     answer = answers[twin_pair]
-    x, y = rows(cases)
+    x, y = rows([c for c in cases if c.kb == "corpus"])
     print(f"cases {len(cases)}; user-runbook rows {len(y)}, right {int(sum(y))}")
     print("answer model (logit, lead, quiet, bias): " + ", ".join(f"{v:.3f}" for v in answer))
     for tw in TWIN_GRID:
-        line = " ".join(f"{t:.2f}:{grid[(tw, t)]['hit1']}/{grid[(tw, t)]['neg_ok']}" for t in THRESHOLDS if t <= 0.7)
-        print(f"  twins {tw[0]:4.1f}/{tw[1]:4.1f}  threshold:hit@1/neg  {line}")
+        for kb in KBS:
+            line = " ".join(
+                f"{t:.2f}:{grid[(tw, t)][kb]['hit1']}/{grid[(tw, t)][kb]['neg_ok']}" for t in THRESHOLDS if t <= 0.7
+            )
+            print(f"  twins {tw[0]:4.1f}/{tw[1]:4.1f} {kb:6}  threshold:hit@1/neg  {line}")
     print(
         f"chosen twins {twin_pair} threshold {threshold}: {args.folds}-fold cross-validated hit@1 "
         f"{cv['hit1']}/{cv['pos']} hit@3 {cv['hit3']}/{cv['pos']} neg {cv['neg_ok']}/{cv['neg']} "
-        f"cross-lingual hit@1 {cv['cross_hit1']}/{cv['cross']}"
+        f"cross-lingual hit@1 {cv['cross_hit1']}/{cv['cross']}; seeds-only knowledge base: hit@1 "
+        f"{cv_seeds['hit1']}/{cv_seeds['pos']} hit@3 {cv_seeds['hit3']}/{cv_seeds['pos']} "
+        f"neg {cv_seeds['neg_ok']}/{cv_seeds['neg']}"
     )
-    table = reliability(cv_ranked[twin_pair], threshold)
+    table = reliability([(c, o) for c, o in cv_ranked[twin_pair] if c.kb == "corpus"], threshold)
     print("reliability (cross-validated, first match printed): confidence bin, n, share right")
     for r in table:
         print(f"  [{r['from']:.1f}, {r['to']:.1f})  {r['n']:4d}  {r['right']:.2f}")
@@ -259,12 +289,13 @@ def main() -> int:
         fitted = {
             "by": "scripts/fit_ranking.py",
             "cases": shown_path(Path(args.cases)),
-            "n_cases": len(cases),
+            "n_cases": len(raw),
             "folds": args.folds,
             "seed": SEED,
             "l2": L2,
             "neg_cost": NEG_COST,
             "cross_validated": cv,
+            "cross_validated_seeds_only": cv_seeds,
             "reliability": table,
         }
         final = rank.Model(

@@ -27,14 +27,14 @@ def run(store: Store, path: Path, **kw: Any) -> list[Any]:
 
 
 # Measured accuracy, raised as triage improves and never lowered without a reason written here: a drop fails the
-# suite. The ranking is a model fitted on real public evidence (bench/triage_train, scripts/fit_ranking.py); these
-# cases were written for Medic and had been matched by hand-set weights tuned on them (37/39 seeded, 35 built-in
-# only). The fitted ranking takes 35 seeded and 36 built-in only, and 33 with the public corpus indexed as well
-# (that store is the one users with many runbooks have; hand-set weights took ~30 there), while real evidence
-# went from hit@1 53 to 84 of 216 (training set, cross-validated).
-MIN_SEEDED = 35
-MIN_BUILTIN = 35
-MIN_WITH_CORPUS = 33
+# suite. The ranking is a model fitted on real public evidence (bench/triage_train, scripts/fit_ranking.py, its
+# thresholds chosen over a large and a seeds-only knowledge base); these cases were written for Medic and had been
+# matched by hand-set weights tuned on them (37/39 seeded, 35 built-in only). The fitted ranking takes 34 seeded,
+# 37 built-in only, and 31 with the public corpus indexed as well (hand-set weights took ~30 there), while real
+# evidence went from hit@1 53 to 84 of 216 (training set, cross-validated, at more negatives kept silent).
+MIN_SEEDED = 34
+MIN_BUILTIN = 37
+MIN_WITH_CORPUS = 31
 # Healthy outputs that no parser recognises and that share rare words with a runbook: the fitted model gives the
 # closest runbook a printed confidence (a known miss of the model; recognised healthy output is silent).
 KNOWN_NOISY_NEGATIVES = {"helm-upgrade-success.txt", "nginx-access-200.txt"}

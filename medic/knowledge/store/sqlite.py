@@ -24,9 +24,9 @@ from medic.knowledge import embed
 from medic.knowledge.signatures import mine
 from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
 from medic.knowledge.vindex import VectorIndex
-from medic.model import CodeBlock, Entry, PartRef, Role
+from medic.model import CodeBlock, CodeKind, Entry, PartRef, Role
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 6: a vector of the output a section quotes
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -194,6 +194,11 @@ def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
     embed_texts = [f"{entry.title} ({parent})" if parent else entry.title]
     if lead:
         embed_texts.append(lead[:200])
+    # the output the runbook quotes (an error, a log, a status): in any language of the prose, it is in the words
+    # of the evidence, and its vector meets the evidence's lines
+    quoted = next((b.text for b in entry.code_blocks if b.kind is CodeKind.OUTPUT and b.text.strip()), "")
+    if quoted:
+        embed_texts.append(" ".join(quoted.split())[:200])
     extra = glossary_terms(f"{entry.title}\n{body}")
     camel = split_camel(entry.title)
     title_extra = " ".join(x for x in (camel if camel != entry.title else "", glossary_terms(entry.title)) if x)
