@@ -279,13 +279,13 @@ def triage(
     ][:8]
     if query_lines:
         text = "\n".join(_strip_noise(ln) for _, ln in query_lines)[:800]
-        for hit in search(store, text, limit=15):
+        for hit in search(store, text, limit=15, snippets=False):
             search_scores[hit.id] = hit.score
     # 2b. what the user wrote about the problem, searched on its own (its words are not log words)
     note_lines = sorted(notes.values())
     if note_lines:
         text = "\n".join(_strip_noise(ln) for _, ln in note_lines)[:600]
-        for hit in search(store, text, limit=15):
+        for hit in search(store, text, limit=15, snippets=False):
             search_scores[hit.id] = search_scores.get(hit.id, 0.0) + rank.NOTE_SHARE * hit.score
             note_scores[hit.id] = rank.NOTE_SHARE * hit.score
 
@@ -374,7 +374,7 @@ def recall(store: Store, head: str) -> tuple[dict[str, float], dict[int, float]]
     lexical: dict[str, float] = {}
     if any(ch.isalnum() for ch in text):
         # lexical only: the sentence vectors of the head are its lines' (below), one encoding each
-        lexical = {hit.id: hit.score for hit in search(store, text, limit=RECALL_LIMIT, semantic=False)}
+        lexical = {hit.id: hit.score for hit in search(store, text, limit=RECALL_LIMIT, semantic=False, snippets=False)}
     vectors: dict[int, float] = {}
     lines = head_lines(head)
     if lines and embed.available():

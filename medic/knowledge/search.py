@@ -296,7 +296,10 @@ def search(
     limit: int = 10,
     include_builtin: bool = True,
     semantic: bool = True,
+    snippets: bool = True,
 ) -> list[SearchHit]:
+    """The entries that answer ``text``, best first; ``snippets``: a window of each entry's text around the first
+    query term (triage, which reads only ids and scores, goes without)."""
     if limit < 1:
         raise InputError("--limit must be at least 1")
     q = parse_query(text)
@@ -361,7 +364,7 @@ def search(
                 title=entry.title,
                 lang=entry.lang,
                 score=score,
-                snippet=snippet(store, entry, q),
+                snippet=snippet(store, entry, q) if snippets else "",
                 line_start=entry.line_start,
                 builtin=entry.builtin,
             )
