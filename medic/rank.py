@@ -187,8 +187,7 @@ class Model:
         return _sigmoid(self.logit(f))
 
     def confidence(self, logit: float, lead: float, quiet: bool) -> float:
-        a, lw, q, b = self.answer
-        return _sigmoid(a * logit + lw * lead + q * (1.0 if quiet else 0.0) + b)
+        return answer_confidence(self.answer, logit, lead, quiet)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,6 +200,21 @@ class Model:
             "twin_sure": self.twin_sure,
             "fitted": self.fitted,
         }
+
+
+def answer_confidence(answer: tuple[float, float, float, float], z: float, lead: float, quiet: bool) -> float:
+    """The answer model: a candidate's logit, its lead and the quiet flag → its printed confidence."""
+    a, lw, q, b = answer
+    return _sigmoid(a * z + lw * lead + q * (1.0 if quiet else 0.0) + b)
+
+
+def answer_confidences(
+    answer: tuple[float, float, float, float], scored: list[tuple[float, float]], quiet: bool
+) -> list[float]:
+    """The printed confidences of a ranked top from its (probability, lead) pairs, each never higher than the
+    confidence of a candidate ranked above (``calibrate``, and the fitting script's cross-validation)."""
+    values = [answer_confidence(answer, logit(p), ld, quiet) for p, ld in scored]
+    return [min(values[: i + 1]) for i in range(len(values))]
 
 
 def _sigmoid(z: float) -> float:
@@ -349,7 +363,7 @@ def rank(store: Store, candidates: list[TriageMatch], quiet: bool = False) -> li
 LEAD_OF = 5  # the printed top: the lead of a candidate is measured over the candidates ranked below it among these
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
     p = min(max(p, 1e-6), 1.0 - 1e-6)
     return math.log(p / (1.0 - p))
 
@@ -365,16 +379,16 @@ def same_problem(a: TriageMatch, b: TriageMatch) -> bool:
 def lead(ranked: list[TriageMatch], i: int) -> float:
     """How far the i-th candidate's logit is above the best one ranked below it on another problem."""
     below = [m.confidence for m in ranked[i + 1 :] if not same_problem(ranked[i], m)]
-    return _logit(ranked[i].confidence) - _logit(max(below, default=0.0))
+    return logit(ranked[i].confidence) - logit(max(below, default=0.0))
 
 
 def calibrate(ranked: list[TriageMatch], mdl: Model, quiet: bool) -> None:
     """Turn the ranking probabilities of the top into printed confidences (the answer model), never higher than
     the confidence of a candidate ranked above; the rest keep a probability that is never printed as confident."""
     top = ranked[:LEAD_OF]
-    values = [mdl.confidence(_logit(m.confidence), lead(top, i), quiet) for i, m in enumerate(top)]
-    for i, m in enumerate(top):
-        m.confidence = min(values[: i + 1])
+    scored = [(m.confidence, lead(top, i)) for i, m in enumerate(top)]
+    for m, conf in zip(top, answer_confidences(mdl.answer, scored, quiet), strict=True):
+        m.confidence = conf
     ceiling = top[-1].confidence if top else 1.0
     for m in ranked[LEAD_OF:]:
         m.confidence = min(m.confidence, ceiling)

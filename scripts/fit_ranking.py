@@ -185,18 +185,12 @@ def reliability(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: 
     return table
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return float(np.log(p / (1 - p)))
-
-
 def answered(
     order: list[tuple[float, bool, float]], answer: tuple[float, float, float, float], quiet: bool
 ) -> list[tuple[float, bool]]:
-    """The printed confidences of a ranked top (as rank.calibrate makes them) with their right/wrong labels."""
-    a, lw, q, b = answer
-    values = [float(1.0 / (1.0 + np.exp(-(a * logit(p) + lw * ld + q * quiet + b)))) for p, _, ld in order]
-    return [(min(values[: i + 1]), right) for i, (_, right, _) in enumerate(order)]
+    """The printed confidences of a ranked top (rank.calibrate's) with their right/wrong labels."""
+    confs = rank.answer_confidences(answer, [(p, ld) for p, _, ld in order], quiet)
+    return [(conf, right) for conf, (_, right, _) in zip(confs, order, strict=True)]
 
 
 def shown_path(path: Path) -> str:
@@ -245,7 +239,7 @@ def main() -> int:
             m = model_of(fold_w[k], RAW, 0.0, twin)
             raw_ranked += [(cases[i], shown(cases[i], m)) for i in folds[k]]
         # the answer model on the first match of each case: right or wrong, from its logit, lead and the quiet flag
-        xs = [[logit(o[0][0]), o[0][2], float(c.quiet)] for c, o in raw_ranked if o]
+        xs = [[rank.logit(o[0][0]), o[0][2], float(c.quiet)] for c, o in raw_ranked if o]
         ys = [float(o[0][1]) for _, o in raw_ranked if o]
         aw = fit_logistic(np.array(xs), np.array(ys), l2=ANSWER_L2)
         answers[twin] = (float(aw[0]), float(aw[1]), float(aw[2]), float(aw[3]))

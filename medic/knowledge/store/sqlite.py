@@ -321,11 +321,13 @@ class Store:
         self.set_meta("generation", str(int(self.generation()) + 1))
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, new_generation: bool = True) -> Iterator[None]:
+        """One write transaction; ``new_generation``: what readers cache (vectors, counts, signatures) changed."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
             yield
-            self._bump_generation()
+            if new_generation:
+                self._bump_generation()
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:  # not when BEGIN itself failed (the database cannot be locked)
@@ -647,16 +649,10 @@ class Store:
     def replace_twins(self, rows: list[tuple[int, int, float, float, float, int, str]]) -> None:
         """Store the twins (builtin rowid, user rowid, score, cos, link, shared, how) of this generation. Derived
         data: written in its own transaction, without a new generation (nothing a search reads changed)."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self.transaction(new_generation=False):
             self.db.execute("DELETE FROM twins")
             self.db.executemany("INSERT OR REPLACE INTO twins VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self.set_meta("twins_generation", self.generation())
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
 
     def twin_rows(self) -> list[tuple[str, str, float, str]]:
         """(builtin entry id, user entry id, score, how) of the stored twins, best first per built-in entry; none
