@@ -67,6 +67,27 @@ def json_too_deep(text: str) -> int:
     return depth if depth > MAX_DEPTH else 0
 
 
+def json_structure(text: str) -> tuple[list[tuple[int, str]], bool]:
+    """The structural characters of JSON text outside strings (``{[]},`` with their offsets), and whether the
+    text ends inside a string. Exact for text cut short, where ``_JSON_TOKEN`` would count the brackets of an
+    unterminated string."""
+    out: list[tuple[int, str]] = []
+    in_string = escape = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[]},":
+            out.append((i, ch))
+    return out, in_string
+
+
 def json_extent(text: str, start: int = 0) -> int:
     """The offset just past the bracketed value that opens at or after ``start`` (where its brackets
     balance again), or ``len(text)`` when they never do. Linear, for text already known to be hostile."""

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from medic.evidence.kinds import CLUSTER_SCOPED, resource_name
+from medic.evidence.outputs.bounded import json_structure
 
 _POD_CONDITIONS = {"PodScheduled", "ContainersReady", "Initialized", "PodReadyToStartContainers", "DisruptionTarget"}
 _NODE_CONDITIONS = {"MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable", "OutOfDisk"}
@@ -143,26 +144,16 @@ def _open_brackets(text: str) -> tuple[list[str], bool, int]:
     """The closers of the brackets ``text`` leaves open (innermost last), whether it ends inside a string,
     and the offset after the last complete value (a closed bracket) or at the last comma."""
     stack: list[str] = []
-    in_string = escape = False
     last_complete = 0
-    for i, ch in enumerate(text):
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch in "{[":
+    structure, in_string = json_structure(text)
+    for i, ch in structure:
+        if ch in "{[":
             stack.append("}" if ch == "{" else "]")
         elif ch in "}]":
             if stack:
                 stack.pop()
             last_complete = i + 1
-        elif ch == ",":
+        else:  # a comma
             last_complete = i
     return stack, in_string, last_complete
 

@@ -13,7 +13,14 @@ import yaml
 
 from medic.evidence.kinds import RESOURCES, resource_for
 from medic.evidence.outputs.base import OutputParser
-from medic.evidence.outputs.bounded import Refused, check_json, check_yaml, json_extent, json_too_deep
+from medic.evidence.outputs.bounded import (
+    Refused,
+    check_json,
+    check_yaml,
+    json_extent,
+    json_structure,
+    json_too_deep,
+)
 from medic.evidence.outputs.fragments import close_json, fragment_object
 from medic.model import Snapshot
 
@@ -98,28 +105,16 @@ def _bracket_end(lines: Sequence[str], start: int, limit: int) -> int:
     do (JSON cut short), the first blank line."""
     depth = 0
     opened = False
-    in_string = escape = False
     for i in range(start, limit):
         line = lines[i]
         if i > start and not line.strip() and depth > 0:
             return i  # cut short: the excerpt ends here
-        for ch in line:
-            if in_string:
-                if escape:
-                    escape = False
-                elif ch == "\\":
-                    escape = True
-                elif ch == '"':
-                    in_string = False
-                continue
-            if ch == '"':
-                in_string = True
-            elif ch in "{[":
+        for _, ch in json_structure(line)[0]:  # line by line: JSON strings hold no newline
+            if ch in "{[":
                 depth += 1
                 opened = True
             elif ch in "}]":
                 depth -= 1
-        in_string = False  # JSON strings hold no newline
         if opened and depth <= 0:
             return i + 1
     return limit if opened else start
