@@ -136,32 +136,42 @@ def model_of(
     )
 
 
-def shown(c: Case, m: rank.Model) -> list[tuple[float, bool, float]]:
-    """(confidence, right, lead) of the candidates in the order `medic triage` ranks them with model ``m``."""
+def shown(c: Case, m: rank.Model) -> list[tuple[float, bool, float, bool]]:
+    """(confidence, right, lead, found by a check) of the candidates in the order `medic triage` ranks them with
+    model ``m``."""
     rank.use(m)
     try:
         ranked = rank.rank(c.store, c.candidates, c.quiet)
     finally:
         rank.use(None)
     top = ranked[: rank.LEAD_OF]
-    return [(x.confidence, label(x, c.data.get("expected") or []), rank.lead(top, i)) for i, x in enumerate(top)]
+    expected = c.data.get("expected") or []
+    return [(x.confidence, label(x, expected), rank.lead(top, i), x.finding_score > 0) for i, x in enumerate(top)]
 
 
-def figures(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> dict[str, int]:
+def printed(order: list[tuple[float, bool, bool]], threshold: float) -> list[bool]:
+    """Right/wrong of the matches `medic triage` prints at ``threshold``, in its order: as rank.calibrate does, a
+    match a check's finding supports is printed at the bar at least, and the list is sorted again (stable)."""
+    floored = [(max(conf, threshold) if found else conf, right) for conf, right, found in order]
+    floored.sort(key=lambda cr: -cr[0])
+    return [right for conf, right in floored if conf >= threshold]
+
+
+def figures(ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float) -> dict[str, int]:
     out = {"hit1": 0, "hit3": 0, "pos": 0, "neg_ok": 0, "neg": 0, "cross": 0, "cross_hit1": 0}
     for c, order in ranked:
-        printed = [right for conf, right in order if conf >= threshold]
+        shown_rights = printed(order, threshold)
         if c.data.get("expected"):
             out["pos"] += 1
-            first = bool(printed and printed[0])
+            first = bool(shown_rights and shown_rights[0])
             out["hit1"] += first
-            out["hit3"] += any(printed[:3])
+            out["hit3"] += any(shown_rights[:3])
             if c.data.get("lang_of_evidence") != c.data.get("lang_of_expected"):
                 out["cross"] += 1
                 out["cross_hit1"] += first
         else:
             out["neg"] += 1
-            out["neg_ok"] += not printed
+            out["neg_ok"] += not shown_rights
     return out
 
 
@@ -169,14 +179,20 @@ def objective(f: dict[str, int]) -> float:
     return f["hit1"] + NEG_COST * f["neg_ok"]
 
 
-def by_kb(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> dict[str, dict[str, int]]:
+def by_kb(ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float) -> dict[str, dict[str, int]]:
     return {kb: figures([(c, o) for c, o in ranked if c.kb == kb], threshold) for kb in KBS}
 
 
-def reliability(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: float) -> list[dict[str, Any]]:
+def reliability(
+    ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float
+) -> list[dict[str, Any]]:
     """Of the first match printed per case, by confidence bin: how many, and the share that is right."""
     bins = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
-    firsts = [order[0] for _, order in ranked if order and order[0][0] >= threshold]
+    firsts = []
+    for _, order in ranked:
+        floored = sorted(((max(cf, threshold) if fd else cf, r) for cf, r, fd in order), key=lambda cr: -cr[0])
+        if floored and floored[0][0] >= threshold:
+            firsts.append(floored[0])
     table = []
     for lo, hi in bins:
         sel = [right for conf, right in firsts if lo <= conf < hi]
@@ -186,11 +202,12 @@ def reliability(ranked: list[tuple[Case, list[tuple[float, bool]]]], threshold: 
 
 
 def answered(
-    order: list[tuple[float, bool, float]], answer: tuple[float, float, float, float], quiet: bool
-) -> list[tuple[float, bool]]:
-    """The printed confidences of a ranked top (rank.calibrate's) with their right/wrong labels."""
-    confs = rank.answer_confidences(answer, [(p, ld) for p, _, ld in order], quiet)
-    return [(conf, right) for conf, (_, right, _) in zip(confs, order, strict=True)]
+    order: list[tuple[float, bool, float, bool]], answer: tuple[float, float, float, float], quiet: bool
+) -> list[tuple[float, bool, bool]]:
+    """The printed confidences of a ranked top (rank.calibrate's) with their right/wrong labels and whether a
+    check's finding supports them (printed at the bar at least)."""
+    confs = rank.answer_confidences(answer, [(p, ld) for p, _, ld, _ in order], quiet)
+    return [(conf, right, found) for conf, (_, right, _, found) in zip(confs, order, strict=True)]
 
 
 def shown_path(path: Path) -> str:
@@ -231,7 +248,7 @@ def main() -> int:
         fold_w.append(fit_logistic(x, y))
     best: tuple[tuple[float, float, float, float], float, tuple[float, float]] | None = None
     grid: dict[tuple[tuple[float, float], float], dict[str, dict[str, int]]] = {}
-    cv_ranked: dict[tuple[float, float], list[tuple[Case, list[tuple[float, bool]]]]] = {}
+    cv_ranked: dict[tuple[float, float], list[tuple[Case, list[tuple[float, bool, bool]]]]] = {}
     answers: dict[tuple[float, float], tuple[float, float, float, float]] = {}
     for twin in TWIN_GRID:
         raw_ranked = []
