@@ -661,3 +661,16 @@ def check_resume_secrets(state: RunState, supplied: dict[str, str]) -> None:
             raise InputError(
                 f"--set {name}: not the value run {state.run_id} started with; start a new run to use another value"
             )
+
+
+def run_document(audit: AuditLog, run_id: str) -> dict[str, Any]:
+    """One run (an id or a unique prefix) with its events, oldest first: what ``medic audit RUN --json`` prints and
+    ``GET /api/v1/audit/RUN`` serves."""
+    rid = audit.find_run(run_id)
+    return {
+        **audit.summary(rid).to_dict(),
+        "events": [
+            {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(at)), "type": kind, **body}
+            for at, kind, body in audit.events(rid)
+        ],
+    }

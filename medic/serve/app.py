@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from medic.errors import MedicError
+from medic.act.params import parse_assignments
+from medic.errors import InputError, MedicError
 from medic.serve.alerts import (
     AlertEvent,
     PayloadError,
@@ -98,6 +100,21 @@ async def save_body(request: Request, path: Path, limit: int) -> None:
             fh.write(chunk)
     if size == 0:
         raise ApiError(400, "empty body: send the bundle file that `medic collect` wrote")
+
+
+async def text_of(request: Request) -> str:
+    """A paste sent as a text/plain body or as JSON ``{"text": ...}``; an empty one is refused."""
+    body = await read_body(request, MAX_TEXT)
+    if request.headers.get("content-type", "").startswith("application/json"):
+        doc = json_body(body)
+        if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+            raise ApiError(400, 'JSON body must be {"text": "..."}')
+        text: str = doc["text"]
+    else:
+        text = body.decode("utf-8", "replace")
+    if not text.strip():
+        raise ApiError(400, "nothing to read: the body is empty")
+    return text
 
 
 def json_body(body: bytes) -> Any:
@@ -284,16 +301,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         """Triage a paste (text/plain body, or JSON ``{"text": ...}``): the document ``medic triage --json``
         prints."""
         require(request, "write")
-        body = await read_body(request, MAX_TEXT)
-        if request.headers.get("content-type", "").startswith("application/json"):
-            doc = json_body(body)
-            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
-                raise ApiError(400, 'JSON body must be {"text": "..."}')
-            text = doc["text"]
-        else:
-            text = body.decode("utf-8", "replace")
-        if not text.strip():
-            raise ApiError(400, "nothing to triage: the body is empty")
+        text = await text_of(request)
         ensure_ready()
         return await run_in_threadpool(knowledge.triage, text, top)
 
@@ -350,6 +358,50 @@ def create_app(config: ServeConfig) -> FastAPI:
         if entry is None:
             raise ApiError(404, f"no entry {entry_id!r}")
         return entry
+
+    @app.get(f"{API}/entries/{{entry_id}}/plan", tags=["act"])
+    async def get_plan(
+        request: Request, entry_id: str, set_: list[str] = Query([], alias="set", max_length=50)
+    ) -> dict[str, Any]:
+        """The entry as a plan (``medic plan ENTRY --json``): steps, parameters, rollback; ``set=NAME=VALUE``
+        binds a parameter, as ``--set`` does. Nothing is run: runs happen at a terminal, with confirmation."""
+        require(request, "read")
+        ensure_ready()
+        try:
+            plan = await run_in_threadpool(knowledge.plan, entry_id, parse_assignments(set_))
+        except MedicError as exc:
+            raise ApiError(400, str(exc)) from None
+        if plan is None:
+            raise ApiError(404, f"no entry {entry_id!r}")
+        return plan
+
+    @app.post(f"{API}/parse", tags=["knowledge"])
+    async def parse(request: Request) -> dict[str, Any]:
+        """The command outputs recognised in a paste (text/plain body, or JSON ``{"text": ...}``) with the facts
+        read from them: the document ``medic parse --json`` prints."""
+        require(request, "write")
+        text = await text_of(request)
+        return await run_in_threadpool(knowledge.parse, text)
+
+    @app.get(f"{API}/audit", tags=["act"])
+    async def audit_runs(request: Request, limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+        """The runs recorded in the audit log beside the knowledge base, newest first (``medic audit --json``)."""
+        require(request, "read")
+        try:
+            return await run_in_threadpool(knowledge.audit, None, limit)
+        except MedicError as exc:
+            raise ApiError(500, str(exc)) from None
+
+    @app.get(f"{API}/audit/{{run_id}}", tags=["act"])
+    async def audit_run(request: Request, run_id: str = Path_(max_length=64)) -> dict[str, Any]:
+        """One run with its events (``medic audit RUN --json``); a unique prefix of the id is enough."""
+        require(request, "read")
+        try:
+            return await run_in_threadpool(knowledge.audit, run_id)
+        except InputError as exc:
+            raise ApiError(404, str(exc)) from None
+        except MedicError as exc:
+            raise ApiError(500, str(exc)) from None
 
     register_ui(app, state, knowledge, config.tokens, config.open_reads)
 

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from medic.errors import InputError, MedicError
 from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.search import search
 from medic.knowledge.store import Store
@@ -74,9 +75,43 @@ class Knowledge:
         doc: dict[str, Any] = json.loads(render(result, "json"))
         return doc
 
-    def entry(self, entry_id: str) -> dict[str, Any] | None:
-        from medic.errors import MedicError
+    def parse(self, text: str) -> dict[str, Any]:
+        """The document ``medic parse --json`` prints for this text."""
+        from medic.report.parse_doc import parse_document
 
+        return parse_document(text)
+
+    def plan(self, entry_id: str, assignments: dict[str, str]) -> dict[str, Any] | None:
+        """The document ``medic plan ENTRY --json`` prints (None: no such entry); parameters bound from
+        ``assignments``, a name that is not a parameter of the plan refused with an InputError."""
+        from medic.act.plan import build_plan
+
+        store = self.store()
+        try:
+            entry = store.get(entry_id)
+        except (MedicError, KeyError):
+            return None
+        plan = build_plan(store, entry)
+        unknown = plan.bind(assignments)
+        if unknown:
+            known = ", ".join(p.name for p in plan.parameters) or "none"
+            raise InputError(f"{', '.join(unknown)}: not a parameter of this plan (its parameters: {known})")
+        return plan.to_dict()
+
+    def audit(self, run_id: str | None, limit: int = 50) -> dict[str, Any]:
+        """The runs of the audit log beside the knowledge base (``medic audit --json``), or one run with its
+        events (``medic audit RUN --json``)."""
+        from medic.act.audit import AuditLog, audit_path, run_document
+
+        log = AuditLog(audit_path(self.db_path), write=False)
+        try:
+            if run_id is not None:
+                return run_document(log, run_id)
+            return {"runs": [r.to_dict() for r in log.runs(limit)]}
+        finally:
+            log.close()
+
+    def entry(self, entry_id: str) -> dict[str, Any] | None:
         store = self.store()
         try:
             entry = store.get(entry_id)

@@ -172,6 +172,71 @@ def test_verdict_search_entries_metrics_openapi(server: Server) -> None:
     assert status == 200 and "/api/v1/alerts/alertmanager" in spec["paths"]
 
 
+# the installed command: `python -m medic.cli` runs the CLI module as __main__, and the act commands read the
+# --db of the imported module (see the CLI issue)
+MEDIC = str(Path(sys.executable).with_name("medic"))
+
+
+def cli_json(server: Server, db: Path, *args: str, stdin: str | None = None) -> Any:
+    """What the CLI prints with --json for the server's knowledge base (a real process)."""
+    r = subprocess.run(
+        [MEDIC, "--db", str(db), *args],
+        input=(stdin or "").encode(),
+        capture_output=True,
+        check=True,
+        env=server.env,
+    )
+    return json.loads(r.stdout)
+
+
+# recognised as `kubectl get pods` output; one pod in a crash loop (written for this test)
+PODS = """$ kubectl get pods -n shop
+NAME                      READY   STATUS             RESTARTS   AGE
+cart-7d9f8b6c5-x2x9k      0/1     CrashLoopBackOff   12         40m
+web-5c6d7f8b9-abcde       1/1     Running            0          2d
+"""
+
+
+def test_parse_answers_what_the_cli_prints(server: Server, seeded_store: Store) -> None:
+    status, doc = server.call("POST", "/api/v1/parse", PODS.encode(), headers={"content-type": "text/plain"})
+    assert status == 200 and [b["kind"] for b in doc["blocks"]] == ["kubectl-get"]
+    assert doc == cli_json(server, seeded_store.path, "parse", "--json", "-", stdin=PODS)
+    assert server.call("POST", "/api/v1/parse", {"text": PODS})[1] == doc
+    status, err = server.call("POST", "/api/v1/parse", {"text": "  \n"})
+    assert status == 400 and "empty" in err["error"]
+    assert server.call("POST", "/api/v1/parse", {"text": PODS}, token=None)[0] == 401
+
+
+def test_plan_and_audit_answer_what_the_cli_prints(server: Server, seeded_store: Store) -> None:
+    drain = next(
+        e.id
+        for e in seeded_store.all_entries(searchable_only=True)
+        if e.builtin and e.title.startswith("Procedure: drain a node")
+    )
+    status, plan = server.call("GET", f"/api/v1/entries/{drain}/plan?set=node=n1")
+    assert status == 200 and plan["parameters"] and any(s["commands"] for s in plan["steps"])
+    assert plan == cli_json(server, seeded_store.path, "plan", drain, "--set", "node=n1", "--json")
+    status, err = server.call("GET", f"/api/v1/entries/{drain}/plan?set=nosuch=1")
+    assert status == 400 and "nosuch" in err["error"] and "not a parameter" in err["error"]
+    assert server.call("GET", "/api/v1/entries/nope-nope/plan")[0] == 404
+    # a dry run at a terminal is audited beside the knowledge base; the API lists it as `medic audit` does
+    subprocess.run(
+        [MEDIC, "--db", str(seeded_store.path), "run", drain, "--set", "node=n1"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=True,
+        env=server.env,
+    )
+    status, runs = server.call("GET", "/api/v1/audit")
+    assert status == 200 and runs == cli_json(server, seeded_store.path, "audit", "--json")
+    run_id = runs["runs"][0]["run_id"]
+    assert runs["runs"][0]["mode"] == "dry-run" and runs["runs"][0]["entry"]["id"] == drain
+    status, one = server.call("GET", f"/api/v1/audit/{run_id[:8]}")
+    assert status == 200 and one == cli_json(server, seeded_store.path, "audit", run_id, "--json")
+    assert one["events"][0]["type"] == "run_started"
+    assert server.call("GET", "/api/v1/audit/ffffffffffff")[0] == 404
+
+
 def test_diagnose_an_uploaded_bundle(server: Server, tmp_path: Path) -> None:
     from medic.cli import demo_bundle_path
     from medic.evidence.bundle import read_bundle, write_bundle
