@@ -319,6 +319,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             except MedicError as exc:
                 raise ApiError(400, str(exc).replace(str(path), "the uploaded bundle")) from None
         report_id = await run_in_threadpool(state.add_diagnosis, report)
+        for f in report.get("findings", []):
+            metrics.findings.labels(code=f["code"], severity=f["severity"]).inc()
         return {"id": report_id, **report}
 
     @app.get(f"{API}/diagnoses", tags=["diagnose"])

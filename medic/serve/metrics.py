@@ -23,6 +23,12 @@ class Metrics:
         self.refused = Counter(
             "medic_requests_refused", "Requests refused, by reason", ["reason"], registry=self.registry
         )
+        self.findings = Counter(
+            "medic_findings",
+            "Findings of the diagnoses received (uploaded bundles), by check code and severity",
+            ["code", "severity"],
+            registry=self.registry,
+        )
         self.inbox_depth = Gauge("medic_inbox_depth", "Stored alert events not processed yet", registry=self.registry)
         self.triage_seconds = Histogram(
             "medic_triage_seconds",

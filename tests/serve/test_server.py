@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,12 @@ def test_diagnose_an_uploaded_bundle(server: Server, tmp_path: Path) -> None:
     _, listing = server.call("GET", "/api/v1/diagnoses")
     assert listing["diagnoses"][0]["id"] == report["id"]
     assert server.call("GET", f"/api/v1/diagnoses/{report['id']}")[1]["counts"] == report["counts"]
+    _, metrics = server.call("GET", "/metrics", token=None)
+    by_code = Counter((f["code"], f["severity"]) for f in report["findings"])
+    assert by_code and all(
+        f'medic_findings_total{{code="{code}",severity="{sev}"}} {float(n)}' in metrics
+        for (code, sev), n in by_code.items()
+    )
     status, doc = server.call("POST", "/api/v1/diagnose", b"this is not a bundle")
     assert status == 400 and "\n" not in doc["error"]
     assert server.call("POST", "/api/v1/diagnose", b"")[0] == 400
