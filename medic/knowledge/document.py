@@ -11,6 +11,17 @@ _RE_ATTR_ANCHOR = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
 _RE_SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
 
 
+# Overview pages (README, _index, a table of contents) name every problem of a folder once: search ranks them
+# lower (search.OVERVIEW_PRIOR), the ranking model has them as an input, and they are never a built-in entry's twin.
+OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
+
+
+def is_overview(source: str) -> bool:
+    """An overview page, by its file name (a built-in source ``builtin:NAME`` too)."""
+    name = source.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return name.rsplit(".", 1)[0].lower() in OVERVIEW_NAMES
+
+
 @dataclass
 class Block:
     """A piece of section content: prose (``code`` false) or a code block with its info language."""

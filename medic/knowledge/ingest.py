@@ -16,6 +16,7 @@ from medic.knowledge.sections import build_entries, searchable
 from medic.knowledge.store import SourceInfo, Store
 from medic.knowledge.store.sqlite import now
 from medic.knowledge.text import detect_language
+from medic.knowledge.twins import METHOD as TWINS_METHOD
 from medic.knowledge.twins import refresh_twins
 from medic.model import Entry
 
@@ -156,7 +157,9 @@ def builtin_files() -> list[tuple[str, bytes]]:
 
 
 def builtin_fingerprint(files: list[tuple[str, bytes]]) -> str:
-    h = hashlib.sha256(PARSER_VERSION.encode())
+    """What the catalog's stored form depends on: its files, the parser, and the twin finder (its twins with the
+    user's runbooks are derived from it): a change of any is an upgrade that ``ensure_builtin`` carries out."""
+    h = hashlib.sha256(PARSER_VERSION.encode() + b"\x00" + TWINS_METHOD.encode())
     for name, data in files:
         h.update(name.encode() + b"\x00" + data + b"\x00")
     return h.hexdigest()

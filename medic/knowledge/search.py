@@ -19,6 +19,7 @@ import snowballstemmer
 
 from medic.errors import InputError
 from medic.knowledge import embed
+from medic.knowledge.document import is_overview
 from medic.knowledge.sections import parse_tag_line
 from medic.knowledge.store import Store
 from medic.knowledge.text import (
@@ -38,7 +39,6 @@ SEM_FLOOR = 0.25
 BUILTIN_PRIOR = 0.9
 USER_FIRST = 0.3  # an entry of the user's own runbooks scoring at least this comes before built-in ones
 OVERVIEW_PRIOR = 0.7  # README.md, _index.md...: tables of contents that mention every topic once
-OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
 CANDIDATES = 200
 COVERAGE_CANDIDATES = 40  # lexical hits beyond these are too weak to matter
 MAX_TEXT_WORDS = 3000
@@ -370,11 +370,6 @@ def search(
             )
         )
     return hits
-
-
-def is_overview(source: str) -> bool:
-    name = source.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    return name.rsplit(".", 1)[0].lower() in OVERVIEW_NAMES
 
 
 def _entry_text(store: Store, entry: Entry) -> str:

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from medic.errors import KnowledgeError
+from medic.knowledge.document import is_overview
 from medic.knowledge.store import Store
 from medic.model import Entry
 
@@ -130,6 +131,9 @@ def shared_rare_terms(store: Store, words: Counter[str]) -> list[tuple[str, floa
     return [(w, idf) for w, idf in terms if df.get(stem(w), 0) >= 2][:RARE_WORDS]
 
 
+METHOD = "2"  # the version of find_twins: stored twins of another version are found again (2: no overview pages)
+
+
 def find_twins(store: Store) -> list[Twin]:
     """The twin candidates of every searchable built-in entry (``KEPT`` each, best first) and the authors' pairs."""
     from medic.knowledge import embed
@@ -162,8 +166,9 @@ def find_twins(store: Store) -> list[Twin]:
         scored.sort(key=lambda t: (-t.score, t.user))
         kept: list[Twin] = []
         for t in scored:
-            if t.user not in contents:  # a table of contents names every problem: never a twin
-                contents[t.user] = is_contents(store, store.entries_by_rowid([t.user])[t.user])
+            if t.user not in contents:  # an overview or a table of contents names every problem: never a twin
+                user = store.entries_by_rowid([t.user])[t.user]
+                contents[t.user] = is_overview(user.source) or is_contents(store, user)
             if not contents[t.user]:
                 kept.append(t)
             if len(kept) >= KEPT:
@@ -174,9 +179,10 @@ def find_twins(store: Store) -> list[Twin]:
 
 
 def refresh_twins(store: Store) -> int:
-    """Compute the twins again when the knowledge base changed since they were stored; the number stored."""
-    if store.twins_generation() == store.generation():
+    """Compute the twins again when the knowledge base changed since they were stored, or they were found by
+    another version of this module (METHOD); the number stored."""
+    if store.twins_generation() == store.generation() and store.meta("twins_method") == METHOD:
         return len(store.twin_rows())
     twins = find_twins(store)
-    store.replace_twins([(t.builtin, t.user, t.score, t.cos, t.link, t.shared, t.how) for t in twins])
+    store.replace_twins([(t.builtin, t.user, t.score, t.cos, t.link, t.shared, t.how) for t in twins], METHOD)
     return len(twins)

@@ -7,7 +7,7 @@ from pathlib import Path
 from medic import rank
 from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.store import Store
-from medic.knowledge.twins import refresh_twins
+from medic.knowledge.twins import METHOD, refresh_twins
 
 
 def builtin_id(store: Store, title_start: str) -> str:
@@ -50,11 +50,11 @@ The registry host runs out of space.
 """
 
 
-def store_with(tmp_path: Path, text: str) -> Store:
+def store_with(tmp_path: Path, text: str, name: str = "platform.md") -> Store:
     store = Store(tmp_path / "kb.db")
     ensure_builtin(store)
     (tmp_path / "rb").mkdir()
-    (tmp_path / "rb" / "platform.md").write_text(text, encoding="utf-8")
+    (tmp_path / "rb" / name).write_text(text, encoding="utf-8")
     report = index_paths(store, [str(tmp_path / "rb")])
     assert report.ok, report.failed
     return store
@@ -94,3 +94,19 @@ def test_twins_of_an_older_generation_are_not_used(tmp_path: Path) -> None:
     assert store.twin_rows() == []
     refresh_twins(store)
     assert store.twin_rows()
+
+
+def test_an_overview_page_is_never_a_twin(tmp_path: Path) -> None:
+    store = store_with(tmp_path, RUNBOOK, name="README.md")
+    keycloak = builtin_id(store, "Keycloak pods crash: PostgreSQL password authentication failed")
+    assert rank.twins_of(store, keycloak) == []
+    assert not any(store.get(u).source.endswith("README.md") for _, u, _, _ in store.twin_rows())
+
+
+def test_twins_found_by_an_older_finder_are_found_again(tmp_path: Path) -> None:
+    store = store_with(tmp_path, RUNBOOK)
+    rows = store.twin_rows()
+    store.set_meta("twins_method", "0")
+    store.set_meta("builtin_fingerprint", "of an older medic")
+    assert ensure_builtin(store)  # an upgrade: the catalog's derived data is brought up to date
+    assert store.meta("twins_method") == METHOD and store.twin_rows() == rows

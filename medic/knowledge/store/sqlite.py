@@ -646,13 +646,15 @@ class Store:
         """The generation of the knowledge base the stored twins were computed for."""
         return self.meta("twins_generation")
 
-    def replace_twins(self, rows: list[tuple[int, int, float, float, float, int, str]]) -> None:
-        """Store the twins (builtin rowid, user rowid, score, cos, link, shared, how) of this generation. Derived
-        data: written in its own transaction, without a new generation (nothing a search reads changed)."""
+    def replace_twins(self, rows: list[tuple[int, int, float, float, float, int, str]], method: str) -> None:
+        """Store the twins (builtin rowid, user rowid, score, cos, link, shared, how) of this generation, found by
+        ``method`` (the finder's version). Derived data: written in its own transaction, without a new generation
+        (nothing a search reads changed)."""
         with self.transaction(new_generation=False):
             self.db.execute("DELETE FROM twins")
             self.db.executemany("INSERT OR REPLACE INTO twins VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self.set_meta("twins_generation", self.generation())
+            self.set_meta("twins_method", method)
 
     def twin_rows(self) -> list[tuple[str, str, float, str]]:
         """(builtin entry id, user entry id, score, how) of the stored twins, best first per built-in entry; none
