@@ -20,6 +20,7 @@ import snowballstemmer
 from medic.errors import InputError
 from medic.knowledge import embed
 from medic.knowledge.document import is_overview
+from medic.knowledge.lexicon import english_of
 from medic.knowledge.sections import parse_tag_line
 from medic.knowledge.store import Store
 from medic.knowledge.text import (
@@ -159,7 +160,7 @@ def parse_query(text: str) -> Query:
         rest = " ".join(tags)
     words: list[str] = []
     cjk: list[str] = []
-    expanded = f"{rest} {glossary_terms(rest)}"
+    expanded = f"{rest} {glossary_terms(rest)} {english_of(rest)}"
     for tok in tokens(expanded):
         if is_cjk(tok):
             cjk.extend(query_pieces(tok))

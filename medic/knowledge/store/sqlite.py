@@ -21,12 +21,13 @@ import numpy as np
 
 from medic.errors import KnowledgeError, StoreError
 from medic.knowledge import embed
+from medic.knowledge.lexicon import english_of
 from medic.knowledge.signatures import mine
 from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
 from medic.knowledge.vindex import VectorIndex
 from medic.model import CodeBlock, CodeKind, Entry, PartRef, Role
 
-SCHEMA_VERSION = "6"  # 6: a vector of the output a section quotes
+SCHEMA_VERSION = "7"  # 6: a vector of the output a section quotes; 7: English words of CJK terms (lexicon)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -199,9 +200,11 @@ def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
     quoted = next((b.text for b in entry.code_blocks if b.kind is CodeKind.OUTPUT and b.text.strip()), "")
     if quoted:
         embed_texts.append(" ".join(quoted.split())[:200])
-    extra = glossary_terms(f"{entry.title}\n{body}")
+    extra = " ".join(x for x in (glossary_terms(f"{entry.title}\n{body}"), english_of(f"{entry.title}\n{body}")) if x)
     camel = split_camel(entry.title)
-    title_extra = " ".join(x for x in (camel if camel != entry.title else "", glossary_terms(entry.title)) if x)
+    title_extra = " ".join(
+        x for x in (camel if camel != entry.title else "", glossary_terms(entry.title), english_of(entry.title)) if x
+    )
     return IndexDoc(
         title=f"{entry.title} {title_extra}".strip(),
         heading=" / ".join(entry.heading_path[:-1]),
