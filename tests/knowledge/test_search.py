@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from medic.knowledge.lexicon import english_of
 from medic.knowledge.search import fts_expression, parse_query, search
 from medic.knowledge.store import Store
-from medic.knowledge.lexicon import english_of
 from medic.knowledge.text import segment
 from tests.conftest import SEEDS
 
