@@ -173,6 +173,9 @@ class Model:
     threshold: float  # confidence from which a match is printed
     twin_min: float  # medic.knowledge.twins score from which each other's best match are twins
     twin_sure: float  # the score from which a pair are twins even when either has a better match
+    # whether an entry a check's finding on the pasted output links to is printed at the threshold at least (the
+    # check saw the state the entry is about); chosen by the fit, like the threshold
+    finding_floor: bool = True
     fitted: dict[str, Any] = field(default_factory=dict, compare=False)  # how it was fitted, its figures
 
     def logit(self, f: list[float]) -> float:
@@ -193,6 +196,7 @@ class Model:
             "threshold": self.threshold,
             "twin_min": self.twin_min,
             "twin_sure": self.twin_sure,
+            "finding_floor": self.finding_floor,
             "fitted": self.fitted,
         }
 
@@ -229,6 +233,7 @@ def model_from_dict(data: dict[str, Any]) -> Model:
         threshold=float(data["threshold"]),
         twin_min=float(data["twin_min"]),
         twin_sure=float(data["twin_sure"]),
+        finding_floor=bool(data.get("finding_floor", True)),
         fitted=dict(data.get("fitted") or {}),
     )
 
@@ -392,8 +397,10 @@ def calibrate(ranked: list[TriageMatch], mdl: Model, quiet: bool) -> None:
     for m in ranked[LEAD_OF:]:
         m.confidence = min(m.confidence, ceiling)
     # a check's finding on the pasted output proved the state the entry is about (a pod in CrashLoopBackOff, a
-    # Released volume): the entry it names is printed, at the bar when the text says no more
-    for m in ranked:
-        if m.finding_score > 0:
-            m.confidence = max(m.confidence, mdl.threshold)
+    # Released volume): the entry it names is printed, at the bar when the text says no more (when the fit found
+    # that this prints more right answers than wrong ones: Model.finding_floor)
+    if mdl.finding_floor:
+        for m in ranked:
+            if m.finding_score > 0:
+                m.confidence = max(m.confidence, mdl.threshold)
     ranked.sort(key=lambda m: -m.confidence)  # stable: equals keep the order above

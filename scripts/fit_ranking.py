@@ -28,6 +28,7 @@ model fitted on every case is written with those choices and the cross-validated
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import sys
@@ -55,6 +56,7 @@ TWIN_GRID = (  # (twin_min, twin_sure); 10: only the pairs runbook authors decla
 )
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.1, 0.91, 0.05))
 SEED = 7
+FLOORS = (True, False)  # whether a match a check's finding supports is printed at the bar at least (Model)
 KBS = ("corpus", "seeds")  # the knowledge bases the figures add up over: a large one, and a team's few runbooks
 SEED_PREFIXES = ("000_", "001_", "002_", "003_", "004_")  # expected docs that are seed runbooks
 ANSWER_L2 = 0.1  # three inputs and a few hundred cases: a light ridge only keeps the weights finite
@@ -124,7 +126,11 @@ RAW = (1.0, 0.0, 0.0, 0.0)  # an answer model that prints the ranking probabilit
 
 
 def model_of(
-    w: np.ndarray, answer: tuple[float, float, float, float], threshold: float, twin: tuple[float, float]
+    w: np.ndarray,
+    answer: tuple[float, float, float, float],
+    threshold: float,
+    twin: tuple[float, float],
+    floor: bool = True,
 ) -> rank.Model:
     return rank.Model(
         weights=tuple(float(v) for v in w[:-1]),
@@ -133,6 +139,7 @@ def model_of(
         threshold=threshold,
         twin_min=twin[0],
         twin_sure=twin[1],
+        finding_floor=floor,
     )
 
 
@@ -149,18 +156,19 @@ def shown(c: Case, m: rank.Model) -> list[tuple[float, bool, float, bool]]:
     return [(x.confidence, label(x, expected), rank.lead(top, i), x.finding_score > 0) for i, x in enumerate(top)]
 
 
-def printed(order: list[tuple[float, bool, bool]], threshold: float) -> list[bool]:
-    """Right/wrong of the matches `medic triage` prints at ``threshold``, in its order: as rank.calibrate does, a
-    match a check's finding supports is printed at the bar at least, and the list is sorted again (stable)."""
-    floored = [(max(conf, threshold) if found else conf, right) for conf, right, found in order]
+def printed(order: list[tuple[float, bool, bool]], threshold: float, floor: bool) -> list[bool]:
+    """Right/wrong of the matches `medic triage` prints at ``threshold``, in its order: as rank.calibrate does, with
+    ``floor`` a match a check's finding supports is printed at the bar at least, and the list is sorted again
+    (stable)."""
+    floored = [(max(conf, threshold) if found and floor else conf, right) for conf, right, found in order]
     floored.sort(key=lambda cr: -cr[0])
     return [right for conf, right in floored if conf >= threshold]
 
 
-def figures(ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float) -> dict[str, int]:
+def figures(ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float, floor: bool) -> dict[str, int]:
     out = {"hit1": 0, "hit3": 0, "pos": 0, "neg_ok": 0, "neg": 0, "cross": 0, "cross_hit1": 0}
     for c, order in ranked:
-        shown_rights = printed(order, threshold)
+        shown_rights = printed(order, threshold, floor)
         if c.data.get("expected"):
             out["pos"] += 1
             first = bool(shown_rights and shown_rights[0])
@@ -179,18 +187,22 @@ def objective(f: dict[str, int]) -> float:
     return f["hit1"] + NEG_COST * f["neg_ok"]
 
 
-def by_kb(ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float) -> dict[str, dict[str, int]]:
-    return {kb: figures([(c, o) for c, o in ranked if c.kb == kb], threshold) for kb in KBS}
+def by_kb(
+    ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float, floor: bool
+) -> dict[str, dict[str, int]]:
+    return {kb: figures([(c, o) for c, o in ranked if c.kb == kb], threshold, floor) for kb in KBS}
 
 
 def reliability(
-    ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float
+    ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float, floor: bool
 ) -> list[dict[str, Any]]:
     """Of the first match printed per case, by confidence bin: how many, and the share that is right."""
     bins = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
     firsts = []
     for _, order in ranked:
-        floored = sorted(((max(cf, threshold) if fd else cf, r) for cf, r, fd in order), key=lambda cr: -cr[0])
+        floored = sorted(
+            ((max(cf, threshold) if fd and floor else cf, r) for cf, r, fd in order), key=lambda cr: -cr[0]
+        )
         if floored and floored[0][0] >= threshold:
             firsts.append(floored[0])
     table = []
@@ -246,8 +258,8 @@ def main() -> int:
         held = set(folds[k])
         x, y = rows([c for i, c in enumerate(cases) if i not in held and c.kb == "corpus"])
         fold_w.append(fit_logistic(x, y))
-    best: tuple[tuple[float, float, float, float], float, tuple[float, float]] | None = None
-    grid: dict[tuple[tuple[float, float], float], dict[str, dict[str, int]]] = {}
+    best: tuple[tuple[float, ...], float, tuple[float, float], bool] | None = None
+    grid: dict[tuple[tuple[float, float], float, bool], dict[str, dict[str, int]]] = {}
     cv_ranked: dict[tuple[float, float], list[tuple[Case, list[tuple[float, bool, bool]]]]] = {}
     answers: dict[tuple[float, float], tuple[float, float, float, float]] = {}
     for twin in TWIN_GRID:
@@ -263,16 +275,17 @@ def main() -> int:
         ranked = [(c, answered(order, answers[twin], c.quiet)) for c, order in raw_ranked]
         cv_ranked[twin] = ranked
         for t in THRESHOLDS:
-            f = by_kb(ranked, t)
-            grid[(twin, t)] = f
-            # the sum over both knowledge bases; ties: the higher threshold, then the looser twins
-            key = (sum(objective(v) for v in f.values()), t, -twin[1], -twin[0])
-            if best is None or key > best[0]:
-                best = (key, t, twin)
+            for floor in FLOORS:
+                f = by_kb(ranked, t, floor)
+                grid[(twin, t, floor)] = f
+                # the sum over both knowledge bases; ties: the higher threshold, the floor, the looser twins
+                key = (sum(objective(v) for v in f.values()), t, float(floor), -twin[1], -twin[0])
+                if best is None or key > best[0]:
+                    best = (key, t, twin, floor)
     assert best is not None
-    _, threshold, twin_pair = best
-    cv = grid[(twin_pair, threshold)]["corpus"]
-    cv_seeds = grid[(twin_pair, threshold)]["seeds"]
+    _, threshold, twin_pair, floor_on = best
+    cv = grid[(twin_pair, threshold, floor_on)]["corpus"]
+    cv_seeds = grid[(twin_pair, threshold, floor_on)]["seeds"]
     answer = answers[twin_pair]
     x, y = rows([c for c in cases if c.kb == "corpus"])
     print(f"cases {len(cases)}; user-runbook rows {len(y)}, right {int(sum(y))}")
@@ -280,21 +293,31 @@ def main() -> int:
     for tw in TWIN_GRID:
         for kb in KBS:
             line = " ".join(
-                f"{t:.2f}:{grid[(tw, t)][kb]['hit1']}/{grid[(tw, t)][kb]['neg_ok']}" for t in THRESHOLDS if t <= 0.7
+                f"{t:.2f}:{grid[(tw, t, floor_on)][kb]['hit1']}/{grid[(tw, t, floor_on)][kb]['neg_ok']}"
+                for t in THRESHOLDS
+                if t <= 0.7
             )
             print(f"  twins {tw[0]:4.1f}/{tw[1]:4.1f} {kb:6}  threshold:hit@1/neg  {line}")
+    other = grid[(twin_pair, threshold, not floor_on)]
     print(
-        f"chosen twins {twin_pair} threshold {threshold}: {args.folds}-fold cross-validated hit@1 "
+        f"finding floor {'on' if floor_on else 'off'}; "
+        + ("off" if floor_on else "on")
+        + " at the same threshold: "
+        + ", ".join(f"{kb} hit@1 {other[kb]['hit1']} neg {other[kb]['neg_ok']}" for kb in KBS)
+    )
+    print(
+        f"chosen twins {twin_pair} threshold {threshold} finding floor {floor_on}: "
+        f"{args.folds}-fold cross-validated hit@1 "
         f"{cv['hit1']}/{cv['pos']} hit@3 {cv['hit3']}/{cv['pos']} neg {cv['neg_ok']}/{cv['neg']} "
         f"cross-lingual hit@1 {cv['cross_hit1']}/{cv['cross']}; seeds-only knowledge base: hit@1 "
         f"{cv_seeds['hit1']}/{cv_seeds['pos']} hit@3 {cv_seeds['hit3']}/{cv_seeds['pos']} "
         f"neg {cv_seeds['neg_ok']}/{cv_seeds['neg']}"
     )
-    table = reliability([(c, o) for c, o in cv_ranked[twin_pair] if c.kb == "corpus"], threshold)
+    table = reliability([(c, o) for c, o in cv_ranked[twin_pair] if c.kb == "corpus"], threshold, floor_on)
     print("reliability (cross-validated, first match printed): confidence bin, n, share right")
     for r in table:
         print(f"  [{r['from']:.1f}, {r['to']:.1f})  {r['n']:4d}  {r['right']:.2f}")
-    final = model_of(fit_logistic(x, y), answer, threshold, twin_pair)
+    final = model_of(fit_logistic(x, y), answer, threshold, twin_pair, floor_on)
     print("weights: " + ", ".join(f"{n}={v:.2f}" for n, v in zip(rank.FEATURES, final.weights, strict=True)))
     if args.out:
         fitted = {
@@ -309,9 +332,7 @@ def main() -> int:
             "cross_validated_seeds_only": cv_seeds,
             "reliability": table,
         }
-        final = rank.Model(
-            final.weights, final.bias, final.answer, final.threshold, final.twin_min, final.twin_sure, fitted
-        )
+        final = dataclasses.replace(final, fitted=fitted)
         Path(args.out).write_text(json.dumps(final.to_dict(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
     return 0

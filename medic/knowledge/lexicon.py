@@ -9,6 +9,7 @@ vectors bridge languages too, but by meaning of whole lines; this bridge is by t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from importlib import resources
@@ -17,12 +18,20 @@ LANGUAGES = ("ja", "zh", "ko")  # the columns after the English one, in this ord
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
+def _text() -> str:
+    return (resources.files("medic.knowledge") / "lexicon.tsv").read_text(encoding="utf-8")
+
+
+def fingerprint() -> str:
+    """A short hash of the lexicon: the stored index holds its English words (store.INDEX_FORMAT)."""
+    return hashlib.sha256(_text().encode("utf-8")).hexdigest()[:12]
+
+
 @cache
 def _table() -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """(one pattern of every term, longest first; term → its English words)."""
     english: dict[str, str] = {}
-    text = (resources.files("medic.knowledge") / "lexicon.tsv").read_text(encoding="utf-8")
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(_text().splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         cols = line.split("\t")

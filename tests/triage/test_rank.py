@@ -12,8 +12,10 @@ from medic.knowledge.store import Store
 from medic.triage import EvidenceHit, TriageMatch
 
 # cross-validated on the training set by scripts/fit_ranking.py (259 public cases): a refit must not fall below
-MIN_CV_HIT1 = 80
-MIN_CV_NEG = 30
+# (measured 107 / 28, objective 163, after the lexicon; the fit trades negatives for right answers at NEG_COST)
+MIN_CV_HIT1 = 100
+MIN_CV_NEG = 25
+MIN_CV_OBJECTIVE = 160  # hit@1 + NEG_COST (2) x silent negatives, what the fit maximises
 
 
 def test_the_shipped_model_is_a_fit_with_its_figures() -> None:
@@ -24,6 +26,7 @@ def test_the_shipped_model_is_a_fit_with_its_figures() -> None:
     assert fitted["by"] == "scripts/fit_ranking.py" and fitted["cases"] == "bench/triage_train/cases.jsonl"
     cv = fitted["cross_validated"]
     assert cv["hit1"] >= MIN_CV_HIT1 and cv["neg_ok"] >= MIN_CV_NEG
+    assert cv["hit1"] + fitted["neg_cost"] * cv["neg_ok"] >= MIN_CV_OBJECTIVE
     assert 0.0 < m.threshold < 1.0 and m.twin_min <= m.twin_sure
 
 
@@ -76,3 +79,17 @@ def test_without_twins_the_catalog_entry_ranks_by_its_own_confidence(builtin_sto
     strong = TriageMatch(entry=b, confidence=0.0, **SIGNALS)  # type: ignore[arg-type]
     ranked = rank.rank(builtin_store, [strong])
     assert [m.entry.id for m in ranked] == [b.id] and ranked[0].confidence >= rank.printed_from()
+
+
+def test_a_check_finding_prints_its_entry_at_the_bar_when_the_model_says_so(builtin_store: Store) -> None:
+    import dataclasses
+
+    b = entry(builtin_store, True, "Keycloak pods crash: PostgreSQL password authentication failed")
+    for floor in (True, False):
+        found = TriageMatch(entry=b, score=0.1, confidence=0.0, finding_score=1.0, link_score=0.01)
+        rank.use(dataclasses.replace(rank.shipped(), finding_floor=floor))
+        try:
+            (m,) = rank.rank(builtin_store, [found])
+        finally:
+            rank.use(None)
+        assert (m.confidence >= rank.shipped().threshold) is floor

@@ -22,12 +22,16 @@ import numpy as np
 from medic.errors import KnowledgeError, StoreError
 from medic.knowledge import embed
 from medic.knowledge.lexicon import english_of
+from medic.knowledge.lexicon import fingerprint as lexicon_fingerprint
 from medic.knowledge.signatures import mine
 from medic.knowledge.text import expand_glossary, glossary_terms, segment, split_camel
 from medic.knowledge.vindex import VectorIndex
 from medic.model import CodeBlock, CodeKind, Entry, PartRef, Role
 
 SCHEMA_VERSION = "7"  # 6: a vector of the output a section quotes; 7: English words of CJK terms (lexicon)
+# what the stored index was built with: the tables' layout and the lexicon whose English words it holds (a new
+# lexicon is an upgrade: the files are indexed again, as after a change of layout)
+INDEX_FORMAT = f"{SCHEMA_VERSION}/{lexicon_fingerprint()}"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -243,8 +247,8 @@ class Store:
             self.db.executescript(_SCHEMA)
             version = self.meta("schema_version")
             if version is None:
-                self.set_meta("schema_version", SCHEMA_VERSION)
-            elif version != SCHEMA_VERSION:
+                self.set_meta("schema_version", INDEX_FORMAT)
+            elif version != INDEX_FORMAT:
                 self._rebuild_schema()
         except ReadOnlyStore:
             raise  # already one line naming the database
@@ -268,7 +272,7 @@ class Store:
         """True when the database must be written before it can be read (created, of an older schema, or
         files waiting to be indexed again after an upgrade)."""
         try:
-            return self.meta("schema_version") != SCHEMA_VERSION or bool(self.meta("reindex_paths"))
+            return self.meta("schema_version") != INDEX_FORMAT or bool(self.meta("reindex_paths"))
         except sqlite3.DatabaseError:  # no meta table yet: a new or foreign file
             return True
 
@@ -285,7 +289,7 @@ class Store:
         for name in ("entries_vocab", "entries_fts", *tables):
             self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
         self.db.executescript(_SCHEMA)
-        self.set_meta("schema_version", SCHEMA_VERSION)
+        self.set_meta("schema_version", INDEX_FORMAT)
         self.set_meta("reindex_paths", json.dumps(paths))
 
     def pending_reindex(self) -> list[str]:
