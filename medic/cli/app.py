@@ -64,6 +64,21 @@ def _tidy_help(command: Any) -> None:
     setattr(command, "get_help_option", get_help_option)  # noqa: B010
 
 
+def _share(command: Any, shared: list[Any]) -> None:
+    """``command`` and its subcommands (``sources rm``) take the global options too."""
+    names = {p.name for p in command.params}
+    for param in shared:
+        if param.name in names:
+            continue
+        twin = copy.copy(param)
+        twin.expose_value = False
+        twin.callback = _set_global
+        command.params.append(twin)
+    _tidy_help(command)
+    for sub in getattr(command, "commands", {}).values():
+        _share(sub, shared)
+
+
 class MedicGroup(TyperGroup):
     """The root group: global options copied onto every subcommand, help tidied."""
 
@@ -72,15 +87,7 @@ class MedicGroup(TyperGroup):
         _tidy_help(self)
         shared = [p for p in self.params if p.name in GLOBAL_OPTIONS]
         for command in self.commands.values():
-            names = {p.name for p in command.params}
-            for param in shared:
-                if param.name in names:
-                    continue
-                twin = copy.copy(param)
-                twin.expose_value = False
-                twin.callback = _set_global
-                command.params.append(twin)
-            _tidy_help(command)
+            _share(command, shared)
 
 
 app = typer.Typer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -208,9 +209,19 @@ def register(app: typer.Typer) -> None:
         else:
             _print_entry(state.out, entry, store)
 
-    @app.command("sources")
+    sources = typer.Typer(
+        name="sources",
+        help="List the indexed runbook files; `medic sources rm PATH` removes one (or a folder's).",
+        invoke_without_command=True,
+        no_args_is_help=False,
+    )
+    app.add_typer(sources)
+
+    @sources.callback()
     def sources_cmd(ctx: typer.Context, output: Output = None, as_json: Json = False) -> None:
-        """List the indexed runbook files."""
+        """List the indexed runbook files; `medic sources rm PATH` removes one (or a folder's)."""
+        if ctx.invoked_subcommand is not None:
+            return
         state = app_state(ctx)
         fmt = choose(state, output, as_json)
         store = state.open_store(read_only=True)
@@ -224,3 +235,30 @@ def register(app: typer.Typer) -> None:
             return
         for i in infos:
             state.out.print(f"{term(display_source(i.path))}  [dim]{term(i.fmt)} {term(i.lang)} {i.entries} entries[/]")
+
+    @sources.command("rm")
+    def sources_rm_cmd(
+        ctx: typer.Context,
+        paths: Annotated[list[str], typer.Argument(help="Indexed files, or folders: every file indexed under it.")],
+    ) -> None:
+        """Remove indexed runbook files from the knowledge base (the files themselves are left alone)."""
+        from medic.knowledge.twins import refresh_twins
+
+        state = app_state(ctx)
+        store = state.open_store()
+        known = {i.path: i for i in store.sources()}
+        chosen: list[str] = []
+        for raw in paths:
+            if raw.startswith("builtin:"):
+                raise MedicError(f"{raw}: the built-in catalog stays (search --no-builtin leaves it out)")
+            p = Path(raw).expanduser()
+            target = str(p.resolve()) if p.exists() else str(p.absolute())
+            under = [k for k in known if not known[k].builtin and (k == target or k.startswith(target + os.sep))]
+            if not under:
+                raise MedicError(f"{raw}: not an indexed source (see `medic sources`)")
+            chosen += [k for k in under if k not in chosen]
+        for path in chosen:
+            store.remove_source(path)
+        refresh_twins(store)
+        for path in chosen:
+            state.out.print(f"removed {term(display_source(path))}")
