@@ -106,6 +106,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         paths: Annotated[list[str], typer.Argument(help="Runbook files or folders (searched recursively).")],
         force: Annotated[bool, typer.Option("--force", help="Parse every file again, even unchanged ones.")] = False,
+        exclude: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--exclude", metavar="GLOB", help="Leave out matching files or folders (repeatable): CHANGELOG*."
+            ),
+        ] = None,
         output: Output = None,
         as_json: Json = False,
     ) -> None:
@@ -133,7 +139,17 @@ def register(app: typer.Typer) -> None:
             def progress(done: int, total: int, path: str) -> None:
                 bar.update(task, completed=done, total=total, description=term(Path(path).name) if path else "")
 
-            report = index_paths(store, paths, progress=progress, force=force)
+            if exclude:
+                from medic.cli.excludes import drop_stale, expand
+                from medic.knowledge.twins import refresh_twins
+
+                files, roots = expand(paths, exclude)
+                report = index_paths(store, files, progress=progress, force=force)
+                report.removed += drop_stale(store, roots, exclude, {*report.indexed, *report.unchanged})
+                if report.removed:
+                    refresh_twins(store)
+            else:
+                report = index_paths(store, paths, progress=progress, force=force)
             if report.indexed or report.removed:
                 # compile the signature database now, so the first triage does not wait for it
                 bar.update(task, description="compiling signatures")

@@ -20,7 +20,7 @@ COMMON = {"--db", "--no-color", "--help"}
 DATA = {"--output", "--json"}  # every command that prints data
 CLUSTER = {"--context", "--kubeconfig", "--namespace", "--all-namespaces"}  # every command that reads a cluster
 FLAGS = {
-    "index": COMMON | DATA | {"--force"},
+    "index": COMMON | DATA | {"--force", "--exclude"},
     "search": COMMON | DATA | {"--lang", "--limit", "--no-builtin"},
     "show": COMMON | DATA,
     "sources": COMMON | DATA,

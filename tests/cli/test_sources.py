@@ -71,3 +71,28 @@ def test_one_check_in_full(tmp_path: Path, catalog_db: Path) -> None:
     assert "### POD101" in md and "### POD102" not in md
     bad = run(["checks", "NOPE1"], env)
     assert bad.returncode == 2 and "no check has the code 'NOPE1'" in bad.stderr
+
+
+def _names(env: dict[str, str]) -> list[str]:
+    doc = json.loads(run(["sources", "-o", "json"], env).stdout)
+    root = (Path(env["HOME"]).parent / "runbooks").resolve()
+    return sorted(Path(s["path"]).relative_to(root).as_posix() for s in doc["sources"] if not s["builtin"])
+
+
+def test_index_exclude_leaves_files_and_folders_out(tmp_path: Path, catalog_db: Path) -> None:
+    shutil.copy(catalog_db, tmp_path / "kb.db")
+    root = tmp_path / "runbooks"
+    (root / "drafts").mkdir(parents=True)
+    (root / "ingress.md").write_text(RUNBOOK, encoding="utf-8")
+    (root / "CHANGELOG.md").write_text("# Changelog\n\n## 1.2\n\n- Ingress runbook added.\n", encoding="utf-8")
+    (root / "drafts" / "gateway.md").write_text(RUNBOOK.replace("Ingress", "Gateway"), encoding="utf-8")
+    env = clean_env(tmp_path)
+    res = run(["index", str(root), "--exclude", "CHANGELOG*", "--exclude", "drafts", "-o", "json"], env)
+    assert res.returncode == 0, res.stderr
+    assert _names(env) == ["ingress.md"]
+    # without the excludes everything is indexed; with them again, the excluded files leave the index
+    assert run(["index", str(root)], env).returncode == 0
+    assert _names(env) == ["CHANGELOG.md", "drafts/gateway.md", "ingress.md"]
+    again = json.loads(run(["index", str(root), "--exclude", "drafts", "-o", "json"], env).stdout)
+    assert [Path(p).name for p in again["removed"]] == ["gateway.md"]
+    assert _names(env) == ["CHANGELOG.md", "ingress.md"]
