@@ -16,7 +16,6 @@ import typer
 from medic.cli.output import Json, Output, choose, emit
 from medic.cli.state import AppState, app_state
 from medic.errors import InputError, MedicError
-from medic.report.console import clip_words
 from medic.report.safe import printable, term
 
 if TYPE_CHECKING:  # the act modules are imported by the commands that use them: `medic --help` stays fast
@@ -62,6 +61,7 @@ def _plan(state: AppState, entry_id: str, sets: list[str] | None) -> Plan:
 def _print_plan(out: CopyConsole, plan: Plan) -> None:
     from medic.act.params import render
     from medic.act.plan import render_command
+    from medic.report.console import clip_words
 
     values = plan.values
     out.heading(f"[bold]{term(plan.title)}[/]")

@@ -11,7 +11,6 @@ import typer
 from medic.cli.output import Json, Output, choose, emit
 from medic.cli.state import app_state, display_source
 from medic.errors import MedicError
-from medic.report.console import clip_words
 from medic.report.safe import dumps, term
 
 if TYPE_CHECKING:
@@ -55,6 +54,7 @@ def register(app: typer.Typer) -> None:
 
         from medic.evidence.text import open_evidence
         from medic.pasted import triage_pasted
+        from medic.report.console import clip_words
         from medic.report.triage_doc import triage_document
 
         state = app_state(ctx)
@@ -147,6 +147,7 @@ def register(app: typer.Typer) -> None:
         """Show the command outputs Medic recognises in pasted text, and the facts it reads from them."""
         from medic.evidence.outputs.registry import parse_lines
         from medic.evidence.text import decode_text, open_evidence
+        from medic.report.console import clip_words
 
         state = app_state(ctx)
         fmt = choose(state, output, as_json)

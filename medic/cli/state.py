@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medic.cli.config_file import Config, load_config
 from medic.config import resolve_db_path
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from medic.cli.config_file import Config
     from medic.knowledge.store import Store
     from medic.report.console import CopyConsole
 
@@ -32,6 +32,8 @@ class AppState:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from medic.cli.config_file import load_config
+
             self._config = load_config()
         return self._config
 
