@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -32,6 +33,10 @@ def _print_hits(out: CopyConsole, hits: list[SearchHit]) -> None:
     if not hits:
         out.print("no matching entries")
         return
+    if any(later.score > earlier.score for earlier, later in itertools.pairwise(hits)):
+        # the search puts the user's runbooks that match well before the built-in catalog: say why the printed
+        # scores are not in order
+        out.print("[dim]your runbooks first, then the built-in catalog; scores rank within each[/]")
     for n, hit in enumerate(hits, start=1):
         path = " › ".join(hit.heading_path[:-1])
         out.print(f"[bold]{n}. {term(hit.title)}[/]  [cyan]\\[{term(hit.lang)}][/]  score {hit.score:.2f}")

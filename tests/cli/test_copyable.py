@@ -135,3 +135,18 @@ def test_a_terminal_folds_at_its_width(kb: tuple[Path, dict[str, str]]) -> None:
     for line in lines:
         assert cell_len(line) <= width or " " not in line.removesuffix(MARKER).strip(), line
     assert any(PATCH in line for line in _unfold(lines)), lines
+
+
+def test_search_says_why_scores_are_out_of_order() -> None:
+    from medic.cli.knowledge import _print_hits
+    from medic.model import SearchHit
+
+    def hit(n: int, score: float, builtin: bool) -> SearchHit:
+        return SearchHit(f"id{n}", "runbook.md", ["T"], f"title {n}", "en", score, "snippet", 1, builtin)
+
+    out = io.StringIO()
+    _print_hits(CopyConsole(file=out, width=100), [hit(1, 0.40, False), hit(2, 0.90, True), hit(3, 0.10, True)])
+    assert out.getvalue().startswith("your runbooks first, then the built-in catalog")
+    out = io.StringIO()
+    _print_hits(CopyConsole(file=out, width=100), [hit(1, 0.90, False), hit(2, 0.40, True)])
+    assert out.getvalue().startswith("1. title 1")
