@@ -64,8 +64,17 @@ def _pattern(table: dict[int, str]) -> re.Pattern[str]:
 
 
 def _replacer(table: dict[int, str]) -> Any:
-    pattern, get = _pattern(table), table.__getitem__
-    return lambda text: pattern.sub(lambda m: get(ord(m.group())), text)
+    """The table's substitution, its pattern compiled on first use (``medic --help`` never pays for the
+    surrogate classes)."""
+    get = table.__getitem__
+    compiled: list[re.Pattern[str]] = []
+
+    def replace(text: str) -> str:
+        if not compiled:
+            compiled.append(_pattern(table))
+        return compiled[0].sub(lambda m: get(ord(m.group())), text)
+
+    return replace
 
 
 # re.sub calls back only where a character must change: plain text is scanned at memchr-like speed, where

@@ -48,10 +48,11 @@ def print_report(console: Console, result: DiagnoseResult, explain: bool = False
         console.print(f"[{STYLE[sev]}]{sev.value.upper()}S ({len(found)})[/]")
         by_ns: dict[str, list[Finding]] = {}
         for f in found:
-            by_ns.setdefault(f.object.namespace or "(cluster)", []).append(f)
-        for ns in sorted(by_ns):
+            by_ns.setdefault(f.object.namespace, []).append(f)
+        for ns in sorted(by_ns, key=lambda n: (n != "", n)):  # cluster-scoped objects first
             members = by_ns[ns]
-            console.print(f"  [bold]{term(ns)}[/] ({len(members)})")
+            where = f"namespace {term(ns)}" if ns else "cluster-scoped"
+            console.print(f"  [bold]{where}[/] ({len(members)})")
             for f in members[:max_per_group]:
                 console.print(f"    [{STYLE[sev]}]{term(f.code)}[/] {term(_object(f))}: {term(f.message)}")
                 # evidence: all of it when explaining, else one line for findings that name no entry

@@ -104,7 +104,7 @@ def test_namespace_filter(db: Path) -> None:
     ("args", "message"),
     [
         (["--bundle", "/nonexistent/b.tar.gz"], "no such bundle"),
-        (["--demo", "-o", "yaml"], "--output must be one of"),
+        (["--demo", "-o", "csv"], "--output must be one of"),  # yaml became a format
         (["--demo", "--fail-on", "info"], "--fail-on must be"),
         (["--demo", "--checks", "NOPE999"], "no check has such a code"),
         (["--demo", "-n", "a", "-A"], "either -n"),

@@ -12,9 +12,7 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import SHARED
+from tests.conftest import SHARED, need_shared
 
 CATALOG = Path(__file__).resolve().parents[2] / "medic" / "knowledge" / "catalog"
 CASES = SHARED / "evidence-set" / "cases.jsonl"
@@ -37,8 +35,7 @@ def masked(line: str) -> str:
 
 
 def evidence_lines() -> list[str]:
-    if not CASES.is_file():
-        pytest.fail(f"evaluation set not found at {CASES} (set MEDIC_SHARED)")
+    need_shared(CASES, "evaluation set")
     out: set[str] = set()
     for raw in CASES.read_text(encoding="utf-8").splitlines():
         case = json.loads(raw)

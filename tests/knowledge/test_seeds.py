@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from medic.knowledge.ingest import entries_for
 from medic.knowledge.reader import read_runbook
 from medic.model import CodeKind, Entry, Role
-from tests.conftest import SEEDS, seed
+from tests.conftest import SEEDS, need_shared, seed
 from tests.knowledge.seed_titles import SEED_TITLES
 
 SEED_LANG = {"000": "ja", "001": "ja", "002": "zh", "003": "ko", "004": "ja"}
@@ -169,4 +167,4 @@ def test_ids_are_stable_across_parses() -> None:
 
 
 def test_seeds_folder_exists() -> None:
-    assert sorted(p.name[:3] for p in Path(SEEDS).glob("0*.txt")) == ["000", "001", "002", "003", "004"]
+    assert sorted(p.name[:3] for p in need_shared(SEEDS).glob("0*.txt")) == ["000", "001", "002", "003", "004"]

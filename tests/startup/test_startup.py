@@ -115,18 +115,15 @@ def test_a_foreign_file_needs_a_write(tmp_path: Path) -> None:
 
 
 def test_read_commands_open_the_knowledge_base_read_only_once_it_is_current(tmp_path: Path) -> None:
-    from medic import cli
+    from medic.cli.state import AppState
 
-    cli.State.db = str(tmp_path / "kb.db")
-    try:
-        first = cli._open_store(read_only=True)  # nothing there yet: created and the catalog indexed
-        assert not first.read_only and first.count()["entries"] > 0
-        first.close()
-        again = cli._open_store(read_only=True)
-        assert again.read_only
-        again.close()
-        writer = cli._open_store()
-        assert not writer.read_only
-        writer.close()
-    finally:
-        cli.State.db = None
+    state = AppState(db=str(tmp_path / "kb.db"))
+    first = state.open_store(read_only=True)  # nothing there yet: created and the catalog indexed
+    assert not first.read_only and first.count()["entries"] > 0
+    first.close()
+    again = state.open_store(read_only=True)
+    assert again.read_only
+    again.close()
+    writer = state.open_store()
+    assert not writer.read_only
+    writer.close()

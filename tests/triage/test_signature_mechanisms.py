@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from medic.knowledge.ingest import entries_for
 from medic.knowledge.reader import read_runbook
 from medic.knowledge.signatures import FRAGMENT, mine, template_of
 from medic.model import CodeBlock, CodeKind, Entry
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import CORPUS, SEEDS, need_shared
 
 
 def entry_with(log: str, title: str = "t", body: str = "") -> Entry:
@@ -47,8 +45,8 @@ def test_fragments_split_at_quoted_values_and_match_their_own_line() -> None:
 
 
 def test_every_signature_of_the_seeds_and_corpus_matches_its_own_line() -> None:
-    if not SEEDS.is_dir():
-        pytest.fail(f"seed runbooks not found at {SEEDS}")
+    need_shared(SEEDS)
+    need_shared(CORPUS, "public corpus")
     failed: list[str] = []
     total = 0
     for path in runbook_paths():

@@ -1,4 +1,4 @@
-"""``medic plan``, ``medic run`` and ``medic audit``: thin commands over :mod:`medic.act`.
+"""Acting on a runbook: ``plan``, ``run`` and ``audit``, thin commands over the :mod:`medic.act` library.
 
 ``medic audit verify`` recomputes the audit log's hash chain: exit 0 when intact, 1 at the first broken row.
 What the audit log prints is recorded data (commands, output): control characters in it are shown as
@@ -9,49 +9,44 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from medic.cli.output import Json, Output, choose, emit
+from medic.cli.state import AppState, app_state
 from medic.errors import InputError, MedicError
-from medic.report.safe import dumps, printable, term
+from medic.report.safe import printable, term
 
 if TYPE_CHECKING:  # the act modules are imported by the commands that use them: `medic --help` stays fast
     from medic.act.audit import AuditLog, RunSummary
     from medic.act.plan import Plan
-
-_out = Console(highlight=False, soft_wrap=True)
+    from medic.report.console import CopyConsole
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="A parameter value, NAME=VALUE (repeatable); NAME as listed by `medic plan`."),
+    typer.Option(
+        "--set",
+        metavar="NAME=VALUE",
+        help="A parameter value, NAME=VALUE (repeatable); NAME as listed by `medic plan`.",
+    ),
 ]
 
 
-def _db_path() -> Path:
-    from medic import cli
-    from medic.config import resolve_db_path
-
-    return resolve_db_path(cli.State.db)
-
-
-def _open_audit(write: bool = True) -> AuditLog:
+def _open_audit(state: AppState, write: bool = True) -> AuditLog:
     from medic.act.audit import AuditLog, audit_path
 
-    audit = AuditLog(audit_path(_db_path()), write=write)
+    audit = AuditLog(audit_path(state.db_path()), write=write)
     for warning in audit.warnings:
         sys.stderr.write(f"medic: warning: {printable(warning)}\n")
     return audit
 
 
-def _plan(entry_id: str, sets: list[str] | None) -> Plan:
-    from medic import cli
+def _plan(state: AppState, entry_id: str, sets: list[str] | None) -> Plan:
     from medic.act.params import parse_assignments
     from medic.act.plan import build_plan
 
-    store = cli._open_store()
+    store = state.open_store()
     try:
         plan = build_plan(store, store.get(entry_id))
     finally:
@@ -63,42 +58,43 @@ def _plan(entry_id: str, sets: list[str] | None) -> Plan:
     return plan
 
 
-def _print_plan(plan: Plan) -> None:
+def _print_plan(out: CopyConsole, plan: Plan) -> None:
     from medic.act.params import render
     from medic.act.plan import render_command
+    from medic.report.console import clip_words
 
     values = plan.values
-    _out.rule(f"[bold]{term(plan.title)}")
-    _out.print(f"[dim]{term(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
+    out.heading(f"[bold]{term(plan.title)}[/]")
+    out.print(f"[dim]{term(plan.source)}:{plan.line}  id {plan.entry_id}[/]")
     if plan.parameters:
-        _out.print("[bold]parameters[/]")
+        out.print("[bold]parameters[/]")
         for p in plan.parameters:
             shown = "<redacted>" if p.secret and p.value else p.value
             value = f"= {term(shown)}" if shown is not None else "[red]missing[/]"
-            _out.print(f"  {term(p.name)} {value}  [dim](written {term(', '.join(p.forms))})[/]")
+            out.print(f"  {term(p.name)} {value}  [dim](written {term(', '.join(p.forms))})[/]")
     style = {"read-only": "green", "mutating": "yellow", "manual": "magenta"}
     for label, steps in (("steps", plan.steps), ("rollback", plan.rollback)):
         if not steps:
             continue
-        _out.print(f"[bold]{label}[/]")
+        out.print(f"[bold]{label}[/]")
         for s in steps:
             title = render(s.title, values, for_shell=False)[0]
-            _out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {term(title)}")
+            out.print(f"  {s.n}. [{style[str(s.kind)]}]\\[{s.kind}][/] {term(title)}")
             if s.manual:
-                _out.print(f"     [dim]manual: {term(s.manual_reason)}[/]")
+                out.print(f"     [dim]manual: {term(s.manual_reason)}[/]")
             for c in s.commands:
                 r = render_command(c, values)
-                _out.print(f"     [cyan]$ {term(r.display)}[/]  [dim]{c.kind}: {term(c.reason)}[/]")
+                out.print(f"     [cyan]$ {term(r.display)}[/]  [dim]{c.kind}: {term(c.reason)}[/]")
             for cfg in s.config:
                 for line in render(cfg, values, for_shell=False)[0].split("\n"):
-                    _out.print(f"     [dim]| {term(line)}[/]")
+                    out.print(f"     [dim]| {term(line)}[/]")
             if s.expected:
-                _out.print(f"     [dim]expected: {term(' / '.join(s.expected[:3])[:200])}[/]")
+                out.print(f"     [dim]expected: {term(clip_words(' / '.join(s.expected[:3]), 200))}[/]")
     for note in plan.notes:
-        _out.print(f"[dim]note: {term(note)}[/]")
+        out.print(f"[dim]note: {term(note)}[/]")
     if plan.missing:
         sets = " ".join(f"--set {m}=..." for m in plan.missing)
-        _out.print(f"[red]missing:[/] {term(', '.join(plan.missing))}  ({term(sets)})")
+        out.print(f"[red]missing:[/] {term(', '.join(plan.missing))}  ({term(sets)})")
 
 
 def _tty_ask(prompt: str, choices: tuple[str, ...]) -> str:
@@ -120,23 +116,28 @@ def _emit_output(line: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``plan``, ``run`` and ``audit`` to the medic command line."""
+    """``plan``, ``run`` and ``audit``."""
 
     @app.command("plan")
     def plan_cmd(
+        ctx: typer.Context,
         entry_id: Annotated[str, typer.Argument(help="Entry id (or a unique prefix) from `medic search`.")],
         sets: SetOption = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        output: Output = None,
+        as_json: Json = False,
     ) -> None:
         """Show an entry as a plan: steps (read-only, mutating, manual), parameters and rollback."""
-        plan = _plan(entry_id, sets)
-        if as_json:
-            sys.stdout.write(dumps(plan.to_dict()) + "\n")
+        state = app_state(ctx)
+        fmt = choose(state, output, as_json)
+        plan = _plan(state, entry_id, sets)
+        if fmt != "text":
+            emit(plan.to_dict(), fmt)
             return
-        _print_plan(plan)
+        _print_plan(state.out, plan)
 
     @app.command("run")
     def run_cmd(
+        ctx: typer.Context,
         entry_id: Annotated[
             str | None, typer.Argument(help="Entry id (or prefix); not needed with --resume.", show_default=False)
         ] = None,
@@ -150,7 +151,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--resume", help="Continue an interrupted or paused run.", show_default=False)
         ] = None,
         rollback: Annotated[bool, typer.Option("--rollback", help="Run the plan's rollback steps only.")] = False,
-        timeout: Annotated[float, typer.Option("--timeout", help="Seconds each command may run.")] = 600.0,
+        timeout: Annotated[
+            float, typer.Option("--timeout", metavar="SECONDS", help="Seconds each command may run.")
+        ] = 600.0,
     ) -> None:
         """Run a plan: a dry run unless --execute; every step confirmed, audited, with rollback on failure."""
         from medic.act.audit import check_resume_secrets
@@ -161,7 +164,8 @@ def register(app: typer.Typer) -> None:
             raise MedicError("--timeout must be more than 0")
         if allow_mutating and not yes:
             raise MedicError("--allow-mutating goes with --yes (it confirms mutating steps without a person)")
-        audit = _open_audit()
+        ctx_state = app_state(ctx)
+        audit = _open_audit(ctx_state)
         done: dict[tuple[str, int], str] = {}
         run_id: str | None = None
         lock = None
@@ -184,7 +188,7 @@ def register(app: typer.Typer) -> None:
             done = state.done
         if not entry_id:
             raise MedicError("give an entry id (from `medic search`), or --resume RUN_ID")
-        plan = _plan(entry_id, sets)
+        plan = _plan(ctx_state, entry_id, sets)
         if resume and run_id and audit.state(run_id).digest != plan.digest():
             raise MedicError(f"the steps of entry {entry_id} changed since run {run_id} started; start a new run")
         if rollback and not plan.rollback:
@@ -217,23 +221,28 @@ def register(app: typer.Typer) -> None:
 
     @app.command("audit")
     def audit_cmd(
+        ctx: typer.Context,
         run_id: Annotated[str | None, typer.Argument(help="One run in detail.", show_default=False)] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        limit: Annotated[int, typer.Option("--limit", help="Number of runs.")] = 50,
+        output: Output = None,
+        as_json: Json = False,
+        limit: Annotated[int, typer.Option("--limit", metavar="N", help="Number of runs.")] = 50,
     ) -> None:
         """List the runs recorded in the audit log (who, where, when, what ran, exit codes).
 
         `medic audit verify` checks the log's hash chain instead: exit 0 intact, 1 broken.
         """
-        audit = _open_audit(write=False)
+        state = app_state(ctx)
+        fmt = choose(state, output, as_json)
+        out = state.out
+        audit = _open_audit(state, write=False)
         if run_id == "verify":
-            _verify(audit, as_json)
+            _verify(out, audit, fmt)
             return
         if run_id:
             rid = audit.find_run(run_id)
             summary = audit.summary(rid)
             events = audit.events(rid)
-            if as_json:
+            if fmt != "text":
                 data = {
                     **summary.to_dict(),
                     "events": [
@@ -241,55 +250,55 @@ def register(app: typer.Typer) -> None:
                         for at, k, body in events
                     ],
                 }
-                sys.stdout.write(dumps(data) + "\n")
+                emit(data, fmt)
                 return
-            _print_summary(summary)
+            _print_summary(out, summary)
             for at, kind, body in events:
                 stamp = time.strftime("%H:%M:%S", time.localtime(at))
                 if kind == "command":
-                    _out.print(
+                    out.print(
                         f"  {stamp} {term(body.get('phase'))} step {term(body.get('step'))}: "
                         f"[cyan]{term(body.get('command'))}[/] → exit {term(body.get('exit_code'))} "
                         f"in {term(body.get('duration'))} s  [dim]{term(str(body.get('output_digest'))[:23])}[/]"
                     )
                     for line in [*body.get("output_head", []), *body.get("output_tail", [])][:6]:
-                        _out.print(f"      [dim]{term(line)}[/]")
+                        out.print(f"      [dim]{term(line)}[/]")
                 elif kind == "step_finished":
-                    _out.print(
+                    out.print(
                         f"  {stamp} {term(body.get('phase'))} step {term(body.get('step'))}: {term(body.get('status'))}"
                     )
                 elif kind in ("run_finished", "run_resumed"):
                     extra = f" — {term(body['message'])}" if body.get("message") else ""
-                    _out.print(f"  {stamp} {kind.replace('_', ' ')} {term(body.get('status', ''))}{extra}")
+                    out.print(f"  {stamp} {kind.replace('_', ' ')} {term(body.get('status', ''))}{extra}")
             return
         runs = audit.runs(limit)
-        if as_json:
-            sys.stdout.write(dumps({"runs": [r.to_dict() for r in runs]}) + "\n")
+        if fmt != "text":
+            emit({"runs": [r.to_dict() for r in runs]}, fmt)
             return
         if not runs:
-            _out.print("no runs recorded")
+            out.print("no runs recorded")
         for r in runs:
-            _print_summary(r)
+            _print_summary(out, r)
 
 
-def _verify(audit: AuditLog, as_json: bool) -> None:
+def _verify(out: CopyConsole, audit: AuditLog, fmt: str) -> None:
     result = audit.verify()
-    if as_json:
-        sys.stdout.write(dumps({"path": str(audit.path), **result.to_dict()}) + "\n")
+    if fmt != "text":
+        emit({"path": str(audit.path), **result.to_dict()}, fmt)
     elif result.ok:
-        _out.print(f"audit log intact: {result.rows} row(s) verified, the chain ends at row {result.last_seq}")
+        out.print(f"audit log intact: {result.rows} row(s) verified, the chain ends at row {result.last_seq}")
     else:
         for problem in result.problems:
-            _out.print(f"[red]audit log broken:[/] {term(problem)}")
-        _out.print(f"{result.rows} row(s) verified before the first break ({term(audit.path)})")
+            out.print(f"[red]audit log broken:[/] {term(problem)}")
+        out.print(f"{result.rows} row(s) verified before the first break ({term(audit.path)})")
     if not result.ok:
         raise typer.Exit(1)
 
 
-def _print_summary(r: RunSummary) -> None:
+def _print_summary(out: CopyConsole, r: RunSummary) -> None:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
     sudo = f" (sudo from {term(r.sudo_user)})" if r.sudo_user else ""
-    _out.print(
+    out.print(
         f"[bold]{term(r.run_id)}[/] {when} {term(r.who)}@{term(r.host)}{sudo} {term(r.mode)} "
         f"[bold]{term(r.status)}[/] {r.commands} command(s), {r.failed} failed — {term(r.title)} "
         f"[dim]({term(r.entry_id)})[/]"
