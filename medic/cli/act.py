@@ -239,19 +239,14 @@ def register(app: typer.Typer) -> None:
             _verify(out, audit, fmt)
             return
         if run_id:
+            if fmt != "text":
+                from medic.act.audit import run_document
+
+                emit(run_document(audit, run_id), fmt)  # the document GET /api/v1/audit/RUN serves
+                return
             rid = audit.find_run(run_id)
             summary = audit.summary(rid)
             events = audit.events(rid)
-            if fmt != "text":
-                data = {
-                    **summary.to_dict(),
-                    "events": [
-                        {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(at)), "type": k, **body}
-                        for at, k, body in events
-                    ],
-                }
-                emit(data, fmt)
-                return
             _print_summary(out, summary)
             for at, kind, body in events:
                 stamp = time.strftime("%H:%M:%S", time.localtime(at))

@@ -148,6 +148,7 @@ def register(app: typer.Typer) -> None:
         from medic.evidence.outputs.registry import parse_lines
         from medic.evidence.text import decode_text, open_evidence
         from medic.report.console import clip_words
+        from medic.report.parse_doc import parse_document
 
         state = app_state(ctx)
         fmt = choose(state, output, as_json)
@@ -160,10 +161,10 @@ def register(app: typer.Typer) -> None:
                 f"{evidence}: more than {PARSE_MAX >> 20} MB; `medic parse` reads pasted output, not whole logs"
             )
         text = decode_text(data)
-        result = parse_lines(text.splitlines())
         if fmt != "text":
-            emit({"blocks": [b.to_dict() for b in result.blocks], "plain_lines": len(result.plain)}, fmt, default=str)
+            emit(parse_document(text), fmt)  # the document POST /api/v1/parse answers
             return
+        result = parse_lines(text.splitlines())
         out = state.out
         if not result.blocks:
             out.print(f"no command output recognised ({len(result.plain)} plain lines)")

@@ -173,9 +173,7 @@ def test_verdict_search_entries_metrics_openapi(server: Server) -> None:
     assert status == 200 and "/api/v1/alerts/alertmanager" in spec["paths"]
 
 
-# the installed command: `python -m medic.cli` runs the CLI module as __main__, and the act commands read the
-# --db of the imported module (see the CLI issue)
-MEDIC = str(Path(sys.executable).with_name("medic"))
+MEDIC = str(Path(sys.executable).with_name("medic"))  # the installed command, as an operator runs it
 
 
 def cli_json(server: Server, db: Path, *args: str, stdin: str | None = None) -> Any:
