@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -388,15 +389,14 @@ class Store:
         info: SourceInfo,
         entries: list[Entry],
         searchable_ids: set[str],
-        vectors: Mapping[str, bytes] | None = None,
+        vectors: dict[str, bytes] | None = None,
     ) -> None:
         """Store a source's entries in place of what it had, in one transaction. ``vectors``: blobs already
         encoded (by text hash, see ``embed_texts``), e.g. for many files at once."""
         docs = index_docs(entries, searchable_ids)
         with self.transaction():
             old_vectors = self._delete_source_rows(info.path)
-            if vectors:
-                old_vectors = {**vectors, **old_vectors}
+            reuse: Mapping[str, bytes] = ChainMap(old_vectors, vectors) if vectors else old_vectors
             pending: list[tuple[int, int, str, str]] = []
             rowid_of: dict[str, int] = {}
             for e in entries:
@@ -436,7 +436,7 @@ class Store:
                 )
                 for kind, text in enumerate(doc.embed_texts):
                     pending.append((rowid, kind, _hash(text), text))
-            self._store_vectors(pending, old_vectors)
+            self._store_vectors(pending, reuse)
             self._store_signatures(entries, docs.keys(), rowid_of)
             self.db.execute(
                 "INSERT INTO sources(path, sha256, fmt, lang, builtin, entries, indexed_at) VALUES (?,?,?,?,?,?,?)",
@@ -491,7 +491,7 @@ class Store:
         except ReadOnlyStore:
             return
 
-    def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: dict[str, bytes]) -> None:
+    def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: Mapping[str, bytes]) -> None:
         if embed.disabled_reason() is not None:
             return
         todo = {ehash: text for _, _, ehash, text in pending if ehash not in reuse}
