@@ -169,17 +169,22 @@ _POD_NAME = re.compile(r"\b[a-z0-9][a-z0-9.-]*-(?:[bcdfghjklmnpqrstvwxz2-9]{6,10
 MAX_TRIAGED_GROUPS = 300  # beyond this many distinct evidence shapes, findings keep their check's entries
 
 
-def _group_key(f: Finding) -> tuple[str, ...]:
-    """Findings of one code whose evidence reads the same once the object's own names are set aside."""
+def _group_key(f: Finding, templates: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Findings of one code whose evidence reads the same once the object's own names are set aside.
+    ``templates`` remembers each line's template across calls (the lines of a group repeat)."""
     name = f.object.name
     base = _GENERATED.sub("", name)
     names = sorted({n for n in (name, base, f.object.namespace) if len(n) >= 3}, key=len, reverse=True)
+    templates = {} if templates is None else templates
     lines = []
     for line in f.evidence[:6]:
         line = _POD_NAME.sub("pod", line)
         for n in names:
             line = line.replace(n, "name")
-        lines.append(template_of(line)[0])
+        template = templates.get(line)
+        if template is None:
+            template = templates[line] = template_of(line)[0]
+        lines.append(template)
     return (f.code, *lines)
 
 
@@ -220,8 +225,9 @@ def link_findings(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
     groups: dict[tuple[str, ...], list[Finding]] = {}
+    templates: dict[str, str] = {}
     for f in findings:
-        groups.setdefault(_group_key(f), []).append(f)
+        groups.setdefault(_group_key(f, templates), []).append(f)
     declared: dict[str, list[Entry]] = {}
     catalog: dict[str, dict[str, Entry]] = {}
     # the largest groups first: when there are too many to triage, the rarest shapes go without

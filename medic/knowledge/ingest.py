@@ -10,11 +10,12 @@ from importlib import resources
 from pathlib import Path
 
 from medic.errors import MedicError, RunbookError
+from medic.knowledge import embed
 from medic.knowledge.document import ParsedDocument
 from medic.knowledge.reader import RUNBOOK_SUFFIXES, RunbookText, decode_runbook, detect_format, read_runbook
 from medic.knowledge.sections import build_entries, searchable
 from medic.knowledge.store import SourceInfo, Store
-from medic.knowledge.store.sqlite import now
+from medic.knowledge.store.sqlite import embed_texts, now
 from medic.knowledge.text import detect_language
 from medic.knowledge.twins import METHOD as TWINS_METHOD
 from medic.knowledge.twins import refresh_twins
@@ -72,7 +73,16 @@ def _fingerprint(sha256: str) -> str:
     return f"{sha256}:{PARSER_VERSION}"
 
 
-def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = False) -> int:
+@dataclass
+class _Parsed:
+    """A runbook parsed into entries, not stored yet."""
+
+    info: SourceInfo
+    entries: list[Entry]
+    searchable: set[str]
+
+
+def _parse_runbook(rb: RunbookText, source: str, builtin: bool = False) -> _Parsed:
     entries = entries_for(rb.text, rb.fmt, source, fallback_title=rb.path.stem, builtin=builtin)
     lang = detect_language(rb.text[:20000])
     info = SourceInfo(
@@ -84,8 +94,40 @@ def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = F
         entries=len(entries),
         indexed_at=now(),
     )
-    store.replace_source(info, entries, searchable(entries))
-    return len(entries)
+    return _Parsed(info, entries, searchable(entries))
+
+
+def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = False) -> int:
+    parsed = _parse_runbook(rb, source, builtin)
+    store.replace_source(parsed.info, parsed.entries, parsed.searchable)
+    return len(parsed.entries)
+
+
+# New files are parsed in groups of about this many entries and their sentence vectors encoded in one call:
+# the encoder's per-piece work is then shared by the whole group (see medic.knowledge.forward), and a
+# group's entries are what is held in memory at once.
+BATCH_ENTRIES = 2000
+
+
+def _store_batch(store: Store, batch: list[_Parsed], report: IndexReport | None = None) -> None:
+    """Store new sources in order, their texts' vectors encoded together first. A source the store refuses
+    is reported as failed (with ``report``; else the error is raised)."""
+    vectors: dict[str, bytes] = {}
+    if batch and embed.disabled_reason() is None and embed.available():
+        texts: dict[str, str] = {}
+        for p in batch:
+            texts.update(embed_texts(p.entries, p.searchable))
+        if texts:
+            vectors = {h: embed.to_blob(v) for h, v in zip(texts, embed.encode(list(texts.values())), strict=True)}
+    for p in batch:
+        try:
+            store.replace_source(p.info, p.entries, p.searchable, vectors=vectors)
+        except MedicError as exc:
+            if report is None:
+                raise
+            report.failed.append((p.info.path, str(exc)))
+            report.indexed.remove(p.info.path)
+            report.entries -= len(p.entries)
 
 
 def index_paths(
@@ -109,6 +151,7 @@ def index_paths(
             report.failed.append((str(p), "no such file or directory"))
     seen: set[str] = set()
     total = len(files)
+    batch: list[_Parsed] = []  # new files parsed, stored together once they hold BATCH_ENTRIES entries
     for n, path in enumerate(files, start=1):
         source = str(path.resolve()) if path.exists() else str(path.absolute())
         if progress:
@@ -122,12 +165,22 @@ def index_paths(
             if known is not None and known.sha256 == _fingerprint(rb.sha256) and not force:
                 report.unchanged.append(source)
                 continue
-            report.entries += _store_runbook(store, rb, source)
-            report.indexed.append(source)
+            if known is None:
+                parsed = _parse_runbook(rb, source)
+                batch.append(parsed)
+                report.entries += len(parsed.entries)
+                report.indexed.append(source)
+                if sum(len(p.entries) for p in batch) >= BATCH_ENTRIES:
+                    _store_batch(store, batch, report)
+                    batch = []
+            else:  # a changed file: stored now, reusing the vectors of its unchanged texts
+                report.entries += _store_runbook(store, rb, source)
+                report.indexed.append(source)
         except RunbookError as exc:
             report.failed.append((str(path), exc.reason))
         except MedicError as exc:
             report.failed.append((str(path), str(exc)))
+    _store_batch(store, batch, report)
     # files that left an indexed folder leave the index too
     for root in roots:
         prefix = str(root) + os.sep
@@ -175,6 +228,7 @@ def ensure_builtin(store: Store) -> bool:
     for info in store.sources(builtin=True):
         if info.path not in names:
             store.remove_source(info.path)
+    batch: list[_Parsed] = []
     for name, data in files:
         source = BUILTIN_PREFIX + name
         text = decode_runbook(Path(name), data)
@@ -182,8 +236,11 @@ def ensure_builtin(store: Store) -> bool:
             path=Path(name), text=text, sha256=hashlib.sha256(data).hexdigest(), fmt=detect_format(Path(name), text)
         )
         known = store.source(source)
-        if known is None or known.sha256 != _fingerprint(rb.sha256):
+        if known is None:
+            batch.append(_parse_runbook(rb, source, builtin=True))
+        elif known.sha256 != _fingerprint(rb.sha256):
             _store_runbook(store, rb, source, builtin=True)
+    _store_batch(store, batch)
     store.set_meta("builtin_fingerprint", fp)
     refresh_twins(store)
     return True

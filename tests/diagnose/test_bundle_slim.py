@@ -211,3 +211,83 @@ def test_the_template_parts_are_the_declared_ones() -> None:
     meta = {k: f"m-{k}" for k in sharing.POD_SHARED_META}
     spec = {k: f"s-{k}" for k in sharing.POD_SHARED_SPEC}
     assert sharing._parts(meta, spec) == (*meta.values(), *spec.values())
+
+
+# strings the redaction prefilter looks for, and strings that only look like them
+_TRIGGERS = [
+    "Bearer abcdefghijkl",
+    "password=hunter2",
+    "token",
+    "-u",
+    "--user",
+    "user:pw",
+    "eyJhbGciOiJIUzI1NiJ9",
+    "https://u:p@host",
+    "auth x",
+    "private key",
+    "mysql",
+    "tls.key",
+    "secret",
+    "pin",
+    "session id",
+    "apikey",
+    "AKIAABCDEFGHIJKLMNOP",
+    "ghp_x",
+    "sig",
+    "user",
+    "-U",
+    "bearer",
+    "Basic dXNlcjpw",
+]
+_PLAIN = ["name", "plain", "kube-api-access", "ready", "", "app", "web-1", "ns/x", "a b", "10", "value:x", "'q'"]
+
+
+def _prefilter_pod(rng: Any) -> dict[str, Any]:
+    def word() -> str:
+        return rng.choice(_TRIGGERS) if rng.random() < 0.03 else rng.choice(_PLAIN)
+
+    def value() -> Any:
+        return rng.choice([word(), [word(), word()], {word(): word()}, rng.randint(0, 9), None])
+
+    pod = _pod(f"api-{word()}", word())
+    meta, spec = pod["metadata"], pod["spec"]
+    spec["volumes"] = [{"name": word(), "emptyDir": {}}]
+    meta["labels"] = {word(): word() for _ in range(rng.randint(0, 3))}
+    meta["annotations"] = {word(): value() for _ in range(rng.randint(0, 3))}
+    if rng.random() < 0.5:
+        meta["ownerReferences"] = [{"kind": "ReplicaSet", "name": word()}]
+    spec["containers"][0]["command"] = [word() for _ in range(rng.randint(0, 3))]
+    spec["containers"][0][word() or "x"] = value()
+    if rng.random() < 0.5:
+        spec["initContainers"] = [{"name": word(), "args": [word(), word()]}]
+    spec["tolerations"] = [{"key": word(), "value": word()}] if rng.random() < 0.7 else []
+    if rng.random() < 0.5:
+        spec["nodeSelector"] = {word(): word()}
+    spec[word() or "y"] = value()
+    pod["status"]["message"] = word()
+    pod["status"][word() or "z"] = value()
+    return pod
+
+
+def test_the_prefilter_of_a_pod_is_that_of_its_parts_and_of_the_rest() -> None:
+    """A template's parts are looked at once for every pod of the template: what the redaction prefilter
+    finds in a pod's JSON, it finds in its parts' JSON or in the pod's JSON with them emptied, and only then."""
+    import random
+
+    from medic.evidence.redact import may_hold_secrets
+
+    rng = random.Random(13)
+    seen = {True: 0, False: 0}
+    for _ in range(3000):
+        pod = _prefilter_pod(rng)
+        whole = may_hold_secrets(orjson.dumps(pod))
+        before = orjson.dumps(pod)
+        meta, spec = pod["metadata"], pod["spec"]
+        apart = may_hold_secrets(orjson.dumps(sharing._parts(meta, spec))) or may_hold_secrets(
+            sharing._json_around(pod, meta, spec)
+        )
+        assert apart == whole, orjson.dumps(pod)
+        assert b'"containers":[]' in sharing._json_around(pod, meta, spec)  # the rest alone is looked at
+        assert orjson.dumps(pod) == before  # the parts are put back
+        seen[whole] += 1
+    assert min(seen.values()) > 300  # both answers are tested

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,20 @@ def index_doc(entry: Entry, children: dict[str, list[Entry]]) -> IndexDoc:
     )
 
 
+def index_docs(entries: list[Entry], searchable_ids: set[str]) -> dict[str, IndexDoc]:
+    """The indexed text of each searchable entry of one source, by entry id."""
+    children: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.parent_id:
+            children.setdefault(e.parent_id, []).append(e)
+    return {e.id: index_doc(e, children) for e in entries if e.id in searchable_ids}
+
+
+def embed_texts(entries: list[Entry], searchable_ids: set[str]) -> dict[str, str]:
+    """The texts ``replace_source`` gives sentence vectors, by text hash (the key of its ``vectors``)."""
+    return {_hash(t): t for doc in index_docs(entries, searchable_ids).values() for t in doc.embed_texts}
+
+
 class Store:
     """The knowledge database. One writer at a time; readers see committed data only."""
 
@@ -376,15 +391,19 @@ class Store:
         with self.transaction():
             self._delete_source_rows(path)
 
-    def replace_source(self, info: SourceInfo, entries: list[Entry], searchable_ids: set[str]) -> None:
-        """Store a source's entries in place of what it had, in one transaction."""
-        children: dict[str, list[Entry]] = {}
-        for e in entries:
-            if e.parent_id:
-                children.setdefault(e.parent_id, []).append(e)
-        docs = {e.id: index_doc(e, children) for e in entries if e.id in searchable_ids}
+    def replace_source(
+        self,
+        info: SourceInfo,
+        entries: list[Entry],
+        searchable_ids: set[str],
+        vectors: dict[str, bytes] | None = None,
+    ) -> None:
+        """Store a source's entries in place of what it had, in one transaction. ``vectors``: blobs already
+        encoded (by text hash, see ``embed_texts``), e.g. for many files at once."""
+        docs = index_docs(entries, searchable_ids)
         with self.transaction():
             old_vectors = self._delete_source_rows(info.path)
+            reuse: Mapping[str, bytes] = ChainMap(old_vectors, vectors) if vectors else old_vectors
             pending: list[tuple[int, int, str, str]] = []
             rowid_of: dict[str, int] = {}
             for e in entries:
@@ -424,7 +443,7 @@ class Store:
                 )
                 for kind, text in enumerate(doc.embed_texts):
                     pending.append((rowid, kind, _hash(text), text))
-            self._store_vectors(pending, old_vectors)
+            self._store_vectors(pending, reuse)
             self._store_signatures(entries, docs.keys(), rowid_of)
             self.db.execute(
                 "INSERT INTO sources(path, sha256, fmt, lang, builtin, entries, indexed_at) VALUES (?,?,?,?,?,?,?)",
@@ -479,7 +498,7 @@ class Store:
         except ReadOnlyStore:
             return
 
-    def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: dict[str, bytes]) -> None:
+    def _store_vectors(self, pending: list[tuple[int, int, str, str]], reuse: Mapping[str, bytes]) -> None:
         if embed.disabled_reason() is not None:
             return
         todo = {ehash: text for _, _, ehash, text in pending if ehash not in reuse}

