@@ -189,6 +189,7 @@ def triage(
     salient_sample = TemplateSample(SALIENT_TEMPLATES)
     notes: dict[str, tuple[int, str]] = {}  # template → (line number, text) of the user's notes
     shapes: dict[bytes, str] = {}
+    salient_shapes: dict[bytes, bool] = {}  # digit-free line shape → is_salient (digits never decide it)
     head = b""
     line_base = 0
     total_bytes = 0
@@ -230,15 +231,22 @@ def triage(
                 if len(notes) < NOTES and is_note(text):
                     notes.setdefault(template_of(text)[0], (line_no, text))
                 continue
+            # lines that differ only in digits (timestamps, counters, ids) share a shape: whether a line
+            # reports a problem is decided once per shape (a dense log repeats a few shapes millions of
+            # times), and templating, the costly step of this loop, is done once per shape, at most
+            # TEMPLATED_PER_CHUNK new shapes per chunk
+            shape = raw[:500].translate(None, b"0123456789")
             if mark == ALERT_MARK:
                 if not is_alert_field(text):
                     continue
-            elif not is_salient(text):
-                continue
-            # lines that differ only in digits (timestamps, counters, ids) share a template: templating
-            # is the costly step of this loop, so each digit-free shape is templated once, and at most
-            # TEMPLATED_PER_CHUNK new shapes per chunk
-            shape = raw[:500].translate(None, b"0123456789")
+            else:
+                reports = salient_shapes.get(shape)
+                if reports is None:
+                    reports = is_salient(text)
+                    if len(salient_shapes) < SHAPES_KEPT:
+                        salient_shapes[shape] = reports
+                if not reports:
+                    continue
             tmpl = shapes.get(shape) or ""
             if not tmpl:
                 if templated >= TEMPLATED_PER_CHUNK:
