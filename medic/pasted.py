@@ -124,7 +124,8 @@ def triage_pasted(
         if rank.score_confidence(m.score) < rank.SCORE_CONFIDENT:
             m.score += lift
         m.evidence.insert(0, hit)
-    healthy = result.quiet and not findings and covered(parsed, lines) >= HEALTHY_COVER
+    # with --all the user asks for the weak candidates too: a healthy-looking paste shows them as well
+    healthy = result.quiet and not findings and not include_weak and covered(parsed, lines) >= HEALTHY_COVER
     chosen = [] if healthy else choose(store, list(matches.values()), top, include_weak, result.quiet)
     for m in chosen:
         if not m.tests and not m.fixes:
