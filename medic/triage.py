@@ -35,6 +35,7 @@ from medic import rank
 from medic.evidence.sample import TemplateSample, WordSample
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
+from medic.knowledge.document import is_reference
 from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly
 from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
@@ -323,6 +324,8 @@ def triage(
             by_rowid[rowid] = entry
             rowid_of[entry.id] = rowid
     for rowid, entry in by_rowid.items():
+        if is_reference(entry.source):  # a licence or a change log names errors, it does not explain them
+            continue
         s_sig = entry_scores.get(rowid, 0.0)
         s_search = search_scores.get(entry.id, 0.0)
         s_link = link_scores.get(rowid, 0.0)

@@ -22,6 +22,25 @@ def is_overview(source: str) -> bool:
     return name.rsplit(".", 1)[0].lower() in OVERVIEW_NAMES
 
 
+# Files beside runbooks that are not runbooks: licences, change logs, credits, lists of sources, contribution
+# guides. They stay searchable (`medic search`), but triage never offers them as the explanation of evidence and
+# they are never a built-in entry's twin: a licence or a change log names errors without explaining them.
+REFERENCE_NAMES = frozenset(
+    {
+        "license", "licence", "copying", "notice", "changelog", "changes", "history", "news", "release-notes",
+        "release_notes", "releasenotes", "authors", "contributors", "credits", "sources", "contributing",
+        "code_of_conduct", "code-of-conduct", "codeowners", "maintainers",
+    }
+)  # fmt: skip
+REFERENCE_FOLDERS = frozenset({"licenses", "licences", "license", "licence", "changelogs", "release-notes"})
+
+
+def is_reference(source: str) -> bool:
+    """A licence, change log, credits or sources file (by its name, or a folder of licences or change logs)."""
+    parts = source.replace("\\", "/").rsplit(":", 1)[-1].lower().split("/")
+    return parts[-1].split(".", 1)[0] in REFERENCE_NAMES or any(p in REFERENCE_FOLDERS for p in parts[:-1])
+
+
 @dataclass
 class Block:
     """A piece of section content: prose (``code`` false) or a code block with its info language."""

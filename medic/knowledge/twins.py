@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from medic.errors import KnowledgeError
-from medic.knowledge.document import is_overview
+from medic.knowledge.document import is_overview, is_reference
 from medic.knowledge.store import Store
 from medic.model import Entry
 
@@ -131,7 +131,9 @@ def shared_rare_terms(store: Store, words: Counter[str]) -> list[tuple[str, floa
     return [(w, idf) for w, idf in terms if df.get(stem(w), 0) >= 2][:RARE_WORDS]
 
 
-METHOD = "2"  # the version of find_twins: stored twins of another version are found again (2: no overview pages)
+# the version of find_twins: stored twins of another version are found again (2: no overview pages; 3: no licence,
+# change log or sources file)
+METHOD = "3"
 
 
 def find_twins(store: Store) -> list[Twin]:
@@ -166,9 +168,9 @@ def find_twins(store: Store) -> list[Twin]:
         scored.sort(key=lambda t: (-t.score, t.user))
         kept: list[Twin] = []
         for t in scored:
-            if t.user not in contents:  # an overview or a table of contents names every problem: never a twin
+            if t.user not in contents:  # an overview, a table of contents, a change log: never a twin
                 user = store.entries_by_rowid([t.user])[t.user]
-                contents[t.user] = is_overview(user.source) or is_contents(store, user)
+                contents[t.user] = is_overview(user.source) or is_reference(user.source) or is_contents(store, user)
             if not contents[t.user]:
                 kept.append(t)
             if len(kept) >= KEPT:
