@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from medic.errors import MedicError
 from medic.model import Role
 from medic.serve.state import STATUSES, State
 
@@ -298,6 +299,37 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
         if entry is None:
             return render(request, "login.html", code=404, error=f"no entry {entry_id}")
         return render(request, "entry.html", entry=entry, role_labels=ROLE_LABELS, page_lang=entry["lang"])
+
+    @app.get("/ui/entries/{entry_id}/plan", include_in_schema=False)
+    async def plan_page(request: Request, entry_id: str) -> Response:
+        if (denied := need(request, "read")) is not None:
+            return denied
+        values = {k[2:]: v for k, v in request.query_params.items() if k.startswith("v_") and v}
+        try:
+            plan = await run_in_threadpool(knowledge.plan, entry_id, values)
+        except MedicError as exc:
+            return render(request, "login.html", code=400, error=str(exc))
+        if plan is None:
+            return render(request, "login.html", code=404, error=f"no entry {entry_id}")
+        entry = await run_in_threadpool(knowledge.entry, entry_id)
+        return render(request, "plan.html", plan=plan, page_lang=(entry or {}).get("lang", "en"))
+
+    @app.get("/ui/audit", include_in_schema=False)
+    async def audit_page(request: Request) -> Response:
+        if (denied := need(request, "read")) is not None:
+            return denied
+        doc = await run_in_threadpool(knowledge.audit, None, 200)
+        return render(request, "audit.html", runs=doc["runs"])
+
+    @app.get("/ui/audit/{run_id}", include_in_schema=False)
+    async def audit_run_page(request: Request, run_id: str) -> Response:
+        if (denied := need(request, "read")) is not None:
+            return denied
+        try:
+            run = await run_in_threadpool(knowledge.audit, run_id[:64])
+        except MedicError as exc:
+            return render(request, "login.html", code=404, error=str(exc))
+        return render(request, "audit_run.html", run=run)
 
     @app.get("/ui/diagnoses", include_in_schema=False)
     async def diagnoses_page(request: Request) -> Response:
