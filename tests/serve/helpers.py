@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medic.knowledge.store import Store
 from tests.pgcluster import free_port as free_port  # re-exported for the service tests
 
 DATA = Path(__file__).parent / "data"
@@ -63,3 +65,26 @@ def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen[by
         time.sleep(0.2)
     proc.kill()
     raise AssertionError("server did not become ready")
+
+
+MEDIC = str(Path(sys.executable).with_name("medic"))  # the installed command, as an operator runs it
+
+
+def drain_entry(store: Store) -> str:
+    """The built-in procedure with a parameter, mutating and read-only steps, and a rollback."""
+    return next(
+        e.id
+        for e in store.all_entries(searchable_only=True)
+        if e.builtin and e.title.startswith("Procedure: drain a node")
+    )
+
+
+def dry_run(server: Server, db: Path, entry_id: str, node: str) -> None:
+    """`medic run` at a terminal (a dry run: nothing is executed), audited beside the knowledge base ``db``."""
+    subprocess.run(
+        [MEDIC, "--db", str(db), "run", entry_id, "--set", f"node={node}"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=True,
+        env=server.env,
+    )

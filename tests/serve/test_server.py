@@ -19,7 +19,7 @@ import hypothesis
 import pytest
 
 from medic.knowledge.store import Store
-from tests.serve.helpers import SECRET, TOKEN, ZABBIX_TOKEN, Server, free_port, start
+from tests.serve.helpers import MEDIC, SECRET, TOKEN, ZABBIX_TOKEN, Server, drain_entry, dry_run, free_port, start
 
 DATA = Path(__file__).parent / "data"
 
@@ -173,9 +173,6 @@ def test_verdict_search_entries_metrics_openapi(server: Server) -> None:
     assert status == 200 and "/api/v1/alerts/alertmanager" in spec["paths"]
 
 
-MEDIC = str(Path(sys.executable).with_name("medic"))  # the installed command, as an operator runs it
-
-
 def cli_json(server: Server, db: Path, *args: str, stdin: str | None = None) -> Any:
     """What the CLI prints with --json for the server's knowledge base (a real process)."""
     r = subprocess.run(
@@ -207,11 +204,7 @@ def test_parse_answers_what_the_cli_prints(server: Server, seeded_store: Store) 
 
 
 def test_plan_and_audit_answer_what_the_cli_prints(server: Server, seeded_store: Store) -> None:
-    drain = next(
-        e.id
-        for e in seeded_store.all_entries(searchable_only=True)
-        if e.builtin and e.title.startswith("Procedure: drain a node")
-    )
+    drain = drain_entry(seeded_store)
     status, plan = server.call("GET", f"/api/v1/entries/{drain}/plan?set=node=n1")
     assert status == 200 and plan["parameters"] and any(s["commands"] for s in plan["steps"])
     assert plan == cli_json(server, seeded_store.path, "plan", drain, "--set", "node=n1", "--json")
@@ -219,13 +212,7 @@ def test_plan_and_audit_answer_what_the_cli_prints(server: Server, seeded_store:
     assert status == 400 and "nosuch" in err["error"] and "not a parameter" in err["error"]
     assert server.call("GET", "/api/v1/entries/nope-nope/plan")[0] == 404
     # a dry run at a terminal is audited beside the knowledge base; the API lists it as `medic audit` does
-    subprocess.run(
-        [MEDIC, "--db", str(seeded_store.path), "run", drain, "--set", "node=n1"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        check=True,
-        env=server.env,
-    )
+    dry_run(server, seeded_store.path, drain, "n1")
     status, runs = server.call("GET", "/api/v1/audit")
     assert status == 200 and runs == cli_json(server, seeded_store.path, "audit", "--json")
     run_id = runs["runs"][0]["run_id"]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from medic.knowledge.store import Store
-from tests.serve.helpers import TOKEN, Server
+from tests.serve.helpers import TOKEN, Server, drain_entry, dry_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
@@ -244,14 +244,7 @@ def test_hostile_runbook_renders_inert(browser: Any, tmp_path: Path, server: Ser
 def test_plan_view_and_audit_pages(page: Any, server: Server, seeded_store: Store) -> None:
     """The plan of an entry with its parameters filled in, each step's kind shown; a dry run at a terminal appears
     on the audit page with its events."""
-    import subprocess
-    import sys
-
-    drain = next(
-        e.id
-        for e in seeded_store.all_entries(searchable_only=True)
-        if e.builtin and e.title.startswith("Procedure: drain a node")
-    )
+    drain = drain_entry(seeded_store)
     page.goto(f"/ui/entries/{drain}")
     page.click("text=Plan")
     page.fill("input[name=v_node]", "worker-7")
@@ -261,14 +254,7 @@ def test_plan_view_and_audit_pages(page: Any, server: Server, seeded_store: Stor
     assert any("kubectl cordon worker-7" in c for c in commands), commands
     assert page.locator(".kind-mutating").count() >= 1 and page.locator(".kind-read-only").count() >= 1
     shoot(page, "plan")
-    medic = str(Path(sys.executable).with_name("medic"))
-    subprocess.run(
-        [medic, "--db", str(seeded_store.path), "run", drain, "--set", "node=worker-7"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        check=True,
-        env=server.env,
-    )
+    dry_run(server, seeded_store.path, drain, "worker-7")
     page.goto("/ui/audit")
     row = page.locator("tbody tr").first
     assert "Procedure: drain a node" in row.inner_text() and "dry-run" in row.inner_text()
