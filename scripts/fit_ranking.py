@@ -156,19 +156,19 @@ def shown(c: Case, m: rank.Model) -> list[tuple[float, bool, float, bool]]:
     return [(x.confidence, label(x, expected), rank.lead(top, i), x.finding_score > 0) for i, x in enumerate(top)]
 
 
-def printed(order: list[tuple[float, bool, bool]], threshold: float, floor: bool) -> list[bool]:
-    """Right/wrong of the matches `medic triage` prints at ``threshold``, in its order: as rank.calibrate does, with
-    ``floor`` a match a check's finding supports is printed at the bar at least, and the list is sorted again
-    (stable)."""
+def printed(order: list[tuple[float, bool, bool]], threshold: float, floor: bool) -> list[tuple[float, bool]]:
+    """(confidence, right) of the matches `medic triage` prints at ``threshold``, in its order: as rank.calibrate
+    does, with ``floor`` a match a check's finding supports is printed at the bar at least, and the list is sorted
+    again (stable)."""
     floored = [(max(conf, threshold) if found and floor else conf, right) for conf, right, found in order]
     floored.sort(key=lambda cr: -cr[0])
-    return [right for conf, right in floored if conf >= threshold]
+    return [(conf, right) for conf, right in floored if conf >= threshold]
 
 
 def figures(ranked: list[tuple[Case, list[tuple[float, bool, bool]]]], threshold: float, floor: bool) -> dict[str, int]:
     out = {"hit1": 0, "hit3": 0, "pos": 0, "neg_ok": 0, "neg": 0, "cross": 0, "cross_hit1": 0}
     for c, order in ranked:
-        shown_rights = printed(order, threshold, floor)
+        shown_rights = [right for _, right in printed(order, threshold, floor)]
         if c.data.get("expected"):
             out["pos"] += 1
             first = bool(shown_rights and shown_rights[0])
@@ -198,13 +198,7 @@ def reliability(
 ) -> list[dict[str, Any]]:
     """Of the first match printed per case, by confidence bin: how many, and the share that is right."""
     bins = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
-    firsts = []
-    for _, order in ranked:
-        floored = sorted(
-            ((max(cf, threshold) if fd and floor else cf, r) for cf, r, fd in order), key=lambda cr: -cr[0]
-        )
-        if floored and floored[0][0] >= threshold:
-            firsts.append(floored[0])
+    firsts = [shown[0] for _, order in ranked if (shown := printed(order, threshold, floor))]
     table = []
     for lo, hi in bins:
         sel = [right for conf, right in firsts if lo <= conf < hi]

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from medic.act.classify import Kind, Verdict, classify, classify_sql
 from medic.act.params import Parameter, find_placeholders, render, render_line, sites, validate_parameter
+from medic.errors import InputError
 from medic.knowledge.codeblocks import classify as classify_block
 from medic.knowledge.codeblocks import is_command_line
 from medic.knowledge.document import Block, ParsedDocument
@@ -160,6 +161,14 @@ class Plan:
             if name in known:
                 known[name].value = value
         return unknown
+
+    def bind_known(self, values: dict[str, str], given_as: str = "") -> None:
+        """:meth:`bind`, refusing a name the plan does not have with one line that lists its parameters
+        (``given_as``: how the user gave them, ``--set`` at the command line)."""
+        unknown = self.bind(values)
+        if unknown:
+            known = ", ".join(p.name for p in self.parameters) or "none"
+            raise InputError(f"{given_as}{', '.join(unknown)}: not a parameter of this plan (its parameters: {known})")
 
     @property
     def values(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ import typer
 
 from medic.cli.output import Json, Output, choose, emit
 from medic.cli.state import AppState, app_state
-from medic.errors import InputError, MedicError
+from medic.errors import MedicError
 from medic.report.safe import printable, term
 
 if TYPE_CHECKING:  # the act modules are imported by the commands that use them: `medic --help` stays fast
@@ -51,10 +51,7 @@ def _plan(state: AppState, entry_id: str, sets: list[str] | None) -> Plan:
         plan = build_plan(store, store.get(entry_id))
     finally:
         store.close()
-    unknown = plan.bind(parse_assignments(sets or []))
-    if unknown:
-        known = ", ".join(p.name for p in plan.parameters) or "none"
-        raise InputError(f"--set {', '.join(unknown)}: not a parameter of this plan (its parameters: {known})")
+    plan.bind_known(parse_assignments(sets or []), given_as="--set ")
     return plan
 
 

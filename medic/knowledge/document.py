@@ -16,10 +16,14 @@ _RE_SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
 OVERVIEW_NAMES = frozenset({"readme", "_index", "index", "summary", "toc", "contents"})
 
 
+def _path_parts(source: str) -> list[str]:
+    """The folders and the file name of a source, lower-cased (a built-in source ``builtin:NAME`` is its NAME)."""
+    return source.replace("\\", "/").rsplit(":", 1)[-1].lower().split("/")
+
+
 def is_overview(source: str) -> bool:
     """An overview page, by its file name (a built-in source ``builtin:NAME`` too)."""
-    name = source.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    return name.rsplit(".", 1)[0].lower() in OVERVIEW_NAMES
+    return _path_parts(source)[-1].rsplit(".", 1)[0] in OVERVIEW_NAMES
 
 
 # Files beside runbooks that are not runbooks: licences, change logs, credits, lists of sources, contribution
@@ -37,7 +41,7 @@ REFERENCE_FOLDERS = frozenset({"licenses", "licences", "license", "licence", "ch
 
 def is_reference(source: str) -> bool:
     """A licence, change log, credits or sources file (by its name, or a folder of licences or change logs)."""
-    parts = source.replace("\\", "/").rsplit(":", 1)[-1].lower().split("/")
+    parts = _path_parts(source)
     return parts[-1].split(".", 1)[0] in REFERENCE_NAMES or any(p in REFERENCE_FOLDERS for p in parts[:-1])
 
 

@@ -18,6 +18,7 @@ LANGUAGES = ("ja", "zh", "ko")  # the columns after the English one, in this ord
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
+@cache
 def _text() -> str:
     return (resources.files("medic.knowledge") / "lexicon.tsv").read_text(encoding="utf-8")
 

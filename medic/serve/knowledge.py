@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from medic.errors import InputError, MedicError
+from medic.errors import MedicError
 from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.search import search
 from medic.knowledge.store import Store
@@ -92,10 +92,7 @@ class Knowledge:
         except (MedicError, KeyError):
             return None
         plan = build_plan(store, entry)
-        unknown = plan.bind(assignments)
-        if unknown:
-            known = ", ".join(p.name for p in plan.parameters) or "none"
-            raise InputError(f"{', '.join(unknown)}: not a parameter of this plan (its parameters: {known})")
+        plan.bind_known(assignments)
         return plan.to_dict()
 
     def audit(self, run_id: str | None, limit: int = 50) -> dict[str, Any]:
