@@ -63,6 +63,7 @@ class ServeConfig:
     public_url: str = ""  # how senders and people reach this server (links in Zabbix tags)
     max_bundle: int = 512 * 1024 * 1024  # a collect of 150,000 pods is ~100 MB gzipped: room for 5x that
     start_worker: bool = True
+    release_claims: bool = True  # a lone process releases the claims a stopped run left (not one of N workers)
 
 
 class ApiError(Exception):
@@ -129,7 +130,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     store_errors: tuple[type[BaseException], ...] = (*db_errors(), StateError)
     knowledge = Knowledge(config.knowledge_path)
     metrics = Metrics()
-    worker = Worker(state, knowledge, metrics)
+    worker = Worker(state, knowledge, metrics, release_claims=config.release_claims)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -424,6 +425,6 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
         metrics.inbox_depth.set(await run_in_threadpool(state.depth))
-        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(generate_latest(metrics.exposed()), media_type=CONTENT_TYPE_LATEST)
 
     return app

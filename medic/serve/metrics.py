@@ -1,8 +1,18 @@
-"""The service's Prometheus metrics, in a registry of its own (one per app: tests start several)."""
+"""The service's Prometheus metrics, in a registry of its own (one per app: tests start several).
+
+Under ``medic serve --workers N`` (``$PROMETHEUS_MULTIPROC_DIR`` set) every process writes its values to that
+folder and /metrics adds them up over the processes, whichever process answers."""
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.multiprocess import MultiProcessCollector
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 class Metrics:
@@ -29,7 +39,13 @@ class Metrics:
             ["code", "severity"],
             registry=self.registry,
         )
-        self.inbox_depth = Gauge("medic_inbox_depth", "Stored alert events not processed yet", registry=self.registry)
+        # every process reads the same count from the database: the latest reading is the depth
+        self.inbox_depth = Gauge(
+            "medic_inbox_depth",
+            "Stored alert events not processed yet",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
         self.triage_seconds = Histogram(
             "medic_triage_seconds",
             "Time to triage one alert kind",
@@ -48,3 +64,11 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0),
         )
+
+    def exposed(self) -> CollectorRegistry:
+        """The registry /metrics shows: this process's, or the sum over the workers in multiprocess mode."""
+        if not multiprocess():
+            return self.registry
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry

@@ -31,8 +31,9 @@ def kind_key(evidence: str) -> str:
 
 
 class Worker:
-    def __init__(self, state: State, knowledge: Knowledge, metrics: Metrics) -> None:
+    def __init__(self, state: State, knowledge: Knowledge, metrics: Metrics, release_claims: bool = True) -> None:
         self.state = state
+        self.release_claims = release_claims
         self.knowledge = knowledge
         self.metrics = metrics
         self.wake = threading.Event()
@@ -51,7 +52,7 @@ class Worker:
     def _run(self) -> None:
         failures: tuple[type[BaseException], ...] = (MedicError, OSError, *db_errors())
         try:
-            released = self.state.release_claims_of_the_dead()
+            released = self.state.release_claims_of_the_dead() if self.release_claims else 0
             if released:
                 log.warning("%d alert(s) claimed by a process that stopped are taken again", released)
             self.knowledge.load()
