@@ -44,15 +44,19 @@ def headings(path: Path) -> set[str]:
     text = path.read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines()
     found: set[str] = set()
+    body_start = 0
     if lines and lines[0].strip() == "---":
-        for line in lines[1:]:
+        for n, line in enumerate(lines[1:], 1):
             if line.strip() == "---":
+                body_start = n + 1
                 break
             m = re.match(r"^title:\s*(.*)$", line)
             if m:
                 found.add(m.group(1).strip().strip("'\""))
     fence = False
     for i, line in enumerate(lines):
+        if i < body_start:
+            continue
         if line.lstrip().startswith("```"):
             fence = not fence
             continue
