@@ -28,15 +28,27 @@ DATA = ROOT / "bench" / "paste_train"
 
 # the same patterns as ../shared/objects-set/score.py (the pass rule must be the scorer's)
 PROBLEM = {
-    "crashloop": r"crash ?loop|back-?off restart", "oomkilled": r"oom", "imagepull": r"image ?pull|errimage|pull",
-    "unschedulable": r"unschedul|schedul", "readiness_probe": r"readiness", "liveness_probe": r"liveness",
-    "pvc_pending": r"(pvc|claim).*(pending|provision)|provision", "pv_released": r"released",
-    "node_not_ready": r"not ?ready|ready.{0,20}unknown|unknown.{0,20}ready", "node_pressure": r"pressure",
-    "no_endpoints": r"endpoint", "webhook_no_endpoints": r"webhook", "quota_exceeded": r"quota",
-    "ns_terminating": r"terminat|finalizer", "evicted": r"evict",
-    "create_container_config_error": r"createcontainerconfig|config ?error|configmap|secret", "failed_mount": r"mount",
-    "job_backoff_limit": r"backoff ?limit|job.*fail", "progress_deadline": r"progress ?deadline|progressing",
-    "sts_not_ready": r"statefulset|replicas", "cert_expired": r"expir|certificate",
+    "crashloop": r"crash ?loop|back-?off restart",
+    "oomkilled": r"oom",
+    "imagepull": r"image ?pull|errimage|pull",
+    "unschedulable": r"unschedul|schedul",
+    "readiness_probe": r"readiness",
+    "liveness_probe": r"liveness",
+    "pvc_pending": r"(pvc|claim).*(pending|provision)|provision",
+    "pv_released": r"released",
+    "node_not_ready": r"not ?ready|ready.{0,20}unknown|unknown.{0,20}ready",
+    "node_pressure": r"pressure",
+    "no_endpoints": r"endpoint",
+    "webhook_no_endpoints": r"webhook",
+    "quota_exceeded": r"quota",
+    "ns_terminating": r"terminat|finalizer",
+    "evicted": r"evict",
+    "create_container_config_error": r"createcontainerconfig|config ?error|configmap|secret",
+    "failed_mount": r"mount",
+    "job_backoff_limit": r"backoff ?limit|job.*fail",
+    "progress_deadline": r"progress ?deadline|progressing",
+    "sts_not_ready": r"statefulset|replicas",
+    "cert_expired": r"expir|certificate",
 }
 
 

@@ -28,21 +28,29 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
     (r"Unable to attach or mount volumes: ", "FailedMount", "Warning"),
     (r"AttachVolume\.Attach failed for volume \"", "FailedAttachVolume", "Warning"),
     (r"0/\d+ nodes are available: ", "FailedScheduling", "Warning"),
+    # the scheduler's words before 1.12, and the kubelet's mount timeout before 1.17
+    (r"No nodes are available that match all of the (?:following )?predicates", "FailedScheduling", "Warning"),
+    (r"Unable to mount volumes for pod \"", "FailedMount", "Warning"),
+    # the kubelet's CreateContainerConfigError messages (a Secret or ConfigMap, or a key of one, not found)
+    (r"Error: (?:(?:secrets?|configmaps?) \"[^\"]+\" not found|couldn't find key \S+ in )", "Failed", "Warning"),
 )
 _PREFIX = r"^[\s>*•-]*(?:\d[\d/.,:TZ+ -]{3,40}?\s+)?"
 _LINE = re.compile(_PREFIX + "(?P<message>(?:" + "|".join(m for m, _, _ in _MESSAGES) + r").*)$")
 _KINDS = [(re.compile(m), reason, typ) for m, reason, typ in _MESSAGES]
 
 
-def parse_line(line: str) -> dict[str, Any] | None:
-    m = _LINE.match(line)
-    if not m:
-        return None
-    message = m.group("message").strip()
+def parse_message(message: str) -> dict[str, Any] | None:
+    """The reason and type a kubelet or scheduler message is sent with (None when it is not one of theirs)."""
+    message = message.strip()
     for pattern, reason, typ in _KINDS:
         if pattern.match(message):
             return {"reason": reason, "type": typ, "message": message}
     return None
+
+
+def parse_line(line: str) -> dict[str, Any] | None:
+    m = _LINE.match(line)
+    return parse_message(m.group("message")) if m else None
 
 
 class EventMessagesParser(OutputParser):

@@ -28,7 +28,7 @@ _CLUSTER_KINDS = {KIND_OF[r] for r in CLUSTER_SCOPED if r in KIND_OF}
 # rows pasted without their header: the current layout (OBJECT is kind/name) and the pre-1.14 one
 _OLD_ROW = re.compile(
     r"^(?P<last>\S+)\s+(?P<first>\S+)\s+(?P<count>\d+)\s+(?P<name>\S+)\s+(?P<kind>[A-Z][A-Za-z]+)\s+"
-    r"(?:(?P<sub>\S+)\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<source>\S+(?:,\s?\S+)?)\s+"
+    r"(?:(?P<sub>\S+)\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<source>\{[^}]*\}|\S+(?:,\s?\S+)?)\s+"
     r"(?P<message>\S.*)$"
 )
 _ROW_START = re.compile(
@@ -36,8 +36,29 @@ _ROW_START = re.compile(
 )
 
 
+def _wide(row: dict[str, Any]) -> None:
+    """A ``get events -o wide`` row (``... OBJECT  SUBOBJECT  SOURCE  MESSAGE  FIRST SEEN  COUNT  NAME``)
+    read with the narrow layout, whose MESSAGE then holds the other columns too: split them out (cells are
+    separated by two or more spaces; the row ends with the event's own name, ``<object>.<hex>``)."""
+    cells = [c for c in re.split(r"\s{2,}", str(row["message"])) if c]
+    name = str(row.get("name") or "")
+    if len(cells) < 5 or not cells[-2].isdigit() or not name or not cells[-1].startswith(name + "."):
+        return
+    front = cells[:-3]
+    if front[0].startswith(("spec.", "{")):
+        if front[0].startswith("spec."):
+            row["field_path"] = front[0]
+        front = front[1:]
+    if len(front) < 2:
+        return
+    row["source"] = front[0]
+    row["message"] = "  ".join(front[1:])
+    row["first_age"] = cells[-3]
+    row["count"] = int(cells[-2])
+
+
 def _row_of(m: re.Match[str]) -> dict[str, Any]:
-    """An event row from a match of ``_ROW`` (either layout)."""
+    """An event row from a match of ``_ROW`` (either layout, or the wide one)."""
     kind, _, name = m.group("object").partition("/")
     row: dict[str, Any] = {
         "age": m.group("age").split()[0],
@@ -52,6 +73,7 @@ def _row_of(m: re.Match[str]) -> dict[str, Any]:
         row["first_age"] = m.group("over")
     if m.group("ns"):
         row["namespace"] = m.group("ns")
+    _wide(row)
     return row
 
 

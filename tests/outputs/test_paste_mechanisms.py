@@ -1,0 +1,121 @@
+"""Mechanisms a class of real pastes needed (issue 12, measured on bench/paste_train/): each test reads a real
+paste and asserts the exact findings the partial snapshot gives.
+
+Samples under tests/data/outputs/ (sources in SOURCES-kube.md), and, where no second thread of the shape was
+found, the paste training set itself (bench/paste_train/cases/, sources in its SOURCES.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medic.checks.registry import all_checks, run_checks
+from medic.evidence.outputs.registry import ParseResult, parse_text
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "outputs"
+TRAIN = ROOT / "bench" / "paste_train" / "cases"
+
+
+def parsed(path: Path) -> ParseResult:
+    return parse_text(path.read_text(encoding="utf-8"))
+
+
+def findings(path: Path) -> set[tuple[str, str]]:
+    snap = parsed(path).snapshot()
+    return {(f.code, str(f.object)) for f in run_checks(snap, all_checks()) if f.code != "MEDIC001"}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # a node describe whose Conditions table was cut after its first row: the unreachable taint and the
+        # NodeStatusUnknown the node controller wrote on every condition say what the missing Ready row said
+        (DATA / "kubectl-describe" / "k8s-77981-node-unreachable-cut.txt", {("NODE302", "Node/k8s-worker2")}),
+        (TRAIN / "notready_rancher_29997.txt", {("NODE302", "Node/(node-2-ip)")}),  # cut above Conditions
+        (TRAIN / "notready_k8s_32522.txt", {("NODE302", "Node/gke-cluster-1-default-pool-777adf16-w20k")}),
+        # a stale OutOfDisk Unknown row beside Ready True: nothing
+        (TRAIN / "healthy_k8s_73397.txt", set()),
+        # a describe's Events block alone: the kubelet's CreateContainerConfigError message
+        (
+            DATA / "kubectl-describe" / "cluster-monitoring-21-events-secret-not-found.txt",
+            {("POD104", "Pod/(unnamed)")},
+        ),
+        # headerless ``get events -o wide`` rows: the MESSAGE column split from SUBOBJECT, SOURCE and the tail
+        (
+            DATA / "kubectl-events" / "duyet-charts-241-wide-rows.txt",
+            {("POD107", "Pod/uptime-kuma-6in4allybz-594c865d76-cb5bh")},
+        ),
+        # 1.5-era FailedSync rows that wrap the kubelet's crash-loop back-off
+        (DATA / "kubectl-events" / "origin-7824-failedsync-crashloop-v12.txt", {("POD101", "Pod/postgresql-1-t199e")}),
+        # a container's part of a describe: Last State Error 137 with one restart, ready now: nothing
+        (DATA / "kubectl-describe" / "k8s-122256-container-last-state.txt", set()),
+        # a bare ``Last State:`` block: how the container last ended
+        (TRAIN / "oomkilled_gimlet_649.txt", {("POD102", "Pod/(unnamed)")}),
+        # a described Event object whose Reason line was cut: the scheduler's message names the reason
+        (TRAIN / "unsched_sapcc_548.txt", {("SCH101", "Pod/default/resource-test-bdfcd9f5-g8jq5")}),
+        # one tab-separated 1.7 describe event row without its header
+        (TRAIN / "unsched_k8s_53465.txt", {("SCH101", "Pod/(unnamed)")}),
+        # the 1.7 FirstSeen/LastSeen table without its "Events:" line, its dashed rule and rows
+        (
+            TRAIN / "mount_ubiquity_56.txt",
+            {("POD105", "Pod/default-nginx-with-ubiquity-nginx-with-ubiquity-4248045469xxt70")},
+        ),
+        # an event row set in markdown bold by its author
+        (TRAIN / "readiness_crunchy_2736.txt", {("POD107", "Pod/(unnamed)")}),
+        # a kubelet Evicted row beside a node's Capacity: the row is about a pod, not the node
+        (TRAIN / "evicted_k8s_91600.txt", {("SCH102", "Pod/(unnamed)")}),
+    ],
+    ids=lambda v: v.name if isinstance(v, Path) else "",
+)
+def test_paste_shape_gives_exact_findings(path: Path, expected: set[tuple[str, str]]) -> None:
+    assert findings(path) == expected
+
+
+def test_last_state_fragment_builds_the_last_termination_only() -> None:
+    snap = parsed(TRAIN / "oomkilled_gimlet_649.txt").snapshot()
+    (pod,) = snap.objects["pods"]
+    (cs,) = pod["status"]["containerStatuses"]
+    assert cs["state"] == {} and cs["lastState"]["terminated"]["reason"] == "OOMKilled"
+    assert "containers" not in pod["spec"]  # an unnamed fragment says nothing of the spec (no limit known)
+
+
+def test_wide_event_row_columns() -> None:
+    (block,) = parsed(DATA / "kubectl-events" / "duyet-charts-241-wide-rows.txt").blocks
+    row = block.facts["events"][1]
+    assert row["field_path"] == "spec.containers{uptime-kuma}"
+    assert row["source"] == "kubelet, chart-testing-control-plane"
+    assert row["message"].startswith("Readiness probe failed: Get ") and row["message"].endswith("connection refused")
+    assert (row["first_age"], row["count"]) == ("6s", 1)
+
+
+def test_described_event_object() -> None:
+    snap = parsed(TRAIN / "unsched_sapcc_548.txt").snapshot()
+    (ev,) = snap.objects["events"]
+    assert ev["involvedObject"] == {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "name": "resource-test-bdfcd9f5-g8jq5",
+        "namespace": "default",
+        "resourceVersion": "158624276",
+        "uid": "10dafd77-230b-11e9-8472-22d09ddc4668",
+    }
+    assert (ev["reason"], ev["type"], ev["count"]) == ("FailedScheduling", "Warning", 12)
+    assert ev["lastTimestamp"] == "2019-01-28T14:45:34Z"
+
+
+def test_get_events_rows_are_not_describe_rows() -> None:
+    """Old ``get events`` rows (NAME and KIND between the count and the type) stay ``get events`` rows."""
+    result = parsed(DATA / "kubectl-events" / "origin-7824-failedsync-crashloop-v12.txt")
+    assert [b.kind for b in result.blocks] == ["kubectl-events", "kubectl-events"]
+    assert result.blocks[0].facts["events"][0]["source"] == "{kubelet node238.localnet.net}"
+
+
+def test_bold_markers_are_not_output() -> None:
+    assert [b.kind for b in parse_text("**Warning  Unhealthy  2m  kubelet  Readiness probe failed: x**").blocks] == [
+        "kubectl-describe"
+    ]
+    # a line with bold words inside stays as it is
+    assert parse_text("**Note** the pod **restarted**").blocks == []
