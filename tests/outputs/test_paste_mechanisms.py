@@ -119,3 +119,67 @@ def test_bold_markers_are_not_output() -> None:
     ]
     # a line with bold words inside stays as it is
     assert parse_text("**Note** the pod **restarted**").blocks == []
+
+
+OUTPUTS = ROOT / "bench" / "paste_train" / "outputs"  # real outputs, sources in its SOURCES.md
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # a kubelet message quoted in a sentence (inline code, italics) or after its reason word, as a UI row shows
+        ("event-messages/k8s-93563-mount-timeout-inline.txt", {("POD105", "Pod/(unnamed)")}),
+        ("event-messages/cd-on-k8s-82-failedsync-italic.txt", {("POD101", "Pod/(unnamed)")}),
+        ("event-messages/scheduler-1-failedsync-line.txt", {("POD101", "Pod/(unnamed)")}),
+        # 1.2 ``get events --all-namespaces`` rows: NAMESPACE first
+        (
+            "kubectl-events/k8s-25149-events-ns-first-v12.txt",
+            {("POD107", "Pod/rkoubsky/basic-sti-1-p7jnr"), ("POD108", "Pod/rkoubsky/basic-sti-1-p7jnr")},
+        ),
+        # etcd 2 cluster-health that could not list the members: every endpoint it tried is down
+        (
+            "etcdctl-endpoint/etcd-10521-cluster-health-v2-failed.txt",
+            {("HOST640", "EtcdMember/http://127.0.0.1:2379"), ("HOST640", "EtcdMember/127.0.0.1:4001")},
+        ),
+        # an RBAC refusal and a top table behind a frame glyph are recognised and are no finding
+        ("api-error/keel-290-helm-init-forbidden.txt", set()),
+        ("kubectl-top/mcp-server-420-top-swap-framed.txt", set()),
+    ],
+)
+def test_output_shape_gives_exact_findings(name: str, expected: set[tuple[str, str]]) -> None:
+    path = OUTPUTS / name
+    assert path.parent.name in [b.kind for b in parsed(path).blocks]
+    assert findings(path) == expected
+
+
+def test_message_quoted_in_prose_is_cut_at_its_closing_marker() -> None:
+    (block,) = parsed(OUTPUTS / "event-messages" / "cd-on-k8s-82-failedsync-italic.txt").blocks
+    (ev,) = block.facts["events"]
+    assert ev["reason"] == "FailedSync" and ev["message"].endswith('(a4b07e8b-4c5d-11e7-836a-42010a8000a5)"')
+
+
+def test_prose_naming_no_kubelet_message_is_no_event() -> None:
+    for text in ("run `kubectl get pods` and look for _errors_", "the `Readiness probe` is set to /healthz"):
+        assert "event-messages" not in [b.kind for b in parse_text(text).blocks], text
+
+
+def test_old_event_rows_keep_their_namespace() -> None:
+    blocks = parsed(OUTPUTS / "kubectl-events" / "k8s-25149-events-ns-first-v12.txt").blocks
+    rows = [r for b in blocks for r in b.facts["events"]]
+    assert {(r["namespace"], r["name"], r["source"]) for r in rows} == {
+        ("rkoubsky", "basic-sti-1-p7jnr", "{kubelet ip-XXXX}")
+    }
+
+
+def test_rbac_refusal_item() -> None:
+    (block,) = parsed(OUTPUTS / "api-error" / "keel-290-helm-init-forbidden.txt").blocks
+    (item,) = block.facts["items"]
+    assert (item["type"], item["status"], item["object"]["kind"]) == ("refusal", "Forbidden", "ConfigMap")
+
+
+def test_framed_top_rows() -> None:
+    (block,) = parsed(OUTPUTS / "kubectl-top" / "mcp-server-420-top-swap-framed.txt").blocks
+    assert [(r["name"], r["cpu_percent"]) for r in block.facts["rows"]] == [
+        ("ip-10-0-10-197.ec2.internal", 15),
+        ("ip-10-0-151-28.ec2.internal", 10),
+    ]

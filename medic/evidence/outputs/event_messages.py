@@ -33,9 +33,17 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
     (r"Unable to mount volumes for pod \"", "FailedMount", "Warning"),
     # the kubelet's CreateContainerConfigError messages (a Secret or ConfigMap, or a key of one, not found)
     (r"Error: (?:(?:secrets?|configmaps?) \"[^\"]+\" not found|couldn't find key \S+ in )", "Failed", "Warning"),
+    # kubelets before 1.5 sent the crash-loop back-off inside a FailedSync event
+    (
+        r"Error syncing pod, skipping: failed to \"StartContainer\" for \"[^\"]+\" with CrashLoopBackOff",
+        "FailedSync",
+        "Warning",
+    ),
 )
-_PREFIX = r"^[\s>*•-]*(?:\d[\d/.,:TZ+ -]{3,40}?\s+)?"
-_LINE = re.compile(_PREFIX + "(?P<message>(?:" + "|".join(m for m, _, _ in _MESSAGES) + r").*)$")
+# before the message: a timestamp, a bullet or quote marker, and the event's reason word (``FailedSync\t Error
+# syncing pod...`` as a UI row shows it); or, inside a sentence, the backtick or underscore that quotes it
+_PREFIX = r"(?:^[\s>*•-]*(?:\d[\d/.,:TZ+ -]{3,40}?\s+)?(?:[A-Z][a-z]+[A-Z][A-Za-z]+\s+)?|[`_])"
+_LINE = re.compile(_PREFIX + "(?P<message>(?:" + "|".join(m for m, _, _ in _MESSAGES) + r")[^`]*)")
 _KINDS = [(re.compile(m), reason, typ) for m, reason, typ in _MESSAGES]
 
 
@@ -49,8 +57,13 @@ def parse_message(message: str) -> dict[str, Any] | None:
 
 
 def parse_line(line: str) -> dict[str, Any] | None:
-    m = _LINE.match(line)
-    return parse_message(m.group("message")) if m else None
+    m = _LINE.search(line)
+    if not m:
+        return None
+    message = m.group("message").rstrip()
+    if m.group(0)[:1] == "_" and message.endswith(("_", "_.")):
+        message = message[: message.rindex("_")]  # the closing italics marker
+    return parse_message(message)
 
 
 class EventMessagesParser(OutputParser):
@@ -58,7 +71,7 @@ class EventMessagesParser(OutputParser):
     start = _LINE
 
     def continues(self, line: str, first: str) -> bool:
-        return bool(_LINE.match(line))
+        return bool(_LINE.search(line))
 
     def parse(self, lines: Sequence[str]) -> Any:
         events = [e for e in (parse_line(ln) for ln in lines) if e is not None]

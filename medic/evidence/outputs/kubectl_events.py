@@ -27,12 +27,13 @@ _CLUSTER_KINDS = {KIND_OF[r] for r in CLUSTER_SCOPED if r in KIND_OF}
 
 # rows pasted without their header: the current layout (OBJECT is kind/name) and the pre-1.14 one
 _OLD_ROW = re.compile(
-    r"^(?P<last>\S+)\s+(?P<first>\S+)\s+(?P<count>\d+)\s+(?P<name>\S+)\s+(?P<kind>[A-Z][A-Za-z]+)\s+"
+    r"^(?:(?P<ns>[a-z0-9][-a-z0-9]*)\s+)?(?P<last>\S+)\s+(?P<first>\S+)\s+(?P<count>\d+)\s+(?P<name>\S+)\s+"
+    r"(?P<kind>[A-Z][A-Za-z]+)\s+"
     r"(?:(?P<sub>\S+)\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<source>\{[^}]*\}|\S+(?:,\s?\S+)?)\s+"
     r"(?P<message>\S.*)$"
 )
 _ROW_START = re.compile(
-    r"^\s*(?:\S+\s+){1,2}(?:Normal|Warning)\s+[A-Za-z]+\s+[a-z][\w.]*/\S|^\s*\S+\s+\S+\s+\d+\s+\S+\s+[A-Z][A-Za-z]+\s+"
+    r"^\s*(?:\S+\s+){1,2}(?:Normal|Warning)\s+[A-Za-z]+\s+[a-z][\w.]*/\S|^\s*(?:\S+\s+)?\S+\s+\S+\s+\d+\s+\S+\s+[A-Z][A-Za-z]+\s+"
 )
 
 
@@ -98,6 +99,8 @@ def headerless_row(line: str) -> dict[str, Any] | None:
         }
         if (o.group("sub") or "").startswith("spec."):
             row["field_path"] = o.group("sub")
+        if o.group("ns"):
+            row["namespace"] = o.group("ns")  # (``--all-namespaces`` puts it first)
         return row
     return None
 
