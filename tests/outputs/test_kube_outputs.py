@@ -130,6 +130,7 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("kubectl-describe", "k8s-77981-node-unreachable-cut.txt"): (["kubectl-describe"], {"NODE302"}),
     ("kubectl-describe", "cluster-monitoring-21-events-secret-not-found.txt"): (["kubectl-describe"], {"POD104"}),
     ("kubectl-describe", "k8s-122256-container-last-state.txt"): (["kubectl-describe"], set()),
+    ("kubectl-describe", "k8s-93826-describe-flattened.txt"): (["kubectl-describe"] * 3, {"POD109"}),
     ("kubectl-events", "duyet-charts-241-wide-rows.txt"): (["kubectl-events"], {"POD107"}),
     ("kubectl-events", "origin-7824-failedsync-crashloop-v12.txt"): (["kubectl-events"] * 2, {"POD101"}),
 }

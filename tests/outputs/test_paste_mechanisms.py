@@ -82,6 +82,21 @@ def test_last_state_fragment_builds_the_last_termination_only() -> None:
     assert "containers" not in pod["spec"]  # an unnamed fragment says nothing of the spec (no limit known)
 
 
+def test_flattened_describe_keeps_the_states_fields() -> None:
+    """A describe whose indentation was lost: a state's Reason, Exit Code, Started and Finished follow it."""
+    snap = parsed(DATA / "kubectl-describe" / "k8s-93826-describe-flattened.txt").snapshot()
+    (pod,) = snap.objects["pods"]
+    (cs,) = pod["status"]["containerStatuses"]
+    assert cs["state"] == {"running": {"startedAt": "2020-08-09T06:47:29Z"}}
+    assert cs["lastState"]["terminated"] == {
+        "reason": "Error",
+        "exitCode": 1,
+        "startedAt": "2020-08-09T06:42:19Z",
+        "finishedAt": "2020-08-09T06:46:06Z",
+    }
+    assert (cs["restartCount"], cs["ready"]) == (19, True)
+
+
 def test_wide_event_row_columns() -> None:
     (block,) = parsed(DATA / "kubectl-events" / "duyet-charts-241-wide-rows.txt").blocks
     row = block.facts["events"][1]

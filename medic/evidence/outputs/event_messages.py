@@ -33,6 +33,9 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
     (r"Unable to mount volumes for pod \"", "FailedMount", "Warning"),
     # the kubelet's CreateContainerConfigError messages (a Secret or ConfigMap, or a key of one, not found)
     (r"Error: (?:(?:secrets?|configmaps?) \"[^\"]+\" not found|couldn't find key \S+ in )", "Failed", "Warning"),
+    # the kubelet's eviction manager (the pod's status message says the same)
+    (r"The node was low on resource: \S+", "Evicted", "Warning"),
+    (r"(?:Pod )?The node had condition: \[\w+\]", "Evicted", "Warning"),
     # kubelets before 1.5 sent the crash-loop back-off inside a FailedSync event
     (
         r"Error syncing pod, skipping: failed to \"StartContainer\" for \"[^\"]+\" with CrashLoopBackOff",
@@ -41,8 +44,9 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
     ),
 )
 # before the message: a timestamp, a bullet or quote marker, and the event's reason word (``FailedSync\t Error
-# syncing pod...`` as a UI row shows it); or, inside a sentence, the backtick or underscore that quotes it
-_PREFIX = r"(?:^[\s>*•-]*(?:\d[\d/.,:TZ+ -]{3,40}?\s+)?(?:[A-Z][a-z]+[A-Z][A-Za-z]+\s+)?|[`_])"
+# syncing pod...`` as a UI row shows it); inside a sentence, the backtick or underscore that quotes it; in a
+# table's row (custom columns, a UI's list), the gap of two or more spaces before its MESSAGE cell
+_PREFIX = r"(?:^[\s>*•-]*(?:\d[\d/.,:TZ+ -]{3,40}?\s+)?(?:[A-Z][a-z]+[A-Z][A-Za-z]+\s+)?|[`_]|\S {2,})"
 _LINE = re.compile(_PREFIX + "(?P<message>(?:" + "|".join(m for m, _, _ in _MESSAGES) + r")[^`]*)")
 _KINDS = [(re.compile(m), reason, typ) for m, reason, typ in _MESSAGES]
 

@@ -347,6 +347,9 @@ def _value(fields: dict[str, Any], key: str) -> str:
     return str(v or "").strip()
 
 
+_STATE_FIELDS = frozenset({"Reason", "Message", "Exit Code", "Signal", "Started", "Finished"})
+
+
 def _containers(lines: list[str]) -> list[dict[str, Any]]:
     """The ``Containers:`` section: each container's fields, State/Last State with their sub-fields."""
     out: list[dict[str, Any]] = []
@@ -369,6 +372,9 @@ def _containers(lines: list[str]) -> list[dict[str, Any]]:
         if m and indent <= 4:
             key, value = m.group("key"), (m.group("value") or "").strip()
             sub_key = None
+            if state_key is not None and key in _STATE_FIELDS and key not in cur[state_key]:
+                cur[state_key][key] = value  # a paste that lost the indentation: the state's own fields follow it
+                continue
             if key in ("State", "Last State"):
                 state_key = key
                 cur[key] = {"state": value}
@@ -818,7 +824,8 @@ def _pod(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[
             if str(c.get("Ready") or "") in ("True", "False"):
                 cs["ready"] = c["Ready"] == "True"
             count = str(c.get("Restart Count") or "").strip()
-            cs["restartCount"] = int(count) if count.isdigit() else 0
+            if count.isdigit():  # (a pasted fragment without the line says nothing of the count)
+                cs["restartCount"] = int(count)
             if last:
                 cs["lastState"] = last
             statuses.append(cs)
