@@ -65,6 +65,8 @@ def findings(path: Path) -> set[tuple[str, str]]:
         ),
         # an event row set in markdown bold by its author
         (TRAIN / "readiness_crunchy_2736.txt", {("POD107", "Pod/(unnamed)")}),
+        # custom-columns rows without header: the eviction manager's message in the MESSAGE cell
+        (TRAIN / "evicted_operate_first_1352.txt", {("SCH102", "Pod/(unnamed)")}),
         # a kubelet Evicted row beside a node's Capacity: the row is about a pod, not the node
         (TRAIN / "evicted_k8s_91600.txt", {("SCH102", "Pod/(unnamed)")}),
     ],
