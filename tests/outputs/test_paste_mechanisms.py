@@ -158,6 +158,11 @@ OUTPUTS = ROOT / "bench" / "paste_train" / "outputs"  # real outputs, sources in
             "etcdctl-endpoint/etcd-10521-cluster-health-v2-failed.txt",
             {("HOST640", "EtcdMember/http://127.0.0.1:2379"), ("HOST640", "EtcdMember/127.0.0.1:4001")},
         ),
+        # the API's answer quoted in a JSON string (escaped quotes), once even when a log repeats it
+        ("api-error/kserve-3102-http-response-body.txt", {("NET410", "Service/kserve/kserve-webhook-server-service")}),
+        ("api-error/kubeblocks-1795-controller-log-webhook.txt", {("NET410", "Service/kb-system/kubeblocks")}),
+        # 1.5-1.13 ``get events`` rows name the event (object.hex): the pod is the object
+        ("kubectl-events/openshift-ansible-10203-old-rows.txt", {("SCH101", "Pod/httpd-1-ldnzz")}),
         # an RBAC refusal and a top table behind a frame glyph are recognised and are no finding
         ("api-error/keel-290-helm-init-forbidden.txt", set()),
         ("kubectl-top/mcp-server-420-top-swap-framed.txt", set()),
@@ -200,3 +205,9 @@ def test_framed_top_rows() -> None:
         ("ip-10-0-10-197.ec2.internal", 15),
         ("ip-10-0-151-28.ec2.internal", 10),
     ]
+
+
+def test_webhook_name_read_from_an_escaped_answer() -> None:
+    (block,) = parsed(OUTPUTS / "api-error" / "kserve-3102-http-response-body.txt").blocks
+    (item,) = block.facts["items"]
+    assert 'failed calling webhook "inferenceservice.kserve-webhook-server.defaulter"' in item["message"]

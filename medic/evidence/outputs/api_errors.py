@@ -66,7 +66,10 @@ def _refusal_message(line: str) -> str:
 
 
 def parse_line(line: str) -> dict[str, Any] | None:
-    """One item from one line, or None when the line holds none."""
+    """One item from one line, or None when the line holds none. A line quoting the answer inside a JSON
+    string (a client's ``HTTP response body:``, a structured log's ``"error": "..."``) is read unescaped."""
+    if '\\"' in line:
+        line = line.replace('\\"', '"')
     if m := _KLOG_EVENT.search(line):
         ns, _, name = m.group("object").rpartition("/")
         return {
@@ -150,7 +153,8 @@ class ApiErrorParser(OutputParser):
                     and not item["object"]["namespace"]
                 ):
                     item["object"]["namespace"] = ns
-            items.append(item)
+            if item not in items:  # (a log repeats the same answer in its message and its error field)
+                items.append(item)
         return {"items": items} if items else None
 
     def apply(self, facts: Any, snap: Snapshot) -> None:

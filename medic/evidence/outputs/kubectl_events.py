@@ -58,6 +58,15 @@ def _wide(row: dict[str, Any]) -> None:
     row["count"] = int(cells[-2])
 
 
+# from 1.5 to 1.13 the old layout's NAME is the event's own name: the object's, a dot and 16 hex digits
+_EVENT_SUFFIX = re.compile(r"\.[0-9a-f]{16}$")
+
+
+def object_name(name: str) -> str:
+    """The involved object's name from an old ``get events`` row's NAME (``web-1.1557b6b11b1d935b`` → ``web-1``)."""
+    return _EVENT_SUFFIX.sub("", name)
+
+
 def _row_of(m: re.Match[str]) -> dict[str, Any]:
     """An event row from a match of ``_ROW`` (either layout, or the wide one)."""
     kind, _, name = m.group("object").partition("/")
@@ -93,7 +102,7 @@ def headerless_row(line: str) -> dict[str, Any] | None:
             "type": o.group("type"),
             "reason": o.group("reason"),
             "kind": kind_word(o.group("kind")),
-            "name": o.group("name"),
+            "name": object_name(o.group("name")),
             "message": o.group("message").strip(),
             "source": o.group("source"),
         }
@@ -179,7 +188,7 @@ class KubectlEventsParser(OutputParser):
                     "type": c["TYPE"],
                     "reason": c.get("REASON", ""),
                     "kind": kind_word(c.get("KIND", "")),
-                    "name": c.get("NAME", ""),
+                    "name": object_name(c.get("NAME", "")),
                     "message": c.get("MESSAGE", ""),
                     "source": c.get("SOURCE", ""),
                 }
