@@ -49,6 +49,40 @@ def _eviction_condition(message: str) -> str:
     return "MemoryPressure" if "memory" in text else "PIDPressure" if "pid" in text else "DiskPressure"
 
 
+# the taints the node lifecycle controller adds when Ready is Unknown (the kubelet stopped reporting) or False
+UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+# the reason the node controller writes on every kubelet condition at once when the kubelet stops reporting
+STATUS_UNKNOWN = "NodeStatusUnknown"
+
+
+def _taint_keys(node: dict[str, Any]) -> set[str]:
+    return {str(t.get("key")) for t in as_list(get(node, "spec", "taints")) if isinstance(t, dict)}
+
+
+def inferred_ready(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The node's Ready condition when the paste cut it off (a describe's Conditions table cut after its
+    header or its first rows), from what the node controller writes with it: the ``unreachable`` taint or
+    a condition whose reason is ``NodeStatusUnknown`` (all of them turn Unknown together) for Unknown, the
+    ``not-ready`` taint for False. None when the Ready condition is shown or nothing says."""
+    conds = conditions(node)
+    if "Ready" in conds:
+        return None
+    unknown = [c for c in conds.values() if c.get("status") == "Unknown" and c.get("reason") == STATUS_UNKNOWN]
+    taints = _taint_keys(node)
+    if unknown or UNREACHABLE_TAINT in taints:
+        cond = dict(unknown[0]) if unknown else {"message": f"taint {UNREACHABLE_TAINT}"}
+        return cond | {"type": "Ready", "status": "Unknown", "reason": STATUS_UNKNOWN}
+    if NOT_READY_TAINT in taints:
+        return {"type": "Ready", "status": "False", "reason": "NodeNotReady", "message": f"taint {NOT_READY_TAINT}"}
+    return None
+
+
+def _ready(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The node's Ready condition, shown or inferred (``inferred_ready``)."""
+    return conditions(node).get("Ready") or inferred_ready(node)
+
+
 def _pressure_events(snap: Snapshot) -> dict[tuple[str, str], dict[str, Any]]:
     """(node, condition) → the latest event saying the node is under that pressure, when no later event
     cleared it."""
@@ -103,10 +137,11 @@ def node_not_ready(snap: Snapshot) -> Iterator[Hit]:
     Looks at ``status.conditions[Ready]`` and the node's warning events. Fix the component the message
     names (CNI daemonset pod on that node, containerd/docker, the kubelet's logs:
     ``journalctl -u kubelet``); drain the node if it does not recover. A node whose kubelet stopped
-    reporting at all is NODE302.
+    reporting at all is NODE302. Where a paste cut the Ready row off, the ``node.kubernetes.io/not-ready``
+    taint the node controller adds with it says the same.
     """
     for node in snap.items("nodes"):
-        cond = conditions(node).get("Ready")
+        cond = _ready(node)
         if cond is not None and cond.get("status") == "False":
             yield _condition_hit(snap, node, cond)
 
@@ -129,9 +164,13 @@ def node_status_unknown(snap: Snapshot) -> Iterator[Hit]:
     Looks at ``status.conditions[Ready]`` and its ``lastHeartbeatTime``. Check the machine from the cloud
     console or over SSH, then ``systemctl status kubelet`` and ``journalctl -u kubelet``; replace the node
     if it cannot be recovered (its stateful pods stay Terminating until it is deleted).
+
+    Where a paste cut the Ready row off (a describe's Conditions table cut after its header or its first
+    rows), another condition turned Unknown with reason ``NodeStatusUnknown`` or the
+    ``node.kubernetes.io/unreachable`` taint says the same: the node controller sets them together.
     """
     for node in snap.items("nodes"):
-        cond = conditions(node).get("Ready")
+        cond = _ready(node)
         if cond is None or cond.get("status") != "Unknown":
             continue
         age = age_seconds(snap, cond.get("lastHeartbeatTime"))

@@ -75,7 +75,9 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
     Evidence: the waiting message and the pod's warning events (``BackOff``).
 
     On pasted output the kubelet's ``BackOff`` events (``Back-off restarting failed container``) of a pod
-    the paste does not show are enough: the kubelet sends them only while it holds a crashed container back.
+    the paste does not show are enough: the kubelet sends them only while it holds a crashed container back
+    (before 1.5, inside a ``FailedSync`` event: ``... with CrashLoopBackOff: "Back-off 20s restarting failed
+    container=web pod=..."``).
     """
     yield from _crash_loop_from_events(snap)
     for pod in _troubled(snap):
@@ -100,6 +102,9 @@ def crash_loop(snap: Snapshot) -> Iterator[Hit]:
 
 
 _RESTART_BACKOFF = re.compile(r"^Back-off restarting failed container(?: (\S+))?")
+# kubelets before 1.5 wrapped the back-off in a FailedSync event: ``Error syncing pod, skipping: failed to
+# "StartContainer" for "web" with CrashLoopBackOff: "Back-off 20s restarting failed container=web pod=..."``
+_SYNC_BACKOFF = re.compile(r'with CrashLoopBackOff: "Back-off \S+ restarting failed container=([^\s"]+)')
 _STARTED = re.compile(r"^(?:Started|Created) container (\S+)$")
 
 
@@ -116,6 +121,8 @@ def _crash_loop_from_events(snap: Snapshot) -> Iterator[Hit]:
             if ev.get("reason") == "BackOff" and m:
                 container = m.group(1) or event_container(ev) or only
                 by_container.setdefault(container, []).append(ev)
+            elif sync := _SYNC_BACKOFF.search(str(ev.get("message") or "")):
+                by_container.setdefault(sync.group(1), []).append(ev)
         for container, mine in sorted(by_container.items()):
             yield Hit(
                 ObjectRef("Pod", ns, name),
@@ -410,7 +417,12 @@ def create_config_error(snap: Snapshot) -> Iterator[Hit]:
 
     What to do: create the Secret / ConfigMap (or the key) in the pod's namespace, or fix the reference;
     the kubelet retries on its own, no restart needed.
+
+    On a paste, a pod's recent ``Failed`` events alone are enough when their message is one the kubelet
+    writes only for ``CreateContainerConfigError`` (a Secret or ConfigMap, or a key of one, not found) and
+    no later event says a container started.
     """
+    yield from _config_from_events(snap)
     for pod in _troubled(snap):
         for init, cs in _statuses(pod):
             waiting = get_dict(cs, "state", "waiting")
@@ -427,6 +439,38 @@ def create_config_error(snap: Snapshot) -> Iterator[Hit]:
                 {"container": _label(init, cs), "reason": reason, "error": _short(error or str(reason))},
                 [str(waiting.get("message") or "")] + [event_line(e) for e in events[-3:]],
             )
+
+
+# the kubelet's messages when it cannot assemble a container's configuration (kuberuntime: the container's
+# environment or a volume names a Secret or ConfigMap, or a key of one, that does not exist)
+_CONFIG_FAILED = re.compile(
+    r"^(?:Error: )?(?:(?:secrets?|configmaps?) \"[^\"]+\" not found"
+    r"|couldn't find key \S+ in (?:Secret|ConfigMap) \S+)",
+    re.IGNORECASE,
+)
+
+
+def _config_from_events(snap: Snapshot) -> Iterator[Hit]:
+    """POD104 on a paste: pods the paste does not show whose recent ``Failed`` events are configuration
+    errors, with no container started since."""
+    for (ns, name), evs in sorted(unshown_events(snap, "Pod").items()):
+        recent = _recent(snap, evs)
+        failures = [
+            e for e in recent if e.get("reason") == "Failed" and _CONFIG_FAILED.match(str(e.get("message") or ""))
+        ]
+        if not failures or any(e.get("reason") == "Started" for e in after_last(recent, failures[-1])):
+            continue
+        container = next((c for e in reversed(failures) if (c := event_container(e))), "")
+        error = _after_prefix(str(failures[-1].get("message") or ""), "Error:")
+        yield Hit(
+            ObjectRef("Pod", ns, name),
+            {
+                "container": f"container {container}" if container else "a container",
+                "reason": "CreateContainerConfigError",
+                "error": _short(error),
+            },
+            [event_line(e) for e in failures[-3:]],
+        )
 
 
 @check(

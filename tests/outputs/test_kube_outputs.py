@@ -127,6 +127,12 @@ EXPECTED: dict[tuple[str, str], tuple[list[str], set[str]]] = {
     ("etcdctl-endpoint", "etcd-10897-status-health-v33.txt"): (["etcdctl-endpoint", "etcdctl-endpoint"], set()),
     ("etcdctl-endpoint", "etcd-12036-health-v34.txt"): (["etcdctl-member-list", "etcdctl-endpoint"], set()),
     ("etcdctl-endpoint", "opsnull-196-cluster-health-v2.txt"): (["etcdctl-endpoint"] * 3, set()),
+    ("kubectl-describe", "k8s-77981-node-unreachable-cut.txt"): (["kubectl-describe"], {"NODE302"}),
+    ("kubectl-describe", "cluster-monitoring-21-events-secret-not-found.txt"): (["kubectl-describe"], {"POD104"}),
+    ("kubectl-describe", "k8s-122256-container-last-state.txt"): (["kubectl-describe"], set()),
+    ("kubectl-describe", "k8s-93826-describe-flattened.txt"): (["kubectl-describe"] * 3, {"POD109"}),
+    ("kubectl-events", "duyet-charts-241-wide-rows.txt"): (["kubectl-events"], {"POD107"}),
+    ("kubectl-events", "origin-7824-failedsync-crashloop-v12.txt"): (["kubectl-events"] * 2, {"POD101"}),
 }
 
 

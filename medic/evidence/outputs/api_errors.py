@@ -36,6 +36,9 @@ _QUOTA = re.compile(r'(?:(?P<res>[a-z.]+) "(?P<name>[^"]*)" is forbidden: )?(?:[
 # the webhook's Service, from the URL the API server called (``https://<service>.<namespace>.svc:443/...``)
 _WEBHOOK_SERVICE = re.compile(r"https://(?P<name>[a-z0-9-]+)\.(?P<ns>[a-z0-9-]+)\.svc\b")
 REFUSED = "(refused request)"  # the name of what a refusal was about when the line does not say
+# an authorization refusal (RBAC): ``configmaps is forbidden: User "system:serviceaccount:kube-system:default"
+# cannot list configmaps in the namespace "kube-system"`` (``resource "name" is forbidden`` for one object)
+_RBAC = re.compile(r'(?P<res>[a-z][a-z.]*)(?: "(?P<name>[^"]*)")? is forbidden: User "[^"]+" cannot ')
 _ROLLOUT = re.compile(r'error: deployment "(?P<name>[^"]+)" exceeded its progress deadline')
 _STATUS = re.compile(r"Error from server \((?P<status>\w+)\)")
 _KLOG_EVENT = re.compile(
@@ -48,7 +51,7 @@ _KLOG_OBJREF = re.compile(
 )
 _START = re.compile(
     r"failed (?:calling|to call) webhook|[Ee]xceeded quota: |[Ff]ailed quota: |exceeded its progress deadline"
-    r'|"Event occurred" object=|Event\(\w+\.ObjectReference\{'
+    r'|"Event occurred" object=|Event\(\w+\.ObjectReference\{| is forbidden: User "[^"]+" cannot '
 )
 _PREFIX = re.compile(
     r"^.*?(?=Error from server|Internal error occurred|error when creating|\w+ \"[^\"]*\" is forbidden)"
@@ -63,7 +66,10 @@ def _refusal_message(line: str) -> str:
 
 
 def parse_line(line: str) -> dict[str, Any] | None:
-    """One item from one line, or None when the line holds none."""
+    """One item from one line, or None when the line holds none. A line quoting the answer inside a JSON
+    string (a client's ``HTTP response body:``, a structured log's ``"error": "..."``) is read unescaped."""
+    if '\\"' in line:
+        line = line.replace('\\"', '"')
     if m := _KLOG_EVENT.search(line):
         ns, _, name = m.group("object").rpartition("/")
         return {
@@ -86,7 +92,16 @@ def parse_line(line: str) -> dict[str, Any] | None:
     webhook = _WEBHOOK.search(line)
     quota = _QUOTA.search(line)
     if not webhook and not quota:
-        return None
+        rbac = _RBAC.search(line)
+        if not rbac:
+            return None
+        status = _STATUS.search(line)
+        return {
+            "type": "refusal",
+            "status": status.group("status") if status else "Forbidden",
+            "object": {"kind": kind_word(rbac.group("res")), "namespace": "", "name": rbac.group("name") or REFUSED},
+            "message": _refusal_message(line),
+        }
     status = _STATUS.search(line)
     obj = {"kind": "Object", "namespace": "", "name": REFUSED}
     service = _WEBHOOK_SERVICE.search(line) if webhook else None
@@ -138,7 +153,8 @@ class ApiErrorParser(OutputParser):
                     and not item["object"]["namespace"]
                 ):
                     item["object"]["namespace"] = ns
-            items.append(item)
+            if item not in items:  # (a log repeats the same answer in its message and its error field)
+                items.append(item)
         return {"items": items} if items else None
 
     def apply(self, facts: Any, snap: Snapshot) -> None:

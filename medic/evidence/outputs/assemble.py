@@ -88,6 +88,18 @@ def _subject(snap: Snapshot, resource: str) -> tuple[str, str] | None:
     return None
 
 
+def _subject_kind(snap: Snapshot) -> str:
+    """The Kind of the one named object the paste shows ("" when it shows none or several)."""
+    named = [
+        res
+        for res, objs in snap.objects.items()
+        if res != "events"
+        for o in objs
+        if _md(o).get("name") not in (None, "", UNNAMED)
+    ]
+    return KIND_OF.get(named[0], "") if len(named) == 1 else ""
+
+
 def _event_kind(ev: dict[str, Any]) -> str:
     """The kind of object an event is about, from its reason or reporting component ("" when neither says)."""
     source = ev.get("source")
@@ -121,10 +133,14 @@ def name_orphans(snap: Snapshot) -> None:
                 inv["kind"] = kind
             continue
         kind = str(inv.get("kind") or "")
-        if not kind and not _subject(snap, ""):
-            # no object of the paste to attach it to: the kind its reason or reporter says it is about
-            kind = _event_kind(ev)
-            if kind:
+        if not kind:
+            # the kind its reason or reporter says it is about, when the paste shows no object to attach it
+            # to or only an object of another kind (a kubelet's Evicted row beside a node's describe is about
+            # a pod, not the node)
+            told = _event_kind(ev)
+            shown = _subject_kind(snap)
+            if told and (not _subject(snap, "") or (shown and shown != told)):
+                kind = told
                 inv["kind"] = kind
         found = _subject(snap, resource_for(kind) if kind else "")
         if found is None and not kind:

@@ -26,7 +26,15 @@ _MEMBER_TABLE_HEADER = re.compile(r"^\s*\|\s*ID\s*\|\s*STATUS\s*\|\s*NAME\s*\|")
 
 _URL_SEP = re.compile(r"[,\s]+")
 _V2_KV = re.compile(r"(\w+)=(\S*)")
-_CLUSTER_LINE = re.compile(r"^\s*(?:Error: unhealthy cluster|cluster is (?:un)?healthy|\{\"level\")")
+_CLUSTER_LINE = re.compile(
+    r"^\s*(?:Error: unhealthy cluster|cluster is (?:un)?healthy|\{\"level\""
+    r"|Error: +client: etcd cluster is unavailable)"
+)
+# etcd 2 ``cluster-health`` when it cannot even list the members, then one ``error #N:`` line per endpoint tried
+_LIST_FAILED = re.compile(r"^\s*cluster may be unhealthy: failed to list members\s*$")
+_CLIENT_ERROR = re.compile(
+    r"^\s*error #\d+: (?:client: endpoint (?P<url>\S+) (?P<why>.+)|dial tcp (?P<addr>\S+): (?P<err>.+))$"
+)
 _TOOK = re.compile(r"took = (\S+)")
 _URL = re.compile(r"(https?://\S+)")
 
@@ -139,14 +147,18 @@ class EtcdEndpointParser(OutputParser):
     kind = "etcdctl-endpoint"
     start = re.compile(
         f"{_BORDER.pattern}|{_ENDPOINT_TABLE_HEADER.pattern}|{_HEALTH.pattern}|{_STATUS_PLAIN.pattern}|"
-        r"^\s*Failed to get the status of endpoint \S+ \("
+        r"^\s*Failed to get the status of endpoint \S+ \(|" + _LIST_FAILED.pattern
     )
 
     def continues(self, line: str, first: str) -> bool:
         if _BORDER.match(first) or _TABLE_ROW.match(first):
             return bool(_BORDER.match(line) or _TABLE_ROW.match(line))
         return bool(
-            _HEALTH.match(line) or _STATUS_PLAIN.match(line) or _STATUS_FAILED.match(line) or _CLUSTER_LINE.match(line)
+            _HEALTH.match(line)
+            or _STATUS_PLAIN.match(line)
+            or _STATUS_FAILED.match(line)
+            or _CLUSTER_LINE.match(line)
+            or _CLIENT_ERROR.match(line)
         )
 
     def parse(self, lines: Sequence[str]) -> Any:
@@ -205,6 +217,10 @@ class EtcdEndpointParser(OutputParser):
                 )
             elif f := _STATUS_FAILED.match(text):
                 endpoints.append(_endpoint(f.group("endpoint"), healthy=False, error=f.group("error")))
+            elif e := _CLIENT_ERROR.match(text):
+                # (each endpoint the etcd 2 client tried and why it failed: none answered)
+                where, why = (e.group("url"), e.group("why")) if e.group("url") else (e.group("addr"), e.group("err"))
+                endpoints.append(_endpoint(where, healthy=False, error=why.strip()))
             elif _STATUS_PLAIN.match(text):
                 p = [x.strip() for x in text.split(",")]
                 # 3.3: endpoint, id, version, db size, leader, raft term, raft index

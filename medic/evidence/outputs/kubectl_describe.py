@@ -10,6 +10,7 @@ from typing import Any
 
 from medic.evidence.kinds import CLUSTER_SCOPED, KIND_OF, event_subject_kind, resource_for, resource_name
 from medic.evidence.outputs.base import OutputParser, prompt_command
+from medic.evidence.outputs.event_messages import parse_message
 from medic.evidence.outputs.fragments import kind_of_status
 from medic.evidence.outputs.kubectl_get import MODES, ago, command_namespace, command_parts, iso
 from medic.model import Snapshot
@@ -26,6 +27,14 @@ _OLD_EVENT_ROW = re.compile(
     r"^\s*(?P<first>\S+)\s+(?P<last>\S+)\s+(?P<count>\d+)\s+(?P<middle>.*?)\s*"
     r"(?P<type>Normal|Warning)\s+(?P<reason>\S+)\s+(?P<message>.*)$"
 )
+# a row of the 1.5-1.13 describe events table pasted without its header (``3m  11s  15  default-scheduler
+# Warning  FailedScheduling  ...``): two ages, a count, then the type and reason
+_AGE = r"(?:\d+[smhdy]\w*|<invalid>)"
+_OLD_ROW_ALONE = re.compile(
+    rf"^\s*{_AGE}\s+{_AGE}\s+\d+\s+(?:\{{[^}}]*\}}|[\w.-]+(?:,\s\S+)?)\s+(?:spec\.\S+\s+)?"
+    r"(?:Normal|Warning)\s+[A-Za-z]+\s+\S"
+)  # (``get events`` rows name the object and its KIND between the count and the type: those are not these)
+_OLD_HEADER_LINE = "FirstSeen  LastSeen  Count  From  SubObjectPath  Type  Reason  Message"
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
 # the field labels ``kubectl describe`` prints at an object's top level (any kind): a block with two or more
 # of them is a describe, however it is indented (tabs in 2015-2018 describes, a quote, a paste's margin)
@@ -155,6 +164,8 @@ _START = re.compile(
     + _CONDITION_ROW.pattern[1:]
     + r"|^[\s>`]*"
     + _CONTAINER_LABEL.pattern[1:]
+    + "|"
+    + _OLD_ROW_ALONE.pattern
 )
 _COMMAND = re.compile(r"(?:^|[\s/])(?:kubectl|oc|k|kc|kctl|kub)(?:\.exe)?\s+(?:\S+\s+)*?describe\s")
 _KINDS = {"pods", "nodes", "persistentvolumeclaims", "persistentvolumes"}
@@ -336,6 +347,9 @@ def _value(fields: dict[str, Any], key: str) -> str:
     return str(v or "").strip()
 
 
+_STATE_FIELDS = frozenset({"Reason", "Message", "Exit Code", "Signal", "Started", "Finished"})
+
+
 def _containers(lines: list[str]) -> list[dict[str, Any]]:
     """The ``Containers:`` section: each container's fields, State/Last State with their sub-fields."""
     out: list[dict[str, Any]] = []
@@ -358,6 +372,9 @@ def _containers(lines: list[str]) -> list[dict[str, Any]]:
         if m and indent <= 4:
             key, value = m.group("key"), (m.group("value") or "").strip()
             sub_key = None
+            if state_key is not None and key in _STATE_FIELDS and key not in cur[state_key]:
+                cur[state_key][key] = value  # a paste that lost the indentation: the state's own fields follow it
+                continue
             if key in ("State", "Last State"):
                 state_key = key
                 cur[key] = {"state": value}
@@ -500,14 +517,14 @@ _MARGIN = re.compile(r"^[\s>`]*")
 
 def _section_has_content(fields: dict[str, Any], sections: set[str]) -> bool:
     """Whether a lone Containers/Conditions section holds what a describe prints there (a container's
-    State, a condition row)."""
+    State or Last State, a condition row)."""
     for key in sections:
         lines = fields.get(key)
         if not isinstance(lines, list):
             continue
         if key == "Conditions" and _conditions(lines):
             return True
-        if key != "Conditions" and any(c.get("State") for c in _containers(lines)):
+        if key != "Conditions" and any(c.get("State") or c.get("Last State") for c in _containers(lines)):
             return True
     return False
 
@@ -575,7 +592,7 @@ class KubectlDescribeParser(OutputParser):
             return True
         if _CONDITION_ROW.match(text) or _CONTAINER_LABEL.match(text):
             return True
-        if text.startswith("Events:") or _EVENT_ROW.match(text):
+        if text.startswith("Events:") or _EVENT_ROW.match(text) or _OLD_ROW_ALONE.match(_expand(line)):
             return True
         m = _DAMAGED_LABEL.match(text)
         return bool(m and m.group("rest") in _DAMAGED)
@@ -588,7 +605,8 @@ class KubectlDescribeParser(OutputParser):
         head = first[base:]
         in_events = bool(
             _EVENTS_HEADER.match(head) or _OLD_EVENTS_HEADER.match(head) or head.startswith("Events:")
-        ) or bool(_EVENT_ROW.match(head))
+        ) or bool(_EVENT_ROW.match(head) or _OLD_ROW_ALONE.match(head))
+        old_layout = bool(_OLD_EVENTS_HEADER.match(head) or _OLD_ROW_ALONE.match(head))
         while end < limit:
             raw = lines[end]
             if prompt_command(raw) is not None:
@@ -617,6 +635,11 @@ class KubectlDescribeParser(OutputParser):
             if in_events and _EVENT_ROW.match(text):
                 end += 1
                 continue
+            if _OLD_EVENTS_HEADER.match(text):
+                old_layout = True
+            if old_layout and in_events and (set(text) <= set("- ") or _OLD_EVENT_ROW.match(text) or _legacy_row(text)):
+                end += 1  # the pre-1.14 table: its dashed rule and rows (FirstSeen LastSeen Count ...)
+                continue
             if ind > base:
                 end += 1
                 continue
@@ -633,7 +656,9 @@ class KubectlDescribeParser(OutputParser):
         verb, args, flags = command_parts(self._command)
         described = verb == "describe"
         body = [ln for ln in normalize(lines) if ln.strip() not in ELISIONS]
-        if body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
+        if body and _OLD_ROW_ALONE.match(body[0]):
+            body = ["Events:", "  " + _OLD_HEADER_LINE, *("  " + ln for ln in body)]  # old rows without a header
+        elif body and (_EVENTS_HEADER.match(body[0]) or _OLD_EVENTS_HEADER.match(body[0]) or _EVENT_ROW.match(body[0])):
             body = ["Events:", *("  " + ln for ln in body)]  # an events table without its "Events:" line
         elif body and _CONDITION_ROW.match(body[0]):
             body = ["Conditions:", *("  " + ln for ln in body)]  # condition rows without their header
@@ -786,18 +811,21 @@ def _pod(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[
             }
             if resources:
                 cspec["resources"] = resources
-            specs.append(cspec)
+            if cname != "?" or len(cspec) > 1:  # a fragment's unnamed container says nothing of the spec
+                specs.append(cspec)
             state = _state(c.get("State"))
-            if not state:
+            last = _state(c.get("Last State"))
+            if not state and not last:
                 continue
+            # a pasted ``Last State:`` block alone says how the container last ended, not how it is now
             cs: dict[str, Any] = {"name": cname, "state": state}
             if c.get("Image"):
                 cs["image"] = c["Image"]
             if str(c.get("Ready") or "") in ("True", "False"):
                 cs["ready"] = c["Ready"] == "True"
             count = str(c.get("Restart Count") or "").strip()
-            cs["restartCount"] = int(count) if count.isdigit() else 0
-            last = _state(c.get("Last State"))
+            if count.isdigit():  # (a pasted fragment without the line says nothing of the count)
+                cs["restartCount"] = int(count)
             if last:
                 cs["lastState"] = last
             statuses.append(cs)
@@ -1146,7 +1174,46 @@ def _quota(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dic
     return {"metadata": {}, "spec": {}, "status": {}}
 
 
+def _pairs(values: list[str]) -> dict[str, str]:
+    """``Key:  value`` lines of a describe's section (``Involved Object:``, ``Source:``) as a mapping."""
+    out: dict[str, str] = {}
+    for v in values:
+        m = _SUB_KEY.match(v.strip())
+        if m:
+            out[m.group(1).strip()] = m.group(2).strip()
+    return out
+
+
+def _event(snap: Snapshot, facts: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A described Event object (``kubectl describe event x``, ``Kind: Event``). A reason the paste lost
+    is the one its message is sent with, when the message is one the kubelet or the scheduler sends."""
+    involved = {camel(k): v for k, v in _pairs(_values(fields, "Involved Object")).items() if v}
+    ev: dict[str, Any] = {"metadata": {}, "involvedObject": involved}
+    message = _value(fields, "Message")
+    reason, typ = _value(fields, "Reason"), _value(fields, "Type")
+    if message and not reason:
+        known = parse_message(message)
+        if known:
+            reason, typ = known["reason"], typ or known["type"]
+    for key, value in (("message", message), ("reason", reason), ("type", typ)):
+        if value:
+            ev[key] = value
+    count = _value(fields, "Count")
+    if count.isdigit():
+        ev["count"] = int(count)
+    for label, key in (("First Timestamp", "firstTimestamp"), ("Last Timestamp", "lastTimestamp")):
+        when = _value(fields, label)
+        t = when if re.match(r"^\d{4}-\d\d-\d\dT", when) else rfc1123(when)
+        if t:
+            ev[key] = t
+    source = {camel(k): v for k, v in _pairs(_values(fields, "Source")).items() if v}
+    if source:
+        ev["source"] = source
+    return ev
+
+
 BUILDERS = {
+    "events": _event,
     "pods": _pod,
     "nodes": _node,
     "persistentvolumes": _pv,

@@ -27,17 +27,48 @@ _CLUSTER_KINDS = {KIND_OF[r] for r in CLUSTER_SCOPED if r in KIND_OF}
 
 # rows pasted without their header: the current layout (OBJECT is kind/name) and the pre-1.14 one
 _OLD_ROW = re.compile(
-    r"^(?P<last>\S+)\s+(?P<first>\S+)\s+(?P<count>\d+)\s+(?P<name>\S+)\s+(?P<kind>[A-Z][A-Za-z]+)\s+"
-    r"(?:(?P<sub>\S+)\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<source>\S+(?:,\s?\S+)?)\s+"
+    r"^(?:(?P<ns>[a-z0-9][-a-z0-9]*)\s+)?(?P<last>\S+)\s+(?P<first>\S+)\s+(?P<count>\d+)\s+(?P<name>\S+)\s+"
+    r"(?P<kind>[A-Z][A-Za-z]+)\s+"
+    r"(?:(?P<sub>\S+)\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Za-z]+)\s+(?P<source>\{[^}]*\}|\S+(?:,\s?\S+)?)\s+"
     r"(?P<message>\S.*)$"
 )
 _ROW_START = re.compile(
-    r"^\s*(?:\S+\s+){1,2}(?:Normal|Warning)\s+[A-Za-z]+\s+[a-z][\w.]*/\S|^\s*\S+\s+\S+\s+\d+\s+\S+\s+[A-Z][A-Za-z]+\s+"
+    r"^\s*(?:\S+\s+){1,2}(?:Normal|Warning)\s+[A-Za-z]+\s+[a-z][\w.]*/\S|^\s*(?:\S+\s+)?\S+\s+\S+\s+\d+\s+\S+\s+[A-Z][A-Za-z]+\s+"
 )
 
 
+def _wide(row: dict[str, Any]) -> None:
+    """A ``get events -o wide`` row (``... OBJECT  SUBOBJECT  SOURCE  MESSAGE  FIRST SEEN  COUNT  NAME``)
+    read with the narrow layout, whose MESSAGE then holds the other columns too: split them out (cells are
+    separated by two or more spaces; the row ends with the event's own name, ``<object>.<hex>``)."""
+    cells = [c for c in re.split(r"\s{2,}", str(row["message"])) if c]
+    name = str(row.get("name") or "")
+    if len(cells) < 5 or not cells[-2].isdigit() or not name or not cells[-1].startswith(name + "."):
+        return
+    front = cells[:-3]
+    if front[0].startswith(("spec.", "{")):
+        if front[0].startswith("spec."):
+            row["field_path"] = front[0]
+        front = front[1:]
+    if len(front) < 2:
+        return
+    row["source"] = front[0]
+    row["message"] = "  ".join(front[1:])
+    row["first_age"] = cells[-3]
+    row["count"] = int(cells[-2])
+
+
+# from 1.5 to 1.13 the old layout's NAME is the event's own name: the object's, a dot and 16 hex digits
+_EVENT_SUFFIX = re.compile(r"\.[0-9a-f]{16}$")
+
+
+def object_name(name: str) -> str:
+    """The involved object's name from an old ``get events`` row's NAME (``web-1.1557b6b11b1d935b`` → ``web-1``)."""
+    return _EVENT_SUFFIX.sub("", name)
+
+
 def _row_of(m: re.Match[str]) -> dict[str, Any]:
-    """An event row from a match of ``_ROW`` (either layout)."""
+    """An event row from a match of ``_ROW`` (either layout, or the wide one)."""
     kind, _, name = m.group("object").partition("/")
     row: dict[str, Any] = {
         "age": m.group("age").split()[0],
@@ -52,6 +83,7 @@ def _row_of(m: re.Match[str]) -> dict[str, Any]:
         row["first_age"] = m.group("over")
     if m.group("ns"):
         row["namespace"] = m.group("ns")
+    _wide(row)
     return row
 
 
@@ -70,12 +102,14 @@ def headerless_row(line: str) -> dict[str, Any] | None:
             "type": o.group("type"),
             "reason": o.group("reason"),
             "kind": kind_word(o.group("kind")),
-            "name": o.group("name"),
+            "name": object_name(o.group("name")),
             "message": o.group("message").strip(),
             "source": o.group("source"),
         }
         if (o.group("sub") or "").startswith("spec."):
             row["field_path"] = o.group("sub")
+        if o.group("ns"):
+            row["namespace"] = o.group("ns")  # (``--all-namespaces`` puts it first)
         return row
     return None
 
@@ -154,7 +188,7 @@ class KubectlEventsParser(OutputParser):
                     "type": c["TYPE"],
                     "reason": c.get("REASON", ""),
                     "kind": kind_word(c.get("KIND", "")),
-                    "name": c.get("NAME", ""),
+                    "name": object_name(c.get("NAME", "")),
                     "message": c.get("MESSAGE", ""),
                     "source": c.get("SOURCE", ""),
                 }

@@ -11,7 +11,10 @@ from medic.evidence.outputs.base import OutputParser, split_columns
 from medic.evidence.outputs.kubectl_get import cells
 from medic.model import Snapshot
 
-_HEADER = re.compile(r"^\s*(?:NAMESPACE\s+)?(?:POD\s+)?NAME\s+CPU(?:\(cores\))?\s+(?:CPU(?:%|\(%\))\s+)?MEMORY")
+# (an agent's or TUI's frame glyph may stand before the header, the rows keep its column offsets)
+_HEADER = re.compile(
+    r"^\s*(?:[⎿│┃|]\s+)?(?:NAMESPACE\s+)?(?:POD\s+)?NAME\s+CPU(?:\(cores\))?\s+(?:CPU(?:%|\(%\))\s+)?MEMORY"
+)
 _PCT = re.compile(r"^(\d+)%$")
 
 _CPU = re.compile(r"^\d+m?$")

@@ -154,13 +154,21 @@ def _may_start(available: list[OutputParser]) -> Callable[[str], object] | None:
 
 _ENTITY = re.compile(r"&(?:nbsp|lt|gt|amp|quot|#\d{1,5});")
 _QUOTE = re.compile(r"^(?:\s*>)+ ?")
+# a whole line set in bold by its author (``**Warning  Unhealthy  49m ...**``): the markers are not output
+_BOLD = re.compile(r"^(?P<margin>\s*)(?P<mark>\*\*|__)(?P<text>\S.*?\S|\S)(?P=mark)\s*$")
+
+
+def _unbold(line: str) -> str:
+    m = _BOLD.match(line) if ("**" in line or "__" in line) else None
+    return m.group("margin") + m.group("text") if m else line
 
 
 def unquote(lines: Iterable[str]) -> list[str]:
     """Lines as the terminal showed them: HTML entities a web page left (``&nbsp;``, ``&lt;none&gt;``)
-    decoded, and the markers of a markdown quote (``> ``, ``> > ``) taken off every line of a run of two or
-    more quoted lines (one line starting with ``>`` may be a prompt or a YAML folded scalar)."""
-    out = [html.unescape(ln).replace("\xa0", " ") if "&" in ln and _ENTITY.search(ln) else ln for ln in lines]
+    decoded, bold markers around a whole line removed, and the markers of a markdown quote (``> ``,
+    ``> > ``) taken off every line of a run of two or more quoted lines (one line starting with ``>`` may
+    be a prompt or a YAML folded scalar)."""
+    out = [_unbold(html.unescape(ln).replace("\xa0", " ") if "&" in ln and _ENTITY.search(ln) else ln) for ln in lines]
     i = 0
     while i < len(out):
         j = i
