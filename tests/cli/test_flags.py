@@ -39,7 +39,7 @@ FLAGS = {
     "completion": COMMON,
     "serve": COMMON
     | {"--host", "--port", "--state", "--token-file", "--grafana-secret-file", "--grafana-timestamp-header"}
-    | {"--public-url", "--open-reads", "--no-open-reads"},
+    | {"--public-url", "--open-reads", "--no-open-reads", "--workers"},
 }
 SHORT = {"--help": "-h", "--output": "-o", "--namespace": "-n", "--all-namespaces": "-A", "--file": "-f"}
 PYTHON_TYPES = re.compile(r"<(?:bool|str|int|float|path|list\[[^\]]*\])>")
