@@ -176,6 +176,10 @@ class Model:
     # whether an entry a check's finding on the pasted output links to is printed at the threshold at least (the
     # check saw the state the entry is about); chosen by the fit, like the threshold
     finding_floor: bool = True
+    # the answer model of a knowledge base of the built-in catalog alone (Medic as installed, before a team
+    # indexes its runbooks): fitted on the same cases triaged against the catalog, a built-in entry right when it
+    # is the twin of an expected section; None: the answer model above
+    answer_catalog: tuple[float, float, float, float] | None = None
     fitted: dict[str, Any] = field(default_factory=dict, compare=False)  # how it was fitted, its figures
 
     def logit(self, f: list[float]) -> float:
@@ -187,6 +191,10 @@ class Model:
     def confidence(self, logit: float, lead: float, quiet: bool) -> float:
         return answer_confidence(self.answer, logit, lead, quiet)
 
+    def answer_of(self, catalog_only: bool) -> tuple[float, float, float, float]:
+        """The answer model for a knowledge base of the catalog alone, or for one with the user's runbooks."""
+        return self.answer_catalog if catalog_only and self.answer_catalog is not None else self.answer
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "features": list(FEATURES),
@@ -197,6 +205,7 @@ class Model:
             "twin_min": self.twin_min,
             "twin_sure": self.twin_sure,
             "finding_floor": self.finding_floor,
+            "answer_catalog": None if self.answer_catalog is None else [round(v, 6) for v in self.answer_catalog],
             "fitted": self.fitted,
         }
 
@@ -223,17 +232,23 @@ def _sigmoid(z: float) -> float:
 MODEL_FILE = "rank_model.json"
 
 
+def _answer(values: list[Any]) -> tuple[float, float, float, float]:
+    a, lw, q, b = (float(v) for v in values)
+    return (a, lw, q, b)
+
+
 def model_from_dict(data: dict[str, Any]) -> Model:
     if data.get("features") != list(FEATURES):
         raise ValueError(f"{MODEL_FILE}: fitted on features {data.get('features')}, this Medic computes {FEATURES}")
     return Model(
         weights=tuple(float(w) for w in data["weights"]),
         bias=float(data["bias"]),
-        answer=tuple(float(v) for v in data["answer"]),  # type: ignore[arg-type]
+        answer=_answer(data["answer"]),
         threshold=float(data["threshold"]),
         twin_min=float(data["twin_min"]),
         twin_sure=float(data["twin_sure"]),
         finding_floor=bool(data.get("finding_floor", True)),
+        answer_catalog=_answer(data["answer_catalog"]) if data.get("answer_catalog") else None,
         fitted=dict(data.get("fitted") or {}),
     )
 
@@ -283,6 +298,22 @@ def twins(store: Store) -> tuple[dict[str, list[tuple[str, float]]], dict[str, s
         _TWINS[key] = (gen, table, {u: b for u, (_, b) in best.items()})
         cached = _TWINS[key]
     return cached[1], cached[2]
+
+
+_CATALOG_ONLY: dict[str, tuple[str, bool]] = {}
+
+
+def catalog_only(store: Store) -> bool:
+    """Whether the knowledge base holds the built-in catalog alone (no runbook of the user's indexed yet), cached
+    per knowledge-base generation."""
+    key = str(store.path)
+    gen = store.generation()
+    cached = _CATALOG_ONLY.get(key)
+    if cached is None or cached[0] != gen:
+        counts = store.count()
+        cached = (gen, counts["entries"] == counts["builtin"])
+        _CATALOG_ONLY[key] = cached
+    return cached[1]
 
 
 def twin_targets(store: Store, builtin_id: str, mdl: Model) -> list[str]:
@@ -360,7 +391,7 @@ def rank(store: Store, candidates: list[TriageMatch], quiet: bool = False) -> li
 
     # among equals (twins that took the same built-in confidence) the entry the evidence supports best first
     ranked.sort(key=lambda m: (not user_first(m), -m.confidence, -own.get(m.entry.id, 0.0), m.entry.id))
-    calibrate(ranked, mdl, quiet)
+    calibrate(ranked, mdl, quiet, catalog_only(store))
     return ranked
 
 
@@ -386,12 +417,13 @@ def lead(ranked: list[TriageMatch], i: int) -> float:
     return logit(ranked[i].confidence) - logit(max(below, default=0.0))
 
 
-def calibrate(ranked: list[TriageMatch], mdl: Model, quiet: bool) -> None:
-    """Turn the ranking probabilities of the top into printed confidences (the answer model), never higher than
-    the confidence of a candidate ranked above; the rest keep a probability that is never printed as confident."""
+def calibrate(ranked: list[TriageMatch], mdl: Model, quiet: bool, catalog: bool = False) -> None:
+    """Turn the ranking probabilities of the top into printed confidences (the answer model; ``catalog``: that of
+    a knowledge base of the catalog alone), never higher than the confidence of a candidate ranked above; the rest
+    keep a probability that is never printed as confident."""
     top = ranked[:LEAD_OF]
     scored = [(m.confidence, lead(top, i)) for i, m in enumerate(top)]
-    for m, conf in zip(top, answer_confidences(mdl.answer, scored, quiet), strict=True):
+    for m, conf in zip(top, answer_confidences(mdl.answer_of(catalog), scored, quiet), strict=True):
         m.confidence = conf
     ceiling = top[-1].confidence if top else 1.0
     for m in ranked[LEAD_OF:]:

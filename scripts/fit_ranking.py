@@ -13,6 +13,12 @@ team's few runbooks, where the cases answered by a seed section and the negative
 weights are fitted on the large one, the thresholds chosen on both, since twin scores and the first match's lead
 run differently with the size of the knowledge base.
 
+A third knowledge base, the built-in catalog alone (Medic as installed, before a team indexes its runbooks),
+has an answer model of its own (rank.Model.answer_catalog: the answer model with its level chosen there). The
+cases are triaged against the catalog; a built-in entry is right when it is the twin of an expected section by
+the twins the fitted model takes (cases whose expected sections have no built-in twin are left out there;
+negatives stay). The weights and the thresholds are not fitted on it; its cross-validated figures are printed.
+
 k-fold cross-validation (by case) measures the ranking `medic triage` prints, through medic.rank.rank itself.
 A Platt scaling fitted on the out-of-fold logits of the first match of each case (right when it is an expected
 section; a negative's first match is wrong) makes the printed confidence calibrated: what is printed is the best
@@ -58,7 +64,9 @@ THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.1, 0.91, 0.05))
 SEED = 7
 FLOORS = (True, False)  # whether a match a check's finding supports is printed at the bar at least (Model)
 KBS = ("corpus", "seeds")  # the knowledge bases the figures add up over: a large one, and a team's few runbooks
+CATALOG = "catalog"  # the built-in catalog alone: its own answer model, figures printed, no weight or threshold
 SEED_PREFIXES = ("000_", "001_", "002_", "003_", "004_")  # expected docs that are seed runbooks
+LEVEL_SHIFTS = tuple(round(float(d), 2) for d in np.arange(-1.0, 2.01, 0.25))  # the catalog's answer level, in logits
 ANSWER_L2 = 0.1  # three inputs and a few hundred cases: a light ridge only keeps the weights finite
 
 
@@ -70,6 +78,7 @@ class Case:
     store: Any  # the knowledge base it was triaged against
     kb: str  # "corpus" (seeds + public corpus) or "seeds" (a team's few runbooks)
     group: int  # the evidence's index in the training set: both knowledge bases' cases fall in one fold
+    answers: frozenset[str] = frozenset()  # in the catalog-only knowledge base: the built-in entries that are right
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 60) -> np.ndarray:
@@ -92,6 +101,40 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 60) 
 def label(m: Any, expected: list[dict[str, str]]) -> bool:
     d = m.to_dict()
     return any(is_hit(d, e["doc"], e["section"]) for e in expected)
+
+
+def is_right(c: Case, m: Any) -> bool:
+    """Whether candidate ``m`` answers case ``c``: an expected section, or in the catalog-only knowledge base a
+    built-in entry on the same problem."""
+    if c.kb == CATALOG:
+        return m.entry.id in c.answers
+    return label(m, c.data.get("expected") or [])
+
+
+def catalog_labels(store: Any, mdl: rank.Model, cases: list[Case]) -> list[Case]:
+    """The catalog-only cases with their answers: the built-in entries ``rank`` takes for the same problem as an
+    expected section (twins in ``store``, the seeds and corpus knowledge base, by ``mdl``'s thresholds). A positive
+    whose sections have no built-in twin is left out (whether the catalog explains it is not known)."""
+    from medic.triage import TriageMatch
+
+    table, _ = rank.twins(store)
+    builtins_of: dict[str, set[str]] = {}
+    for b in table:
+        for u in rank.twin_targets(store, b, mdl):
+            builtins_of.setdefault(u, set()).add(b)
+    sections = store.entries(list(builtins_of))
+    out = []
+    for c in cases:
+        expected = c.data.get("expected") or []
+        answers = frozenset(
+            b
+            for u, e in sections.items()
+            if label(TriageMatch(entry=e, score=0.0, confidence=0.0), expected)
+            for b in builtins_of[u]
+        )
+        if answers or not expected:
+            out.append(dataclasses.replace(c, answers=answers))
+    return out
 
 
 def rows(cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
@@ -152,8 +195,7 @@ def shown(c: Case, m: rank.Model) -> list[tuple[float, bool, float, bool]]:
     finally:
         rank.use(None)
     top = ranked[: rank.LEAD_OF]
-    expected = c.data.get("expected") or []
-    return [(x.confidence, label(x, expected), rank.lead(top, i), x.finding_score > 0) for i, x in enumerate(top)]
+    return [(x.confidence, is_right(c, x), rank.lead(top, i), x.finding_score > 0) for i, x in enumerate(top)]
 
 
 def printed(order: list[tuple[float, bool, bool]], threshold: float, floor: bool) -> list[tuple[float, bool]]:
@@ -233,15 +275,17 @@ def main() -> int:
     from medic.knowledge.store import Store
 
     db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "kb.db"
-    stores = {"corpus": Store(db), "seeds": Store(db.with_name(db.stem + "-seeds" + db.suffix))}
+    stores = {kb: Store(db if kb == "corpus" else db.with_name(f"{db.stem}-{kb}{db.suffix}")) for kb in (*KBS, CATALOG)}
     for kb, store in stores.items():
         ensure_builtin(store)
-        index_paths(store, [str(SHARED / "seeds")] + ([str(SHARED / "corpus")] if kb == "corpus" else []))
+        if kb != CATALOG:
+            index_paths(store, [str(SHARED / "seeds")] + ([str(SHARED / "corpus")] if kb == "corpus" else []))
     raw = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
     # the candidates do not depend on the model: collected once, with any model in place
     rank.use(model_of(np.zeros(len(rank.FEATURES) + 1), RAW, 1.0, (10.0, 10.0)))
     try:
         cases = [c for kb in KBS for c in collect(stores[kb], raw, kb)]
+        catalog_cases = collect(stores[CATALOG], raw, CATALOG)
     finally:
         rank.use(None)
     order = np.random.default_rng(SEED).permutation(len(raw))
@@ -281,6 +325,26 @@ def main() -> int:
     cv = grid[(twin_pair, threshold, floor_on)]["corpus"]
     cv_seeds = grid[(twin_pair, threshold, floor_on)]["seeds"]
     answer = answers[twin_pair]
+    # the catalog alone: labels from the chosen twins, the answer model fitted on its cross-validated first matches
+    catalog_cases = catalog_labels(stores["corpus"], model_of(fold_w[0], RAW, 0.0, twin_pair), catalog_cases)
+    catalog_raw = []
+    for k in range(args.folds):
+        m = model_of(fold_w[k], RAW, 0.0, twin_pair)
+        catalog_raw += [(c, shown(c, m)) for c in catalog_cases if fold_of[c.group] == k]
+    # only the level is chosen there, as the threshold is (most right answers first, a silent negative counting
+    # NEG_COST times; ties: the smaller change), the other inputs weighing as in the answer model above: a hundred
+    # cases, few of them quiet or with a lone candidate, do not say how those inputs weigh of their own
+    a, lw, q, b = answer
+
+    def at(shift: float) -> tuple[tuple[float, float, float, float], dict[str, int]]:
+        level = (a, lw, q, b + shift)
+        return level, figures([(c, answered(o, level, c.quiet)) for c, o in catalog_raw], threshold, floor_on)
+
+    shift = max(LEVEL_SHIFTS, key=lambda d: (objective(at(d)[1]), -abs(d)))
+    answer_catalog = at(shift)[0]
+    catalog_ranked = [(c, answered(order, answer_catalog, c.quiet)) for c, order in catalog_raw]
+    cv_catalog = figures(catalog_ranked, threshold, floor_on)
+    before = at(0.0)[1]
     x, y = rows([c for c in cases if c.kb == "corpus"])
     print(f"cases {len(cases)}; user-runbook rows {len(y)}, right {int(sum(y))}")
     print("answer model (logit, lead, quiet, bias): " + ", ".join(f"{v:.3f}" for v in answer))
@@ -311,7 +375,18 @@ def main() -> int:
     print("reliability (cross-validated, first match printed): confidence bin, n, share right")
     for r in table:
         print(f"  [{r['from']:.1f}, {r['to']:.1f})  {r['n']:4d}  {r['right']:.2f}")
+    print(
+        "catalog alone: answer model (logit, lead, quiet, bias) "
+        + ", ".join(f"{v:.3f}" for v in answer_catalog)
+        + f"; cross-validated hit@1 {cv_catalog['hit1']}/{cv_catalog['pos']} hit@3 {cv_catalog['hit3']}/"
+        f"{cv_catalog['pos']} neg {cv_catalog['neg_ok']}/{cv_catalog['neg']} (with the answer model above: hit@1 "
+        f"{before['hit1']} hit@3 {before['hit3']} neg {before['neg_ok']}; level {shift:+.2f})"
+    )
+    table_catalog = reliability(catalog_ranked, threshold, floor_on)
+    for r in table_catalog:
+        print(f"  [{r['from']:.1f}, {r['to']:.1f})  {r['n']:4d}  {r['right']:.2f}")
     final = model_of(fit_logistic(x, y), answer, threshold, twin_pair, floor_on)
+    final = dataclasses.replace(final, answer_catalog=answer_catalog)
     print("weights: " + ", ".join(f"{n}={v:.2f}" for n, v in zip(rank.FEATURES, final.weights, strict=True)))
     if args.out:
         fitted = {
@@ -325,6 +400,8 @@ def main() -> int:
             "cross_validated": cv,
             "cross_validated_seeds_only": cv_seeds,
             "reliability": table,
+            "cross_validated_catalog_only": cv_catalog,
+            "reliability_catalog_only": table_catalog,
         }
         final = dataclasses.replace(final, fitted=fitted)
         Path(args.out).write_text(json.dumps(final.to_dict(), indent=1) + "\n", encoding="utf-8")
