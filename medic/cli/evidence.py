@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from medic.report.console import CopyConsole
 
 FINDINGS_SHOWN = 20  # a paste of a whole namespace can hold hundreds: the worst ones, then a count
+FINDING_ENTRIES_SHOWN = 2  # the runbook entries a check links to, best first: its own, and maybe one of the team's
 QUOTE_CHARS = 160  # a quoted evidence line is cut at a space after about this many characters (logs run long)
 PARSE_MAX = 64 * 1024 * 1024
 
@@ -29,6 +30,8 @@ def _print_findings(out: CopyConsole, findings: list[Finding]) -> None:
     for f in ranked[:FINDINGS_SHOWN]:
         style = {"error": "red", "warning": "yellow"}.get(str(f.severity), "dim")
         out.print(f"  [{style}]{term(str(f.severity).upper())}[/] {term(f.code)} {term(f.object)}: {term(f.message)}")
+        for link in f.entries[:FINDING_ENTRIES_SHOWN]:  # the runbook the check links to, printed as a match or not
+            out.print(f"    [dim]runbook: {term(link.title)} (medic show {term(link.id)})[/]")
     if len(ranked) > FINDINGS_SHOWN:
         out.print(f"  [dim]... and {len(ranked) - FINDINGS_SHOWN} more (-o json lists every finding)[/]")
 

@@ -99,7 +99,8 @@ def test_paste_to_triage_shows_the_finding_and_an_entry(page: Any) -> None:
     page.click("input[type=submit]")
     page.wait_for_selector("h2:has-text('Findings')", timeout=60000)
     assert page.locator("td:has-text('POD101')").count() >= 1
-    assert page.locator(".match h3 a").count() >= 1
+    # the runbook entry the check links to is shown with its finding, printed as a match or not
+    assert page.locator("tr:has(td:has-text('POD101')) td.finding-entries a").count() >= 1
     shoot(page, "triage")
 
 

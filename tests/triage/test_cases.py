@@ -32,8 +32,11 @@ def run(store: Store, path: Path, **kw: Any) -> list[Any]:
 # matched by hand-set weights tuned on them (37/39 seeded, 35 built-in only). The fitted ranking takes 34 seeded,
 # 37 built-in only, and 31 with the public corpus indexed as well (hand-set weights took ~30 there), while real
 # evidence went from hit@1 53 to 84 of 216 (training set, cross-validated, at more negatives kept silent).
-MIN_SEEDED = 34
-MIN_BUILTIN = 37
+# Lowered in session 7 (34 → 33 seeded, 37 → 35 built-in only): the model refitted on 351 real cases (78
+# negatives instead of 43) prints from 0.40 instead of 0.35 and without the finding floor (training: negatives
+# silent 62/78, hit@1 105/273); an entry a check's finding links to is shown with the finding instead.
+MIN_SEEDED = 33
+MIN_BUILTIN = 35
 MIN_WITH_CORPUS = 31
 # Healthy outputs that no parser recognises and that share rare words with a runbook: the fitted model gives the
 # closest runbook a printed confidence (a known miss of the model; recognised healthy output is silent).
