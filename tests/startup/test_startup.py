@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medic.knowledge import fastenc
+from medic.knowledge import fastenc, wordpieces
 from medic.knowledge.store import Store
 from medic.knowledge.store.sqlite import ReadOnlyStore
 
@@ -80,8 +80,9 @@ def test_the_load_fast_encoder_is_the_same_encoder(tmp_path: Path, monkeypatch: 
     for text in texts:
         assert fast._sp.encode(text) == slow._sp.encode(text)
     assert np.array_equal(fast.encode(texts), slow.encode(texts))
-    fastenc.prepare_bulk(fast)  # many texts: the table becomes a dictionary, the answers stay
-    assert isinstance(fast._sp._prefixes, dict)
+    monkeypatch.setattr(wordpieces, "DICT_AFTER", fast._sp._misses + 1)
+    assert fast._sp.encode("ＡＢＣ ﬁ xyzzy-unseen") == slow._sp.encode("ＡＢＣ ﬁ xyzzy-unseen")
+    assert isinstance(fast._sp._prefixes, dict)  # many words: the table became a dictionary, the answers stay
     assert np.array_equal(fast.encode(texts), slow.encode(texts))
 
 
