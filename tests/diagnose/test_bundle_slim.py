@@ -291,3 +291,52 @@ def test_the_prefilter_of_a_pod_is_that_of_its_parts_and_of_the_rest() -> None:
         assert orjson.dumps(pod) == before  # the parts are put back
         seen[whole] += 1
     assert min(seen.values()) > 300  # both answers are tested
+
+
+def _read_general(line: bytes, shared: sharing.Shared) -> tuple[Any, Any]:
+    """A pod line read the general way: decoded whole (``slim.decode``), then redacted and shared."""
+    from medic.evidence.redact import may_hold_secrets
+
+    obj, fitted = slim.decode("pods", line)
+    if fitted:
+        return obj, shared.redacted_pod(obj)
+    counts = redact_object_counts("pods", obj, deep=may_hold_secrets(line))
+    shared.pod(obj)
+    return obj, counts
+
+
+def test_pods_read_with_raw_template_parts_are_the_pods_read_whole() -> None:
+    """``Shared.read_pod`` decodes a template's parts once and reuses them for every pod whose parts' JSON is
+    the same: each pod, and what redaction removed from it, is what the general way gives, whether its template
+    was seen before or not, its rest holds a secret or not, its annotations a last-applied configuration."""
+    import copy
+    import random
+
+    rng = random.Random(29)
+    templates = [_prefilter_pod(rng) for _ in range(30)]
+    fast, general = sharing.Shared(), sharing.Shared()
+    ways = {"new template": 0, "known template": 0, "general": 0}
+    for n in range(1500):
+        pod = copy.deepcopy(rng.choice(templates))
+        pod["metadata"]["name"] = f"api-{n}"
+        pod["status"]["message"] = rng.choice(_TRIGGERS) if rng.random() < 0.05 else f"started {n}"
+        if rng.random() < 0.05:
+            pod["metadata"].setdefault("annotations", {})[slim.LAST_APPLIED] = '{"kind": "Pod"}'
+        if rng.random() < 0.02:
+            pod["spec"]["ephemeralContainers"] = [{"name": "debug", "image": "busybox"}]
+        if rng.random() < 0.02:
+            pod["spec"]["containers"] = {"not": "a list"}
+        line = orjson.dumps(pod)
+        templates_before = len(fast.by_raw)
+        read = fast.read_pod(line)
+        obj, counts = read if read is not None else _read_general(line, fast)
+        want, want_counts = _read_general(line, general)
+        assert orjson.dumps(obj) == orjson.dumps(want), line
+        assert counts == want_counts, line
+        ways[
+            "general" if read is None else "new template" if len(fast.by_raw) > templates_before else "known template"
+        ] += 1
+    assert min(ways.values()) >= 10, ways  # every way is tested
+    one, two = (fast.read_pod(orjson.dumps(templates[0])) for _ in range(2))
+    assert one is not None and two is not None
+    assert one[0]["spec"]["containers"] is two[0]["spec"]["containers"]  # one copy of a template's parts
