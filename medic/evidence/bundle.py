@@ -374,13 +374,6 @@ def _read_jsonl(path: Path, name: str, fh: IO[bytes], kind: str, state: _Reading
             raise InputError(f"{path}: {name} line {n} is longer than {MAX_OBJECT_LINE >> 20} MiB")
         if not line or (line[0] in _BLANK and not bytes(line).strip()):
             continue
-        read = state.shared.read_pod(line) if kind == "pods" else None
-        if read is not None:  # the way of nearly every pod: its template parts decoded once per template
-            obj, counts = read
-            if counts:
-                state.redacted.update(counts)
-            yield obj
-            continue
         try:
             obj, fitted = decode(kind, line)
         except orjson.JSONDecodeError as exc:

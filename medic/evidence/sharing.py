@@ -24,11 +24,9 @@ import sys
 from collections import Counter
 from typing import Any
 
-import msgspec
 import orjson
 
 from medic.evidence.redact import may_hold_secrets, redact_object_counts
-from medic.evidence.slim import LAST_APPLIED, pod_part_decoder, raw_pod_decoder
 
 # pod fields that are the same in every pod of a template
 POD_SHARED_META = ("labels", "annotations", "ownerReferences")
@@ -37,10 +35,6 @@ POD_SHARED_SPEC = ("containers", "initContainers", "tolerations", "nodeSelector"
 REDACTED_META = ("annotations",)
 REDACTED_SPEC = ("containers", "initContainers")
 CONDITION_WORDS = ("type", "status", "reason")
-# pods decoded with the template parts left as raw JSON (``Shared.read_pod``), then each part by its decoder
-_RAW_POD = raw_pod_decoder(POD_SHARED_META, POD_SHARED_SPEC)
-_PART_DECODERS = {k: pod_part_decoder(k) for k in (*POD_SHARED_META, *POD_SHARED_SPEC)}
-_PART_PLACES = [(True, k) for k in POD_SHARED_META] + [(False, k) for k in POD_SHARED_SPEC]  # (in metadata, key)
 CONTAINER_WORDS = ("name", "image")
 
 
@@ -56,8 +50,6 @@ class Shared:
         self.templates: dict[bytes, tuple[tuple[Any, ...], Counter[str]]] = {}
         # template digest → whether the parts' JSON passes the redaction prefilter
         self.deep_templates: dict[bytes, bool] = {}
-        # digest of the template parts' JSON as read (with what decoding drops) → template digest
-        self.by_raw: dict[bytes, bytes] = {}
 
     def _kept(self, value: Any) -> Any:
         """The kept value equal to ``value`` (``value`` itself the first time)."""
@@ -98,11 +90,6 @@ class Shared:
 
     def redacted_pod(self, obj: dict[str, Any]) -> Counter[str]:
         """A pod redacted (what was removed is returned), its template parts shared, its words interned."""
-        return self._redacted_pod(obj)[0]
-
-    def _redacted_pod(self, obj: dict[str, Any]) -> tuple[Counter[str], bytes | None]:
-        """``redacted_pod``'s counts, and the key of the template whose parts the pod now holds (None for a pod
-        redacted whole)."""
         meta = obj.get("metadata")
         spec = obj.get("spec")
         if (
@@ -111,10 +98,10 @@ class Shared:
             or "ephemeralContainers" in spec
             or type(meta.get("annotations", {})) is not dict
         ):
-            return self._whole(obj, may_hold_secrets(orjson.dumps(obj))), None
+            return self._whole(obj, may_hold_secrets(orjson.dumps(obj)))
         parts = _parts(meta, spec)
         if any(p is not None and type(p) not in (dict, list) for p in parts):
-            return self._whole(obj, may_hold_secrets(orjson.dumps(obj))), None
+            return self._whole(obj, may_hold_secrets(orjson.dumps(obj)))
         parts_json = orjson.dumps(parts)
         key = _digest(parts_json)
         # the prefilter of the whole pod, in two looks: the template's parts (once per template) and the rest
@@ -126,7 +113,7 @@ class Shared:
                 self.deep_templates.clear()
             self.deep_templates[key] = deep
         if deep or may_hold_secrets(_json_around(obj, meta, spec)):
-            return self._whole(obj, True), None
+            return self._whole(obj, True)
         template = self.templates.get(key)
         if template is None:
             counts = _redact_template(meta, spec)
@@ -137,53 +124,13 @@ class Shared:
             template = self.templates[key] = (_parts(meta, spec), counts)
         else:
             # equal JSON: the same parts present, each of the same type and emptiness as the kept one
-            _put_parts(meta, spec, template[0])
-        return self._around(obj, meta, spec, template), key
-
-    def read_pod(self, line: bytes | memoryview) -> tuple[dict[str, Any], Counter[str]] | None:
-        """A pod's JSON line decoded (as ``slim.decode``), redacted and shared (as ``redacted_pod``), its template
-        parts decoded only when their JSON was not seen before: (the pod, what redaction removed). None for a
-        line to read the general way (not a pod of the expected shape, or not JSON)."""
-        try:
-            obj = _RAW_POD.decode(line)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            return None
-        meta = obj.get("metadata")
-        spec = obj.get("spec")
-        if type(meta) is not dict or type(spec) is not dict or "ephemeralContainers" in spec:
-            return None
-        raws = (*(meta.get(k) for k in POD_SHARED_META), *(spec.get(k) for k in POD_SHARED_SPEC))
-        h = hashlib.blake2b(digest_size=16)
-        for raw in raws:
-            h.update(b"-" if raw is None else b"%d:" % len(raw))
-            if raw is not None:
-                h.update(raw)
-        raw_key = h.digest()
-        key = self.by_raw.get(raw_key, b"")
-        template = self.templates.get(key)
-        if template is None or self.deep_templates.get(key) is not False:  # parts not seen (or forgotten)
-            try:
-                _decode_parts(meta, spec, raws)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                return None
-            if not isinstance(spec.get("containers"), list):
-                return None  # not a pod of the schema: slim.decode reads it whole
-            counts, found = self._redacted_pod(obj)
-            if found is not None:
-                if len(self.by_raw) >= self.limit:
-                    self.by_raw.clear()
-                self.by_raw[raw_key] = found
-            return obj, counts
-        _decode_parts(meta, spec, raws, template[0])
-        if may_hold_secrets(_json_around(obj, meta, spec)):
-            _decode_parts(meta, spec, raws)  # its own parts, as read, to be redacted with the rest
-            return obj, self._whole(obj, True)
-        return obj, self._around(obj, meta, spec, template)
-
-    def _around(
-        self, obj: dict[str, Any], meta: dict[str, Any], spec: dict[str, Any], template: tuple[Any, Counter[str]]
-    ) -> Counter[str]:
-        """A pod that holds its template's kept parts: the rest redacted, with the template's counts."""
+            kept = template[0]
+            for i, k in enumerate(POD_SHARED_META):
+                if kept[i] and isinstance(kept[i], (dict, list)):
+                    meta[k] = kept[i]
+            for i, k in enumerate(POD_SHARED_SPEC, len(POD_SHARED_META)):
+                if kept[i] and isinstance(kept[i], (dict, list)):
+                    spec[k] = kept[i]
         counts = _redact_around(obj, meta, spec)
         if template[1]:
             counts.update(template[1])
@@ -234,37 +181,6 @@ def _parts(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[Any, ...]:
         spec_get("tolerations"),
         spec_get("nodeSelector"),
     )
-
-
-def _usable(kept: Any) -> bool:
-    """Whether a kept template part stands for a pod's own (a non-empty object or list; else the pod keeps its
-    own value, equal to it)."""
-    return bool(kept) and isinstance(kept, (dict, list))
-
-
-def _put_parts(meta: dict[str, Any], spec: dict[str, Any], kept: tuple[Any, ...]) -> None:
-    """An equal template's kept parts put in a pod's place."""
-    for i, (in_meta, k) in enumerate(_PART_PLACES):
-        if _usable(kept[i]):
-            (meta if in_meta else spec)[k] = kept[i]
-
-
-def _decode_parts(
-    meta: dict[str, Any], spec: dict[str, Any], raws: tuple[Any, ...], kept: tuple[Any, ...] | None = None
-) -> None:
-    """The template parts of a pod read with ``_RAW_POD`` in place of their raw JSON: an equal template's
-    ``kept`` parts where they stand for them (``_usable``), else decoded as ``slim.decode`` decodes them."""
-    for i, (in_meta, k) in enumerate(_PART_PLACES):
-        raw = raws[i]
-        if raw is None:
-            continue
-        if kept is not None and _usable(kept[i]):
-            value = kept[i]
-        else:
-            value = _PART_DECODERS[k].decode(raw)
-            if k == "annotations" and isinstance(value, dict):
-                value.pop(LAST_APPLIED, None)
-        (meta if in_meta else spec)[k] = value
 
 
 def _json_around(obj: dict[str, Any], meta: dict[str, Any], spec: dict[str, Any]) -> bytes:

@@ -210,22 +210,6 @@ _DECODERS = {
     "nodes": msgspec.json.Decoder(_schema("Node", API_OBJECT, metadata=_META, status=_NODE_STATUS)),
 }
 _FITS = {"pods": _is_pod, "nodes": _is_node}
-_POD_SPEC_TYPES = {"containers": _CONTAINERS, "initContainers": _CONTAINERS}
-
-
-def raw_pod_decoder(meta_raw: tuple[str, ...], spec_raw: tuple[str, ...]) -> Any:
-    """A decoder of pod lines like ``decode``'s, but for the fields named, left as their raw JSON
-    (``msgspec.Raw``): read them with ``pod_part_decoder``."""
-    meta = _schema("Meta", KEPT["metadata"], **dict.fromkeys(meta_raw, msgspec.Raw))
-    typed = {"containers": _CONTAINERS, "initContainers": _CONTAINERS, "ephemeralContainers": _CONTAINERS}
-    typed.update(volumes=_VOLUMES, **dict.fromkeys(spec_raw, msgspec.Raw))
-    spec = _schema("PodSpec", KEPT["pod spec"], **typed)
-    return msgspec.json.Decoder(_schema("Pod", API_OBJECT, metadata=meta, spec=spec, status=_POD_STATUS))
-
-
-def pod_part_decoder(key: str) -> Any:
-    """The decoder of one field of a pod's metadata or spec, as ``decode`` reads it (its kept fields)."""
-    return msgspec.json.Decoder(_POD_SPEC_TYPES.get(key, Any))
 
 
 def decode(kind: str, line: bytes | memoryview) -> tuple[Any, bool]:
