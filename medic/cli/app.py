@@ -18,6 +18,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from medic import blasenv
 from medic.cli import act, cluster, completion, evidence, knowledge
+from medic.cli.coercion import plain_value, plain_values
 from medic.cli.completion import COMPLETE_VAR
 from medic.cli.state import AppState, app_state
 from medic.errors import MedicError
@@ -59,6 +60,7 @@ def _tidy_help(command: Any) -> None:
         option = make_help_option(ctx)
         if option is not None:
             option.metavar = ""
+            plain_value(option)
         return option
 
     setattr(command, "get_help_option", get_help_option)  # noqa: B010
@@ -75,6 +77,7 @@ def _share(command: Any, shared: list[Any]) -> None:
         twin.callback = _set_global
         command.params.append(twin)
     _tidy_help(command)
+    plain_values(command)
     for sub in getattr(command, "commands", {}).values():
         _share(sub, shared)
 
@@ -85,6 +88,7 @@ class MedicGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         _tidy_help(self)
+        plain_values(self)
         shared = [p for p in self.params if p.name in GLOBAL_OPTIONS]
         for command in self.commands.values():
             _share(command, shared)

@@ -54,8 +54,6 @@ def encode(texts: list[str], batch_size: int = 256) -> Vectors:
     model = _model()
     if model is None or not texts:
         return np.zeros((len(texts), DIM), dtype=np.float32)
-    if len(texts) >= fastenc.BULK:
-        fastenc.prepare_bulk(model)
     out = []
     for i in range(0, len(texts), batch_size):
         out.append(np.asarray(model.encode([t or " " for t in texts[i : i + batch_size]]), dtype=np.float32))

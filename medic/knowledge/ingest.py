@@ -15,7 +15,7 @@ from medic.knowledge.document import ParsedDocument
 from medic.knowledge.reader import RUNBOOK_SUFFIXES, RunbookText, decode_runbook, detect_format, read_runbook
 from medic.knowledge.sections import build_entries, searchable
 from medic.knowledge.store import SourceInfo, Store
-from medic.knowledge.store.sqlite import embed_texts, now
+from medic.knowledge.store.sqlite import IndexDoc, embed_texts, index_docs, now
 from medic.knowledge.text import detect_language
 from medic.knowledge.twins import METHOD as TWINS_METHOD
 from medic.knowledge.twins import refresh_twins
@@ -80,6 +80,7 @@ class _Parsed:
     info: SourceInfo
     entries: list[Entry]
     searchable: set[str]
+    docs: dict[str, IndexDoc]  # the indexed text of the searchable entries (computed once: vectors, then store)
 
 
 def _parse_runbook(rb: RunbookText, source: str, builtin: bool = False) -> _Parsed:
@@ -94,12 +95,13 @@ def _parse_runbook(rb: RunbookText, source: str, builtin: bool = False) -> _Pars
         entries=len(entries),
         indexed_at=now(),
     )
-    return _Parsed(info, entries, searchable(entries))
+    ids = searchable(entries)
+    return _Parsed(info, entries, ids, index_docs(entries, ids))
 
 
 def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = False) -> int:
     parsed = _parse_runbook(rb, source, builtin)
-    store.replace_source(parsed.info, parsed.entries, parsed.searchable)
+    store.replace_source(parsed.info, parsed.entries, parsed.searchable, docs=parsed.docs)
     return len(parsed.entries)
 
 
@@ -116,12 +118,12 @@ def _store_batch(store: Store, batch: list[_Parsed], report: IndexReport | None 
     if batch and embed.disabled_reason() is None and embed.available():
         texts: dict[str, str] = {}
         for p in batch:
-            texts.update(embed_texts(p.entries, p.searchable))
+            texts.update(embed_texts(p.docs))
         if texts:
             vectors = {h: embed.to_blob(v) for h, v in zip(texts, embed.encode(list(texts.values())), strict=True)}
     for p in batch:
         try:
-            store.replace_source(p.info, p.entries, p.searchable, vectors=vectors)
+            store.replace_source(p.info, p.entries, p.searchable, vectors=vectors, docs=p.docs)
         except MedicError as exc:
             if report is None:
                 raise

@@ -165,7 +165,7 @@ def template_of(line: str) -> tuple[str, str]:
         else:
             human.append(part)
             literal = loose_literal(part, first=i == 0, last=i == len(parts) - 1)
-            regex.append((literal, bool(re.search(r"\w", part))))
+            regex.append((literal, bool(_WORD_RUN.search(part))))
     # matching is unanchored: wildcards before the first word and after the last one only cost time
     while regex and not regex[0][1]:
         regex.pop(0)
@@ -174,13 +174,17 @@ def template_of(line: str) -> tuple[str, str]:
     return "".join(human).strip(), "".join(r for r, _ in regex).removeprefix(r"\W*").removeprefix(r"\W+")
 
 
+_RUNS = re.compile(r"\w+|\W+")
+_WORD_RUN = re.compile(r"\w+")
+
+
 def loose_literal(text: str, first: bool = True, last: bool = True) -> str:
     """A literal run as a regex that ignores how words are separated: ``Post https://x`` also matches
     ``Post "https://x"``, a newer tool's quoting or a re-wrapped line. Words stay in order and exact."""
     out: list[str] = []
-    runs = re.findall(r"\w+|\W+", text)
+    runs = _RUNS.findall(text)
     for n, run in enumerate(runs):
-        if re.fullmatch(r"\w+", run):
+        if _WORD_RUN.fullmatch(run):
             out.append(re.escape(run))
         elif (n == 0 and first) or (n == len(runs) - 1 and last):
             continue  # punctuation at either end of the whole template

@@ -28,6 +28,11 @@ SPACE = "\u2581"
 _WORDS = re.compile(f"{SPACE}?[^{SPACE}]+|{SPACE}")
 # words remembered per process: a large corpus has a few hundred thousand distinct words (~100 bytes each)
 MEMO_LIMIT = 500_000
+# distinct words segmented before the tokenizer's piece table (``fastenc.Vocab``: a CRC and a slice a lookup) is
+# swapped for the equivalent dictionary: building it costs 0.21 s, and it saves 8.9 µs a word (measured: 19.9 vs
+# 11.0 µs over 20,000 made-up words), so it pays from ~24,000 words on; swapping then costs at most twice the best
+# choice made in hindsight, and a query or a small corpus never pays for it
+DICT_AFTER = 24_000
 # the bundled model's piece scores are multiples of 2**-22: a Python float sums them exactly below 2**31
 SCORE_BITS = 22
 
@@ -37,6 +42,8 @@ def _class(base: type) -> type:
 
     class WordMemoTokenizer(base):  # type: ignore[misc]
         _memo: dict[str, list[int]]
+        _misses: int
+        _prefixes: Any
 
         def _encode_one(self, text: str) -> list[int]:
             normalized = self._normalizer.normalize(text)
@@ -47,12 +54,20 @@ def _class(base: type) -> type:
             for word in _WORDS.findall(normalized):
                 got = memo.get(word)
                 if got is None:
+                    self._misses += 1
+                    if self._misses == DICT_AFTER:
+                        self._faster_table()
                     got = self._viterbi(word)
                     if len(memo) >= MEMO_LIMIT:
                         memo.clear()
                     memo[word] = got
                 ids.extend(got)
             return ids
+
+        def _faster_table(self) -> None:
+            to_dict = getattr(self._prefixes, "to_dict", None)
+            if to_dict is not None:
+                self._prefixes = to_dict()
 
     return WordMemoTokenizer
 
@@ -78,4 +93,5 @@ def wrap(tokenizer: Any) -> Any:
         _CLASSES[base] = _class(base)
     tokenizer.__class__ = _CLASSES[base]
     tokenizer._memo = {}
+    tokenizer._misses = 0
     return tokenizer

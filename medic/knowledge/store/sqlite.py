@@ -229,9 +229,10 @@ def index_docs(entries: list[Entry], searchable_ids: set[str]) -> dict[str, Inde
     return {e.id: index_doc(e, children) for e in entries if e.id in searchable_ids}
 
 
-def embed_texts(entries: list[Entry], searchable_ids: set[str]) -> dict[str, str]:
-    """The texts ``replace_source`` gives sentence vectors, by text hash (the key of its ``vectors``)."""
-    return {_hash(t): t for doc in index_docs(entries, searchable_ids).values() for t in doc.embed_texts}
+def embed_texts(docs: dict[str, IndexDoc]) -> dict[str, str]:
+    """The texts ``replace_source`` gives sentence vectors (``docs``: see ``index_docs``), by text hash (the key
+    of its ``vectors``)."""
+    return {_hash(t): t for doc in docs.values() for t in doc.embed_texts}
 
 
 class Store:
@@ -397,10 +398,13 @@ class Store:
         entries: list[Entry],
         searchable_ids: set[str],
         vectors: dict[str, bytes] | None = None,
+        docs: dict[str, IndexDoc] | None = None,
     ) -> None:
         """Store a source's entries in place of what it had, in one transaction. ``vectors``: blobs already
-        encoded (by text hash, see ``embed_texts``), e.g. for many files at once."""
-        docs = index_docs(entries, searchable_ids)
+        encoded (by text hash, see ``embed_texts``), e.g. for many files at once; ``docs``: the entries'
+        ``index_docs`` when the caller has them already."""
+        if docs is None:
+            docs = index_docs(entries, searchable_ids)
         with self.transaction():
             old_vectors = self._delete_source_rows(info.path)
             reuse: Mapping[str, bytes] = ChainMap(old_vectors, vectors) if vectors else old_vectors
