@@ -67,6 +67,16 @@ def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen[by
     raise AssertionError("server did not become ready")
 
 
+def wait_triaged(server: Server, incident: int) -> dict[str, Any]:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        _, doc = server.call("GET", f"/api/v1/incidents/{incident}")
+        if doc["triage"] is not None:
+            return doc  # type: ignore[no-any-return]
+        time.sleep(0.2)
+    raise AssertionError(f"incident {incident} was not triaged")
+
+
 MEDIC = str(Path(sys.executable).with_name("medic"))  # the installed command, as an operator runs it
 
 

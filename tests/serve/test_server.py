@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,18 @@ import hypothesis
 import pytest
 
 from medic.knowledge.store import Store
-from tests.serve.helpers import MEDIC, SECRET, TOKEN, ZABBIX_TOKEN, Server, drain_entry, dry_run, free_port, start
+from tests.serve.helpers import (
+    MEDIC,
+    SECRET,
+    TOKEN,
+    ZABBIX_TOKEN,
+    Server,
+    drain_entry,
+    dry_run,
+    free_port,
+    start,
+    wait_triaged,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -33,16 +43,6 @@ def am(name: str = "alertmanager-firing.json", **changes: Any) -> dict[str, Any]
 
 def signed(body: bytes) -> dict[str, str]:
     return {"x-grafana-alerting-signature": hmac.new(SECRET, body, hashlib.sha256).hexdigest()}
-
-
-def wait_triaged(server: Server, incident: int) -> dict[str, Any]:
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        _, doc = server.call("GET", f"/api/v1/incidents/{incident}")
-        if doc["triage"] is not None:
-            return doc  # type: ignore[no-any-return]
-        time.sleep(0.2)
-    raise AssertionError(f"incident {incident} was not triaged")
 
 
 def test_intake_needs_a_token_with_the_right_scope(server: Server) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from medic.knowledge.store import Store
-from tests.serve.helpers import TOKEN, Server, drain_entry, dry_run
+from tests.serve.helpers import TOKEN, Server, drain_entry, dry_run, wait_triaged
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
@@ -121,6 +121,24 @@ def test_japanese_search_finds_a_japanese_entry(page: Any, seeded_store: Store) 
     results.first.click()
     page.wait_for_selector("article[lang=ja] h1")
     shoot(page, "entry")
+
+
+def test_an_incident_shows_its_runbook_entry(page: Any, server: Server) -> None:
+    """The on-call person's landing page: the alert, the entry that explains it with the lines that earned it, its
+    tests and fix steps (the README shows this screenshot)."""
+    incident = alert(
+        server,
+        "screen00screen00",
+        description="worker-1 has been unready for more than 15 minutes: Kubelet stopped posting node status.",
+    )
+    matches = wait_triaged(server, incident)["triage"]["matches"]
+    assert matches and "NotReady" in matches[0]["title"]
+    sign_in(page)
+    page.goto(f"/ui/incidents/{incident}")
+    first = page.locator(".match h3 a").first
+    assert "NotReady" in first.inner_text()
+    assert page.locator(".match button.copy").count() >= 1
+    shoot(page, "incident-matched")
 
 
 def test_a_verdict_is_stored(page: Any, server: Server) -> None:
