@@ -282,3 +282,66 @@ def test_plan_view_and_audit_pages(page: Any, server: Server, seeded_store: Stor
     assert "run started" in page.locator("tbody").inner_text()
     assert "node=worker-7" in page.locator("main").inner_text()
     shoot(page, "audit")
+
+
+# In the page: every visible form control with no accessible name, and every text whose colour on its background
+# is under WCAG 2's AA contrast (4.5:1; 3:1 for large text: 24 px, or 18.66 px bold).
+AUDIT_JS = """() => {
+  const named = (el) => el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+    || ['submit', 'button', 'hidden'].includes(el.type) || el.title;
+  const unlabelled = [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden' && !named(el)).map((el) => el.outerHTML.slice(0, 80));
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+    : ((v + 0.055) / 1.055) ** 2.4; }).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+    if (c.length < 4 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.display === 'none') continue;
+    const a = lum(rgb(st.color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(st.fontSize), large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+    const text = el.textContent.trim().slice(0, 40);
+    if (ratio < (large ? 3 : 4.5)) low.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}: ${text}`);
+  }
+  return {lang: document.documentElement.lang, unlabelled, low};
+}"""
+
+
+# elements that reach past the right edge of the screen (a phone must scroll down, never sideways)
+WIDE_JS = """() => [...document.querySelectorAll('body *')]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1
+    && !el.closest('pre, .table-scroll'))
+  .map((el) => `${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`)"""
+
+
+def test_pages_are_labelled_and_readable(page: Any, server: Server, seeded_store: Store) -> None:
+    """Every page: a language, a name for each form control, text contrast at WCAG AA; the same on a phone."""
+    incident = alert(server, "a11y0000a11y0000")
+    drain = drain_entry(seeded_store)
+    pages = [
+        "/ui/login",
+        "/ui/incidents",
+        f"/ui/incidents/{incident}",
+        "/ui/triage",
+        "/ui/search?q=etcd",
+        f"/ui/entries/{drain}",
+        f"/ui/entries/{drain}/plan",
+        "/ui/diagnoses",
+        "/ui/audit",
+    ]
+    sign_in(page)
+    for width in (1400, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in pages:
+            page.goto(path)
+            found = page.evaluate(AUDIT_JS)
+            assert found["lang"], path
+            assert found["unlabelled"] == [], (path, found["unlabelled"])
+            assert found["low"] == [], (path, width, found["low"])
+            # nothing is wider than the screen: a phone scrolls down, never sideways
+            wide = page.evaluate(WIDE_JS)
+            assert wide == [], (path, width, wide)
