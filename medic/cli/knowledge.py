@@ -62,6 +62,10 @@ def _print_entry(out: CopyConsole, entry: Entry, store: Store) -> None:
     if entry.tags:
         out.print("tags: " + ", ".join(f"[magenta]!{term(t)}[/]" for t in entry.tags))
     _print_twins(out, entry, store)
+    from medic.report.entry_doc import linked_checks
+
+    for c in linked_checks(store, entry):
+        out.print(f"checked by: {term(c['code'])} {term(c['title'])} [dim]({term(c['severity'])})[/]")
     _print_body(out, entry)
     parts = store.entries(p.id for p in entry.parts)
     for ref in entry.parts:
@@ -75,21 +79,11 @@ def _print_entry(out: CopyConsole, entry: Entry, store: Store) -> None:
         _print_body(out, part)
 
 
-def _twins(entry: Entry, store: Store) -> list[dict[str, object]]:
-    from medic import rank
-
-    pairs = rank.twins_of(store, entry.id)
-    others = store.entries(i for i, _ in pairs)
-    return [
-        {"id": i, "title": e.title, "source": e.source, "builtin": e.builtin, "score": round(s, 3)}
-        for i, s in pairs
-        if (e := others.get(i)) is not None
-    ]
-
-
 def _print_twins(out: CopyConsole, entry: Entry, store: Store) -> None:
     """The entries on the same problem (built-in twins): triage lets the catalog's evidence count for them."""
-    for t in _twins(entry, store):
+    from medic.report.entry_doc import twins
+
+    for t in twins(store, entry):
         kind = "built-in" if t["builtin"] else "your runbook"
         out.print(
             f"same problem as {kind}: {term(str(t['title']))} [dim](id {term(str(t['id']))}, "
@@ -224,9 +218,9 @@ def register(app: typer.Typer) -> None:
         store = state.open_store(read_only=True)
         entry = store.get(entry_id)
         if fmt != "text":
-            data = store.entry_document(entry)
-            data["twins"] = _twins(entry, store)
-            emit(data, fmt)
+            from medic.report.entry_doc import entry_document
+
+            emit(entry_document(store, entry), fmt)
         else:
             _print_entry(state.out, entry, store)
 

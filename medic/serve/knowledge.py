@@ -16,6 +16,7 @@ from medic.errors import MedicError
 from medic.knowledge.ingest import ensure_builtin, index_paths
 from medic.knowledge.search import search
 from medic.knowledge.store import Store
+from medic.report.entry_doc import entry_document
 from medic.report.triage_doc import triage_document
 
 
@@ -114,4 +115,4 @@ class Knowledge:
             entry = store.get(entry_id)
         except (MedicError, KeyError):
             return None
-        return store.entry_document(entry)  # as `medic show --json`
+        return entry_document(store, entry)  # as `medic show --json`

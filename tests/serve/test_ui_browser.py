@@ -139,6 +139,9 @@ def test_an_incident_shows_its_runbook_entry(page: Any, server: Server) -> None:
     assert "NotReady" in first.inner_text()
     assert page.locator(".match button.copy").count() >= 1
     shoot(page, "incident-matched")
+    first.click()  # the entry's page names the checks whose findings point to it
+    page.wait_for_selector("article h1")
+    assert "NODE301" in page.locator("p.checks").inner_text()
 
 
 def test_a_verdict_is_stored(page: Any, server: Server) -> None:
