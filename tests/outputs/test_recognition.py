@@ -204,6 +204,13 @@ def test_close_json_closes_what_is_open() -> None:
     [
         ({"conditions": [{"type": "MemoryPressure", "status": "True"}]}, "nodes"),
         ({"conditions": [{"type": "Progressing", "status": "False"}]}, "deployments"),
+        # a Deployment that timed out rolling out is not a Job past its deadline
+        (
+            {"conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]},
+            "deployments",
+        ),
+        ({"conditions": [{"type": "Failed", "status": "True", "reason": "DeadlineExceeded"}]}, "jobs"),
+        ({"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}, "jobs"),
         ({"failed": 3, "startTime": "2020-01-01T00:00:00Z"}, "jobs"),
         ({"phase": "Terminating"}, "namespaces"),
         ({"phase": "Failed", "reason": "Evicted"}, "pods"),

@@ -20,6 +20,7 @@ from medic.evidence.outputs.bounded import json_structure
 _POD_CONDITIONS = {"PodScheduled", "ContainersReady", "Initialized", "PodReadyToStartContainers", "DisruptionTarget"}
 _NODE_CONDITIONS = {"MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable", "OutOfDisk"}
 _DEPLOYMENT_CONDITIONS = {"Available", "Progressing", "ReplicaFailure"}
+_JOB_REASONS = {"BackoffLimitExceeded", "DeadlineExceeded"}  # a Job's Failed condition says why
 _JOB_CONDITIONS = {"Complete", "Failed", "SuccessCriteriaMet", "FailureTarget", "Suspended"}
 _POD_STATUS_KEYS = {
     "containerStatuses",
@@ -71,9 +72,11 @@ def kind_of_status(status: dict[str, Any]) -> str | None:
     raw = status.get("conditions")
     conditions: list[Any] = raw if isinstance(raw, list) else []
     types = {str(c.get("type")) for c in conditions if isinstance(c, dict)}
-    reasons = " ".join(str(c.get("reason") or "") for c in conditions if isinstance(c, dict))
+    reason_set = {str(c.get("reason") or "") for c in conditions if isinstance(c, dict)}
+    reasons = " ".join(reason_set)
     job_counts = {"succeeded", "failed", "active"} & set(status)
-    job_signs = job_counts or "BackoffLimit" in reasons or "DeadlineExceeded" in reasons or "Complete" in types
+    # whole reasons: a Deployment's ProgressDeadlineExceeded is not a Job's DeadlineExceeded
+    job_signs = job_counts or reason_set & _JOB_REASONS or "Complete" in types
     if job_signs and "containerStatuses" not in status and not types & _POD_CONDITIONS:
         return "jobs"
     if set(status) & _POD_STATUS_KEYS or types & _POD_CONDITIONS:
