@@ -79,6 +79,18 @@ def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
     return [(part, i % 2 == 1) for i, part in enumerate(snippet.split("**")) if part]
 
 
+# the labels that say where an alert fires: the incidents list filters on them ("namespace or host")
+PLACE_LABELS = ("namespace", "node", "instance", "host", "hostname", "pod", "cluster", "exported_namespace")
+MAX_WHERE = 200
+
+
+def is_at(incident: dict[str, Any], where: str) -> bool:
+    """Whether one of the incident's place labels holds ``where`` (case-insensitive)."""
+    labels = incident.get("labels") or {}
+    needle = where.lower()
+    return any(needle in str(labels.get(k, "")).lower() for k in PLACE_LABELS)
+
+
 def finding_rows(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     order = {"error": 0, "warning": 1, "info": 2}
     rows = []
@@ -146,11 +158,13 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
         resp.delete_cookie(COOKIE)
         return resp
 
-    async def incident_rows(status: str | None, source: str | None) -> list[dict[str, Any]]:
+    async def incident_rows(status: str | None, source: str | None, where: str = "") -> list[dict[str, Any]]:
         rows = await run_in_threadpool(state.incidents, status or None, 500, 0)
         out = []
         for i in rows:
             if source and i["source"] != source:
+                continue
+            if where and not is_at(i, where):
                 continue
             matches = match_rows(i["triage"])
             out.append({**i, "top": matches[0] if matches else None, "last_seen_text": when(i["last_seen"])})
@@ -161,16 +175,23 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
     def filters(status: str | None, source: str | None) -> tuple[str | None, str | None]:
         return (status if status in STATUSES else None, source if source in SOURCES else None)
 
+    def place(where: str | None) -> str:
+        return (where or "").strip()[:MAX_WHERE]
+
     @app.get("/ui/incidents", include_in_schema=False)
-    async def incidents_page(request: Request, status: str | None = None, source: str | None = None) -> Response:
+    async def incidents_page(
+        request: Request, status: str | None = None, source: str | None = None, where: str | None = None
+    ) -> Response:
         if (denied := need(request, "read")) is not None:
             return denied
         status, source = filters(status, source)
-        query = urlencode({k: v for k, v in (("status", status), ("source", source)) if v})
+        at = place(where)
+        query = urlencode({k: v for k, v in (("status", status), ("source", source), ("where", at)) if v})
         return render(
             request,
             "incidents.html",
-            incidents=await incident_rows(status, source),
+            incidents=await incident_rows(status, source, at),
+            where=at,
             counts=await run_in_threadpool(state.counts),
             statuses=STATUSES,
             sources=SOURCES,
@@ -180,11 +201,14 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
         )
 
     @app.get("/ui/incidents/table", include_in_schema=False)
-    async def incidents_table(request: Request, status: str | None = None, source: str | None = None) -> Response:
+    async def incidents_table(
+        request: Request, status: str | None = None, source: str | None = None, where: str | None = None
+    ) -> Response:
         if not allowed(request, "read"):
             return Response(status_code=403)
         status, source = filters(status, source)
-        return render(request, "_incidents_table.html", incidents=await incident_rows(status, source), status=status)
+        rows = await incident_rows(status, source, place(where))
+        return render(request, "_incidents_table.html", incidents=rows, status=status)
 
     @app.get("/ui/stream", include_in_schema=False)
     async def stream(request: Request) -> Response:

@@ -335,3 +335,18 @@ def test_no_request_makes_the_api_fail(server: Server) -> None:
             assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
 
         call()
+
+
+def test_incidents_page_filters_by_namespace_or_host(server: Server) -> None:
+    for name, namespace in (("WhereAlphaAlert", "team-alpha"), ("WhereBetaAlert", "team-beta")):
+        body = am(fingerprint=f"where-{namespace}", startsAt="2026-12-04T02:00:00Z")
+        body["alerts"] = body["alerts"][:1]
+        body["alerts"][0]["labels"].update(alertname=name, namespace=namespace)
+        assert server.call("POST", "/api/v1/alerts/alertmanager", body)[0] == 202
+    for path in ("/ui/incidents?where=ALPHA", "/ui/incidents/table?where=alpha"):
+        status, html = server.call("GET", path, token=TOKEN)
+        assert status == 200 and "WhereAlphaAlert" in html and "WhereBetaAlert" not in html, path
+    _, html = server.call("GET", "/ui/incidents", token=TOKEN)
+    assert "WhereAlphaAlert" in html and "WhereBetaAlert" in html
+    _, html = server.call("GET", "/ui/incidents?where=team-gamma", token=TOKEN)
+    assert "WhereAlphaAlert" not in html and "WhereBetaAlert" not in html
