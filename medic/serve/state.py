@@ -26,7 +26,7 @@ from medic.errors import MedicError
 from medic.evidence.redact import redact_json
 from medic.serve.alerts import RESOLVED, AlertEvent
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS: dict[int, str] = {
     1: """
 CREATE TABLE inbox (
@@ -75,6 +75,13 @@ CREATE TABLE diagnoses (
 );
 CREATE INDEX diagnoses_recent ON diagnoses (received_at);
 """,
+    3: """
+CREATE TABLE triages (
+    id {id},
+    created_at {real} NOT NULL,
+    doc TEXT NOT NULL
+);
+""",
 }
 # a claimed inbox row whose worker vanished (killed mid-triage) is taken again after this long: longer than
 # any one triage of an alert's few lines, short enough that a restart picks the work up at once
@@ -86,6 +93,7 @@ VERDICTS = ("right", "wrong", "none")
 # the sender lost it (a restart without persistence, a deleted rule) and will never send its resolution.
 STALE_AFTER_S = 6 * 3600.0
 STATUSES = ("firing", "resolved", "stale")
+KEPT_TRIAGES = 1000  # pasted triage results kept for their permalinks: the newest this many, older ones dropped
 
 
 class StateError(MedicError):
@@ -455,6 +463,19 @@ class State:
     def diagnosis(self, diagnosis_id: int) -> dict[str, Any] | None:
         row = self._q("SELECT report FROM diagnoses WHERE id = ?", (diagnosis_id,)).fetchone()
         return json.loads(row["report"]) if row else None
+
+    def add_triage(self, doc: dict[str, Any]) -> int:
+        """Keep a pasted triage's result (the redacted document, never the paste) for its permalink."""
+        with self._write():
+            row = self._q(
+                "INSERT INTO triages (created_at, doc) VALUES (?, ?) RETURNING id", (time.time(), json.dumps(doc))
+            ).fetchone()
+            self._q("DELETE FROM triages WHERE id <= ?", (int(row["id"]) - KEPT_TRIAGES,))
+        return int(row["id"])
+
+    def triage_result(self, triage_id: int) -> dict[str, Any] | None:
+        row = self._q("SELECT created_at, doc FROM triages WHERE id = ?", (triage_id,)).fetchone()
+        return {"created_at": row["created_at"], "doc": json.loads(row["doc"])} if row else None
 
     def set_verdict(self, incident_id: int, verdict: str, entry: str | None) -> bool:
         if verdict not in VERDICTS:

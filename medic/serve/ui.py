@@ -289,15 +289,28 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
         if not knowledge.ready.is_set():
             return Response("the knowledge base is loading; try again in a moment", status_code=503)
         doc = await run_in_threadpool(knowledge.triage, text[:MAX_PASTE], 5)
+        triage_id = await run_in_threadpool(state.add_triage, doc)
+        return RedirectResponse(f"/ui/triage/{triage_id}", status_code=303)  # a permalink, and no re-post on reload
+
+    @app.get("/ui/triage/{triage_id}", include_in_schema=False)
+    async def triage_result_page(request: Request, triage_id: int = row_id()) -> Response:
+        if (denied := need(request, "read")) is not None:
+            return denied
+        kept = await run_in_threadpool(state.triage_result, triage_id)
+        if kept is None:
+            return render(request, "login.html", code=404, error=f"no triage result {triage_id} (the newest are kept)")
+        doc = kept["doc"]
         outputs = ", ".join(f"{o['kind']} (lines {o['start_line']}-{o['end_line']})" for o in doc["outputs"][:6])
         return render(
             request,
             "triage.html",
-            text=text,
+            text="",
             result=doc,
             matches=match_rows(doc),
             result_findings=finding_rows(doc["findings"]),
             outputs=outputs,
+            triage_id=triage_id,
+            triaged_at=when(kept["created_at"]),
         )
 
     @app.get("/ui/search", include_in_schema=False)

@@ -179,6 +179,19 @@ def test_diagnoses_are_kept(where: str) -> None:
     assert [(d["id"], d["cluster"], d["summary"]["counts"]) for d in state.diagnoses()] == [(n, "prod", {"error": 2})]
 
 
+def test_triage_results_are_kept_for_their_permalinks(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import medic.serve.state as state_module
+
+    monkeypatch.setattr(state_module, "KEPT_TRIAGES", 3)
+    state = State(where)
+    ids = [state.add_triage({"matches": [], "findings": [], "outputs": [], "n": n}) for n in range(5)]
+    kept = state.triage_result(ids[-1])
+    assert kept is not None and kept["doc"]["n"] == 4 and kept["created_at"] > 0
+    # the newest three are kept, older ones dropped
+    assert [state.triage_result(i) is not None for i in ids] == [False, False, True, True, True]
+    assert state.triage_result(10**9) is None
+
+
 def test_claims_of_a_dead_process_are_released_at_start_on_sqlite(tmp_path: Path) -> None:
     state = State(tmp_path / "s.db")
     state.accept(zabbix_events({"event_id": "1", "event_value": "1", "event_name": "x"}))

@@ -101,6 +101,10 @@ def test_paste_to_triage_shows_the_finding_and_an_entry(page: Any) -> None:
     assert page.locator("td:has-text('POD101')").count() >= 1
     # the runbook entry the check links to is shown with its finding, printed as a match or not
     assert page.locator("tr:has(td:has-text('POD101')) td.finding-entries a").count() >= 1
+    # the result has a permalink: opened again (a colleague, a reload), it shows the same without re-posting
+    assert re.search(r"/ui/triage/\d+$", page.url), page.url
+    page.goto(page.url)
+    assert page.locator("td:has-text('POD101')").count() >= 1 and page.locator("#text").input_value() == ""
     shoot(page, "triage")
 
 
