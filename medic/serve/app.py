@@ -306,6 +306,17 @@ def create_app(config: ServeConfig) -> FastAPI:
         ensure_ready()
         return await run_in_threadpool(knowledge.triage, text, top)
 
+    def diagnose_bundle(path: Path) -> tuple[int, dict[str, Any]]:
+        """Diagnose an uploaded bundle (the API's body, the web UI's file), keep the report, count its findings."""
+        try:
+            report = knowledge.diagnose(path)
+        except MedicError as exc:  # the bundle's path means nothing to the sender
+            raise MedicError(str(exc).replace(str(path), "the uploaded bundle")) from None
+        report_id = state.add_diagnosis(report)
+        for f in report.get("findings", []):
+            metrics.findings.labels(code=f["code"], severity=f["severity"]).inc()
+        return report_id, report
+
     @app.post(f"{API}/diagnose", status_code=201, tags=["diagnose"])
     async def diagnose(request: Request) -> dict[str, Any]:
         """Diagnose a bundle written by ``medic collect`` (the request body, as the file); the report is the
@@ -316,12 +327,9 @@ def create_app(config: ServeConfig) -> FastAPI:
             path = Path(tmp) / "bundle.tar.gz"
             await save_body(request, path, config.max_bundle)
             try:
-                report = await run_in_threadpool(knowledge.diagnose, path)
+                report_id, report = await run_in_threadpool(diagnose_bundle, path)
             except MedicError as exc:
-                raise ApiError(400, str(exc).replace(str(path), "the uploaded bundle")) from None
-        report_id = await run_in_threadpool(state.add_diagnosis, report)
-        for f in report.get("findings", []):
-            metrics.findings.labels(code=f["code"], severity=f["severity"]).inc()
+                raise ApiError(400, str(exc)) from None
         return {"id": report_id, **report}
 
     @app.get(f"{API}/diagnoses", tags=["diagnose"])
@@ -406,7 +414,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         except MedicError as exc:
             raise ApiError(500, str(exc)) from None
 
-    register_ui(app, state, knowledge, config.tokens, config.open_reads)
+    register_ui(app, state, knowledge, config.tokens, config.open_reads, diagnose_bundle, config.max_bundle)
 
     def ensure_ready() -> None:
         if not knowledge.ready.is_set():

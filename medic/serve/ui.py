@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -107,8 +108,16 @@ def match_rows(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [{**m, "builtin": str(m.get("source", "")).startswith("builtin:")} for m in doc.get("matches", [])]
 
 
-def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_reads: bool) -> None:
-    """Add the /ui pages to the app."""
+def register_ui(
+    app: FastAPI,
+    state: State,
+    knowledge: Any,
+    tokens: Any,
+    open_reads: bool,
+    diagnose_bundle: Callable[[Path], tuple[int, dict[str, Any]]],
+    max_bundle: int,
+) -> None:
+    """Add the /ui pages to the app (``diagnose_bundle``: the API's own handling of an uploaded bundle)."""
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     def token_of(request: Request) -> str | None:
@@ -368,14 +377,45 @@ def register_ui(app: FastAPI, state: State, knowledge: Any, tokens: Any, open_re
             return render(request, "login.html", code=404, error=str(exc))
         return render(request, "audit_run.html", run=run)
 
+    async def diagnoses_page_with(request: Request, error: str | None = None, code: int = 200) -> Response:
+        rows = await run_in_threadpool(state.diagnoses, 100)
+        for d in rows:
+            d["received_text"] = when(d["received_at"])
+        return render(request, "diagnoses.html", code=code, diagnoses=rows, error=error)
+
     @app.get("/ui/diagnoses", include_in_schema=False)
     async def diagnoses_page(request: Request) -> Response:
         if (denied := need(request, "read")) is not None:
             return denied
-        rows = await run_in_threadpool(state.diagnoses, 100)
-        for d in rows:
-            d["received_text"] = when(d["received_at"])
-        return render(request, "diagnoses.html", diagnoses=rows)
+        return await diagnoses_page_with(request)
+
+    @app.post("/ui/diagnoses", include_in_schema=False)
+    async def diagnose_upload(request: Request) -> Response:
+        """A bundle written by `medic collect`, uploaded from the page: diagnosed and kept as the API does."""
+        if not same_origin(request):
+            return Response("cross-site form posts are refused", status_code=403)
+        if (denied := need(request, "write")) is not None:
+            return denied
+        if not knowledge.ready.is_set():
+            return Response("the knowledge base is loading; try again in a moment", status_code=503)
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("bundle")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return await diagnoses_page_with(request, "choose the bundle file that `medic collect` wrote", 400)
+        with tempfile.TemporaryDirectory(prefix="medic-upload-") as tmp:
+            path = Path(tmp) / "bundle.tar.gz"
+            size = 0
+            with path.open("wb") as fh:
+                while chunk := await upload.read(1 << 20):
+                    size += len(chunk)
+                    if size > max_bundle:
+                        return await diagnoses_page_with(request, f"bundle larger than {max_bundle} bytes", 413)
+                    fh.write(chunk)
+            try:
+                report_id, _ = await run_in_threadpool(diagnose_bundle, path)
+            except MedicError as exc:
+                return await diagnoses_page_with(request, str(exc), 400)
+        return RedirectResponse(f"/ui/diagnoses/{report_id}", status_code=303)
 
     @app.get("/ui/diagnoses/{diagnosis_id}", include_in_schema=False)
     async def diagnosis_page(

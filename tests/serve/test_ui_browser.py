@@ -217,6 +217,28 @@ def test_diagnosis_report_filters(page: Any, server: Server, tmp_path: Path) -> 
     shoot(page, "diagnosis")
 
 
+def test_a_bundle_uploaded_from_the_page_is_diagnosed(page: Any, server: Server, tmp_path: Path) -> None:
+    from medic.cli import demo_bundle_path
+    from medic.evidence.bundle import read_bundle, write_bundle
+
+    bundle = tmp_path / "demo.tar.gz"
+    write_bundle(read_bundle(demo_bundle_path()), bundle)
+    (tmp_path / "not-a-bundle.tar.gz").write_bytes(b"plain text, not a bundle")
+    sign_in(page)
+    page.goto("/ui/diagnoses")
+    page.set_input_files("input[name=bundle]", str(tmp_path / "not-a-bundle.tar.gz"))
+    page.click("input[value=Diagnose]")
+    refusal = page.locator("p[role=alert]")  # refused on the page, in one line, and nothing kept
+    assert refusal.count() == 1 and refusal.inner_text().strip() and "\n" not in refusal.inner_text()
+    before = len(server.call("GET", "/api/v1/diagnoses")[1]["diagnoses"])
+    page.set_input_files("input[name=bundle]", str(bundle))
+    page.click("input[value=Diagnose]")
+    page.wait_for_url("**/ui/diagnoses/*")
+    report = server.call("GET", "/api/v1/diagnoses/" + page.url.rsplit("/", 1)[1])[1]
+    assert page.locator("tbody tr").count() == len(report["findings"]) > 0
+    assert len(server.call("GET", "/api/v1/diagnoses")[1]["diagnoses"]) == before + 1
+
+
 HOSTILE_RUNBOOK = """# Pods fail <script>window.__pwned = 3; alert(3)</script>
 
 <img src=x onerror="window.__pwned=4;alert(4)"> appears when the cache breaks: CacheBrokenError code 77.
