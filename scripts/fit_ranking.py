@@ -326,7 +326,8 @@ def main() -> int:
     cv_seeds = grid[(twin_pair, threshold, floor_on)]["seeds"]
     answer = answers[twin_pair]
     # the catalog alone: labels from the chosen twins, the answer model fitted on its cross-validated first matches
-    catalog_cases = catalog_labels(stores["corpus"], model_of(fold_w[0], RAW, 0.0, twin_pair), catalog_cases)
+    twins_only = model_of(np.zeros(len(rank.FEATURES) + 1), RAW, 0.0, twin_pair)  # catalog_labels reads its twins
+    catalog_cases = catalog_labels(stores["corpus"], twins_only, catalog_cases)
     catalog_raw = []
     for k in range(args.folds):
         m = model_of(fold_w[k], RAW, 0.0, twin_pair)
@@ -336,15 +337,11 @@ def main() -> int:
     # cases, few of them quiet or with a lone candidate, do not say how those inputs weigh of their own
     a, lw, q, b = answer
 
-    def at(shift: float) -> tuple[tuple[float, float, float, float], dict[str, int]]:
-        level = (a, lw, q, b + shift)
-        return level, figures([(c, answered(o, level, c.quiet)) for c, o in catalog_raw], threshold, floor_on)
-
-    shift = max(LEVEL_SHIFTS, key=lambda d: (objective(at(d)[1]), -abs(d)))
-    answer_catalog = at(shift)[0]
-    catalog_ranked = [(c, answered(order, answer_catalog, c.quiet)) for c, order in catalog_raw]
-    cv_catalog = figures(catalog_ranked, threshold, floor_on)
-    before = at(0.0)[1]
+    levels = {d: [(c, answered(o, (a, lw, q, b + d), c.quiet)) for c, o in catalog_raw] for d in LEVEL_SHIFTS}
+    by_level = {d: figures(ranked, threshold, floor_on) for d, ranked in levels.items()}
+    shift = max(LEVEL_SHIFTS, key=lambda d: (objective(by_level[d]), -abs(d)))
+    answer_catalog = (a, lw, q, b + shift)
+    catalog_ranked, cv_catalog, before = levels[shift], by_level[shift], by_level[0.0]
     x, y = rows([c for c in cases if c.kb == "corpus"])
     print(f"cases {len(cases)}; user-runbook rows {len(y)}, right {int(sum(y))}")
     print("answer model (logit, lead, quiet, bias): " + ", ".join(f"{v:.3f}" for v in answer))

@@ -143,6 +143,19 @@ def register_ui(
             return render(request, "login.html", code=403, error=f"this token does not allow {scope}")
         return RedirectResponse(f"/ui/login?next={request.url.path}", status_code=303)
 
+    def refused_post(request: Request) -> Response | None:
+        """Why a form post is refused: it does not come from this server's own pages, or its token may not
+        write; None when it may go on."""
+        if not same_origin(request):
+            return Response("cross-site form posts are refused", status_code=403)
+        return need(request, "write")
+
+    def loading() -> Response | None:
+        """The answer while the knowledge base is still loading (None once it is ready)."""
+        if knowledge.ready.is_set():
+            return None
+        return Response("the knowledge base is loading; try again in a moment", status_code=503)
+
     @app.get("/ui", include_in_schema=False)
     async def ui_home() -> Response:
         return RedirectResponse("/ui/incidents", status_code=303)
@@ -260,9 +273,7 @@ def register_ui(
 
     @app.post("/ui/incidents/{incident_id}/verdict", include_in_schema=False)
     async def verdict(request: Request, incident_id: int = row_id()) -> Response:
-        if not same_origin(request):
-            return Response("cross-site form posts are refused", status_code=403)
-        if (denied := need(request, "write")) is not None:
+        if (denied := refused_post(request)) is not None:
             return denied
         form = await request.form()
         value = str(form.get("verdict") or "")
@@ -278,9 +289,7 @@ def register_ui(
 
     @app.post("/ui/triage", include_in_schema=False)
     async def triage_post(request: Request) -> Response:
-        if not same_origin(request):
-            return Response("cross-site form posts are refused", status_code=403)
-        if (denied := need(request, "write")) is not None:
+        if (denied := refused_post(request)) is not None:
             return denied
         form = await request.form(max_part_size=MAX_PASTE)
         text = str(form.get("text") or "")
@@ -295,8 +304,8 @@ def register_ui(
             text = data[:MAX_PASTE].decode("utf-8", "replace")
         if not text.strip():
             return render(request, "triage.html", text=text, result=None)
-        if not knowledge.ready.is_set():
-            return Response("the knowledge base is loading; try again in a moment", status_code=503)
+        if (busy := loading()) is not None:
+            return busy
         doc = await run_in_threadpool(knowledge.triage, text[:MAX_PASTE], 5)
         triage_id = await run_in_threadpool(state.add_triage, doc)
         return RedirectResponse(f"/ui/triage/{triage_id}", status_code=303)  # a permalink, and no re-post on reload
@@ -329,8 +338,8 @@ def register_ui(
         lang = lang if lang in ("en", "ja", "zh", "ko") else ""
         hits: list[dict[str, Any]] = []
         if q.strip():
-            if not knowledge.ready.is_set():
-                return Response("the knowledge base is loading; try again in a moment", status_code=503)
+            if (busy := loading()) is not None:
+                return busy
             hits = await run_in_threadpool(knowledge.search, q, 20, lang or None)
             for h in hits:
                 h["builtin"] = str(h.get("source", "")).startswith("builtin:")
@@ -392,12 +401,10 @@ def register_ui(
     @app.post("/ui/diagnoses", include_in_schema=False)
     async def diagnose_upload(request: Request) -> Response:
         """A bundle written by `medic collect`, uploaded from the page: diagnosed and kept as the API does."""
-        if not same_origin(request):
-            return Response("cross-site form posts are refused", status_code=403)
-        if (denied := need(request, "write")) is not None:
+        if (denied := refused_post(request)) is not None:
             return denied
-        if not knowledge.ready.is_set():
-            return Response("the knowledge base is loading; try again in a moment", status_code=503)
+        if (busy := loading()) is not None:
+            return busy
         form = await request.form(max_files=1, max_fields=4)
         upload = form.get("bundle")
         if upload is None or isinstance(upload, str) or not upload.filename:
