@@ -37,7 +37,7 @@ from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
 from medic.knowledge.document import is_reference
 from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly
-from medic.knowledge.search import linked_entries, rare_terms, search
+from medic.knowledge.search import linked_entries, rare_terms, search, titled_entries
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
 from medic.knowledge.text import cjk_bigrams, evidence_words, expand_glossary, split_camel
@@ -142,6 +142,7 @@ ERROR_MARK, NOTE_MARK, ALERT_MARK = 0, 1, 2
 MARKS = (STRONG_SCAN, NOTE_WORDS, ALERT_FIELDS)  # in the order of the marks' numbers
 NOTES = 6  # distinct note lines kept (the first ones: a paste starts or ends with what the user saw)
 _NOTE_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
@@ -302,8 +303,9 @@ def triage(
     # the words of the lines that report a problem count wherever they are: a lone error at the end of a
     # long log links as surely as one at its start (the other words are counted in the first WORDS_BYTES)
     problem_words = [w for _, ln in salient_first.values() for w in evidence_words(ln.encode("utf-8", "replace"))]
-    link_scores: dict[int, float] = linked_entries(store, rare_terms(store, words, first=problem_words))
-    for rowid in link_scores:
+    rare = rare_terms(store, words, first=problem_words)
+    link_scores: dict[int, float] = linked_entries(store, rare)
+    for rowid in [*link_scores, *titled_entries(store, rare)]:
         entry_scores.setdefault(rowid, 0.0)
 
     # 4. recall: a paste (read whole in the head) as one query, and its lines by sentence vectors; of a long log,
@@ -407,12 +409,19 @@ _TITLE_STOP = frozenset("the and for with not from into when after are has have 
 def title_share(title: str, words: dict[str, int], head: str) -> float:
     """Share of the title's words the evidence holds (a CamelCase name counts whole and as its parts), or of
     its CJK bigrams the head holds: an alert or reason named in a runbook's title is named in the evidence."""
-    latin = {w.lower() for w in _TITLE_WORD.findall(title) if w.lower() not in _TITLE_STOP}
-    latin |= {w.lower() for w in _TITLE_WORD.findall(split_camel(title)) if w.lower() not in _TITLE_STOP}
+    latin: set[str] = set()
+    named: set[str] = set()  # words the evidence holds, or parts of a CamelCase name it holds whole
+    for whole in _TITLE_WORD.findall(title):
+        parts = {w.lower() for w in _TITLE_WORD.findall(split_camel(whole)) if w.lower() not in _TITLE_STOP}
+        if whole.lower() not in _TITLE_STOP:
+            parts.add(whole.lower())
+        latin |= parts
+        if whole.lower() in words:
+            named |= parts
     grams = {g for run in _CJK_RUN.findall(title) for g in cjk_bigrams(run)}
     if not latin and not grams:
         return 0.0
-    found = sum(w in words for w in latin) + sum(g in head for g in grams)
+    found = sum(w in words or w in named for w in latin) + sum(g in head for g in grams)
     return found / (len(latin) + len(grams))
 
 
@@ -440,9 +449,11 @@ def is_alert_field(line: str) -> bool:
 
 
 def is_note(line: str) -> bool:
-    """A line the user wrote in words (CJK text makes up a good part of it), not a command."""
-    letters = sum(ch.isalpha() for ch in line)
-    return len(_NOTE_CJK.findall(line)) >= max(6, letters // 4) and not _PROMPT.match(line)
+    """A line the user wrote in words (CJK text makes up a good part of it), not a command. CJK characters are
+    weighed against Latin words, not letters: a sentence naming an alert or a reason (one long CamelCase word) is
+    still the user's sentence."""
+    cjk = len(_NOTE_CJK.findall(line))
+    return cjk >= max(6, len(_LATIN_WORD.findall(line))) and not _PROMPT.match(line)
 
 
 _NOISE = re.compile(

@@ -273,6 +273,19 @@ def linked_entries(
     return {r: min(1.0, w / reference) for r, w in matched.items() if counts[r] >= 2}
 
 
+TITLED = 20  # entries brought in by a rare word of their title: an alert or a reason is named by few titles
+
+
+def titled_entries(store: Store, terms: list[tuple[str, float]], limit: int = TITLED) -> list[int]:
+    """Entries whose title holds one of the evidence's rare words (an alert, a reason, an error code named in a
+    title), whatever else the evidence says: in a long paste the lexical search of all its words ranks an entry
+    sharing one rare word far below entries sharing many common ones, and the rare-word links need two."""
+    if not terms:
+        return []
+    expr = "title : (" + " OR ".join(f'"{w}"' for w, _ in terms) + ")"
+    return [rowid for rowid, _ in store.lexical(expr, limit)]
+
+
 def lexical_with_coverage(store: Store, terms: list[str], common: bool) -> tuple[dict[int, float], dict[int, int]]:
     """BM25 of an OR of the terms and how many of the terms each entry contains, from one ranked lookup per
     term: BM25 adds up over the terms of an OR query, so the per-term scores sum to the OR score."""
