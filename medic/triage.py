@@ -292,12 +292,17 @@ def triage(
         for hit in search(store, text, limit=15, snippets=False):
             search_scores[hit.id] = hit.score
     # 2b. what the user wrote about the problem, searched on its own (its words are not log words)
+    # together, and each on its own: one sentence may name the problem among others that tell the story
     note_lines = sorted(notes.values())
     if note_lines:
-        text = "\n".join(_strip_noise(ln) for _, ln in note_lines)[:600]
-        for hit in search(store, text, limit=15, snippets=False):
-            search_scores[hit.id] = search_scores.get(hit.id, 0.0) + rank.NOTE_SHARE * hit.score
-            note_scores[hit.id] = rank.NOTE_SHARE * hit.score
+        texts = ["\n".join(_strip_noise(ln) for _, ln in note_lines)[:600]]
+        if len(note_lines) > 1:
+            texts += [_strip_noise(ln)[:600] for _, ln in note_lines]
+        for text in texts:
+            for hit in search(store, text, limit=15, snippets=False):
+                note_scores[hit.id] = max(note_scores.get(hit.id, 0.0), rank.NOTE_SHARE * hit.score)
+        for entry_id, s_note in note_scores.items():
+            search_scores[entry_id] = search_scores.get(entry_id, 0.0) + s_note
 
     # 3. words of the evidence that few entries share (identifiers, component and error names)
     # the words of the lines that report a problem count wherever they are: a lone error at the end of a
