@@ -57,6 +57,8 @@ FEATURES = (
     "title_full",  # 1 when the evidence holds every word of the title
     "quiet",  # 1 when the evidence has no error line, alert field or note: nothing in it reports a problem
     "quiet_link",  # the rare-word share in such evidence (a healthy status names the same components)
+    "line",  # best search score of one error line alone
+    "rel_line",  # that score over the best candidate's
 )
 VECTOR_FLOOR = 0.3  # cosines of unrelated sentences of this encoder reach ~0.3: below, a vector says nothing
 
@@ -104,6 +106,7 @@ class Context:
     vector: float
     link: float
     search: float
+    line: float
     quiet: bool  # no line of the evidence reports a problem (no error line, alert field or note)
 
     @classmethod
@@ -118,6 +121,7 @@ class Context:
             vector=best([m.vector_score for m in candidates]),
             link=best([m.link_score for m in candidates]),
             search=best([m.search_score for m in candidates]),
+            line=best([m.line_score for m in candidates]),
             quiet=quiet,
         )
 
@@ -155,6 +159,8 @@ def features(m: TriageMatch, ctx: Context) -> list[float]:
         1.0 if m.title_score >= 0.999 else 0.0,
         1.0 if ctx.quiet else 0.0,
         m.link_score if ctx.quiet else 0.0,
+        m.line_score,
+        _share(m.line_score, ctx.line),
     ]
 
 

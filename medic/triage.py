@@ -37,7 +37,7 @@ from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
 from medic.knowledge.document import is_reference
 from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly
-from medic.knowledge.search import linked_entries, rare_terms, search, titled_entries
+from medic.knowledge.search import linked_entries, rare_terms, search, stem, titled_entries
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
 from medic.knowledge.text import cjk_bigrams, evidence_words, expand_glossary, split_camel
@@ -88,6 +88,7 @@ class TriageMatch:
     recall_score: float = 0.0  # lexical search score of the head of the evidence (search.search)
     vector_score: float = 0.0  # best cosine between an evidence line and the entry's vectors
     title_score: float = 0.0  # share of the entry title's words (or CJK bigrams) the evidence holds
+    line_score: float = 0.0  # best lexical search score of one error line alone (search.search)
     twin_of: str = ""  # the built-in entry on the same problem whose confidence this entry took (medic.rank)
     tests: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
@@ -287,10 +288,19 @@ def triage(
     query_lines = [
         salient_first[t] for t, _ in sorted(salient.items(), key=lambda kv: (kv[1], salient_first[kv[0]][0]))
     ][:8]
+    line_scores: dict[str, float] = {}
     if query_lines:
         text = "\n".join(_strip_noise(ln) for _, ln in query_lines)[:800]
         for hit in search(store, text, limit=15, snippets=False):
             search_scores[hit.id] = hit.score
+        # each error line on its own too (lexical: its vector is recall's): the rare line that names the problem
+        # is outweighed in the joined query by lines that say more words about its consequences
+        if len(query_lines) > 1:
+            for _, ln in query_lines:
+                for hit in search(store, _strip_noise(ln)[:400], limit=15, semantic=False, snippets=False):
+                    line_scores[hit.id] = max(line_scores.get(hit.id, 0.0), hit.score)
+        else:
+            line_scores = dict(search_scores)
     # 2b. what the user wrote about the problem, searched on its own (its words are not log words)
     # together, and each on its own: one sentence may name the problem among others that tell the story
     note_lines = sorted(notes.values())
@@ -323,9 +333,10 @@ def triage(
     for rowid in vector_scores:
         entry_scores.setdefault(rowid, 0.0)
 
+    word_stems = {stem(w) for w in words}
     by_rowid = store.entries_by_rowid(entry_scores)
     rowid_of = {e.id: r for r, e in by_rowid.items()}
-    extra = [i for i in {**search_scores, **recall_scores} if i not in rowid_of]
+    extra = [i for i in {**search_scores, **recall_scores, **line_scores} if i not in rowid_of]
     if extra:
         for rowid, entry in store.entries_with_rowids(extra).items():
             by_rowid[rowid] = entry
@@ -348,7 +359,8 @@ def triage(
             note_score=note_scores.get(entry.id, 0.0),
             recall_score=recall_scores.get(entry.id, 0.0),
             vector_score=vector_scores.get(rowid, 0.0),
-            title_score=title_share(entry.title, words, head_text),
+            title_score=title_share(entry.title, word_stems, head_text),
+            line_score=line_scores.get(entry.id, 0.0),
         )
         m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
         if not m.evidence and s_search:
@@ -411,22 +423,23 @@ _TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 _TITLE_STOP = frozenset("the and for with not from into when after are has have can cannot does how what why".split())
 
 
-def title_share(title: str, words: dict[str, int], head: str) -> float:
-    """Share of the title's words the evidence holds (a CamelCase name counts whole and as its parts), or of
-    its CJK bigrams the head holds: an alert or reason named in a runbook's title is named in the evidence."""
+def title_share(title: str, stems: set[str], head: str) -> float:
+    """Share of the title's words the evidence holds (compared by stem: "finalizers" is named by "finalizer"; a
+    CamelCase name held whole names each of its parts), or of its CJK bigrams the head holds: an alert or reason
+    named in a runbook's title is named in the evidence. ``stems``: the stems of the evidence's words."""
     latin: set[str] = set()
     named: set[str] = set()  # words the evidence holds, or parts of a CamelCase name it holds whole
     for whole in _TITLE_WORD.findall(title):
-        parts = {w.lower() for w in _TITLE_WORD.findall(split_camel(whole)) if w.lower() not in _TITLE_STOP}
+        parts = {stem(w) for w in _TITLE_WORD.findall(split_camel(whole)) if w.lower() not in _TITLE_STOP}
         if whole.lower() not in _TITLE_STOP:
-            parts.add(whole.lower())
+            parts.add(stem(whole))
         latin |= parts
-        if whole.lower() in words:
+        if stem(whole) in stems:
             named |= parts
     grams = {g for run in _CJK_RUN.findall(title) for g in cjk_bigrams(run)}
     if not latin and not grams:
         return 0.0
-    found = sum(w in words or w in named for w in latin) + sum(g in head for g in grams)
+    found = sum(w in stems or w in named for w in latin) + sum(g in head for g in grams)
     return found / (len(latin) + len(grams))
 
 
