@@ -59,6 +59,7 @@ FEATURES = (
     "quiet_link",  # the rare-word share in such evidence (a healthy status names the same components)
     "line",  # best search score of one error line alone
     "rel_line",  # that score over the best candidate's
+    "title_name",  # 1 when the evidence holds whole a name the title gives (an alert, a reason: not a plain word)
 )
 VECTOR_FLOOR = 0.3  # cosines of unrelated sentences of this encoder reach ~0.3: below, a vector says nothing
 
@@ -161,6 +162,7 @@ def features(m: TriageMatch, ctx: Context) -> list[float]:
         m.link_score if ctx.quiet else 0.0,
         m.line_score,
         _share(m.line_score, ctx.line),
+        1.0 if m.title_name else 0.0,
     ]
 
 

@@ -89,6 +89,7 @@ class TriageMatch:
     vector_score: float = 0.0  # best cosine between an evidence line and the entry's vectors
     title_score: float = 0.0  # share of the entry title's words (or CJK bigrams) the evidence holds
     line_score: float = 0.0  # best lexical search score of one error line alone (search.search)
+    title_name: bool = False  # the evidence holds whole a name the title gives (names_title)
     twin_of: str = ""  # the built-in entry on the same problem whose confidence this entry took (medic.rank)
     tests: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
@@ -360,6 +361,7 @@ def triage(
             vector_score=vector_scores.get(rowid, 0.0),
             title_score=title_share(entry.title, words, head_text),
             line_score=line_scores.get(entry.id, 0.0),
+            title_name=names_title(entry.title, words),
         )
         m.evidence = sorted(evidence.get(rowid, []), key=lambda h: h.line_no)[:8]
         if not m.evidence and s_search:
@@ -442,6 +444,15 @@ def title_share(title: str, words: dict[str, int], head: str) -> float:
         return 0.0
     found = sum(w in words or w in named for w in latin) + sum(g in head for g in grams)
     return found / (len(latin) + len(grams))
+
+
+_NAME = re.compile(r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9]*")  # CamelCase or letters with digits
+
+
+def names_title(title: str, words: dict[str, int]) -> bool:
+    """Whether the evidence holds whole a name the title gives (an alert, a reason, an error code: a CamelCase
+    word or letters with digits, e.g. KubeSchedulerDown, x509), not only an ordinary word of it."""
+    return any(w.lower() in words for w in _TITLE_WORD.findall(title) if _NAME.fullmatch(w))
 
 
 _COUNTER = re.compile(r"\b\w+=\d+\b")  # "failed=0" in a recap counts, it does not report a failure

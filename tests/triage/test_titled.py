@@ -9,7 +9,7 @@ from pathlib import Path
 from medic.knowledge.ingest import index_paths
 from medic.knowledge.search import rare_terms, titled_entries
 from medic.knowledge.store import Store
-from medic.triage import is_note, title_share, triage
+from medic.triage import is_note, names_title, title_share, triage
 
 RUNBOOK = """# KubeletTooManyPods
 
@@ -64,3 +64,10 @@ def test_a_long_paste_naming_an_alert_once_has_its_entry_as_a_candidate(tmp_path
     result = triage(store, io.BytesIO(paste.encode()), include_weak=True)
     by_title = {m.entry.title: m for m in result.candidates}
     assert by_title["KubeletTooManyPods"].title_score == 1.0
+
+
+def test_a_title_is_named_by_its_identifier_not_by_a_plain_word() -> None:
+    assert names_title("KubeletTooManyPods", {"kubelettoomanypods": 1})
+    assert names_title("Renew the x509 serving certificate", {"x509": 1, "renew": 1})
+    assert not names_title("Ubuntu", {"ubuntu": 1})  # a plain word, however rare
+    assert not names_title("KubeletTooManyPods", {"kubelet": 1})  # a part is not the name
