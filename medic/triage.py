@@ -36,7 +36,7 @@ from medic.evidence.sample import TemplateSample, WordSample
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
 from medic.knowledge.document import is_reference
-from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly
+from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly, first_lines
 from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
@@ -44,10 +44,14 @@ from medic.knowledge.text import cjk_bigrams, evidence_words, expand_glossary, s
 from medic.model import CodeKind, Entry, Role
 
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence (a hash sample when more)
-# Per chunk (4 MB) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
+# Per chunk (SCAN_CHUNK) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
 # are more. The cost of a line looked at is ~3 us (~65 us when its shape is new and must be templated): the
-# quotas keep a dense chunk's Python work (~7 ms) below its scan (~20 ms), and a paste of a few thousand
-# lines is read whole.
+# quotas keep a dense chunk's Python work (~10 ms, on the one thread that reads the results) well below its scan
+# (~50 ms per 16 MB on each of two threads), and a paste of a few thousand lines is read whole.
+# SCAN_CHUNK: the reading thread's work is per chunk (quotas, word windows, numpy calls): on a 1 GB dense log it
+# took 3.2 s of CPU with 4 MB chunks, 2.3 s with 16 MB (bench/triage.py); IN_FLIGHT + 1 chunks are in memory at
+# once (~65 MB at 16 MB).
+SCAN_CHUNK = 16 * 1024 * 1024
 SALIENT_PER_CHUNK = 1_000  # error lines looked at for salience (all lines are matched by signatures)
 ALERTS_PER_CHUNK = 250  # alert-field lines: an alert payload has a few, a JSON log one per line
 NOTE_MARKS_PER_CHUNK = 250  # lines with CJK text looked at while fewer than NOTES notes are found
@@ -154,17 +158,15 @@ def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
     return _SIGSET_CACHE[key]
 
 
-def sample_marks(marks: np.ndarray, notes_done: bool) -> np.ndarray:
-    """The (mark, end) rows of a chunk worth a look: each kind's quota, spread evenly over the chunk; no note
-    marks once enough notes are found (a log in a CJK language marks every line)."""
+def sample_marks(marks: np.ndarray) -> np.ndarray:
+    """The (mark, end) rows of a chunk worth a look: each kind's quota, spread evenly over the chunk (the reader
+    drops the note marks once enough notes are found: a log in a CJK language marks every line)."""
     kept = []
     for mark, quota in (
         (ERROR_MARK, SALIENT_PER_CHUNK),
         (NOTE_MARK, NOTE_MARKS_PER_CHUNK),
         (ALERT_MARK, ALERTS_PER_CHUNK),
     ):
-        if mark == NOTE_MARK and notes_done:
-            continue
         rows = marks[marks[:, 0] == mark]
         kept.append(rows[evenly(len(rows), quota)])
     return np.concatenate(kept)
@@ -200,21 +202,30 @@ def triage(
         # load the sentence encoder while the evidence is scanned: it is needed only at the end
         threading.Thread(target=embed.available, daemon=True).start()
     scanner = sigset.scanner
-    chunks = iter_chunks(stream)
-    scanned = scanner.scan(chunks) if scanner is not None else ((c, np.empty((0, 2), np.int64)) for c in chunks)
-    counts = np.zeros(len(scanner.patterns.regexes) if scanner is not None else 0, dtype=np.int64)
+    chunks = iter_chunks(stream, SCAN_CHUNK)
+    patterns = len(scanner.patterns.regexes) if scanner is not None else 0
     first_mark = scanner.first_mark if scanner is not None else 0
     shift = np.array([first_mark, 0], dtype=np.int64)  # pattern numbers of the marks ↔ mark numbers
-    for chunk, events in scanned:
+
+    def prepare(events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A chunk's events reduced on the thread that scanned it: the first lines of each pattern (as many as
+        the whole input keeps), and the marks' quotas (mark numbers)."""
+        is_mark = events[:, 0] >= first_mark
+        return first_lines(events[~is_mark], patterns, LINES_PER_PATTERN), sample_marks(events[is_mark] - shift)
+
+    empty = np.empty((0, 2), np.int64)
+    scanned = scanner.scan(chunks, prepare) if scanner is not None else ((c, (empty, empty)) for c in chunks)
+    counts = np.zeros(patterns, dtype=np.int64)
+    for chunk, (found, marks) in scanned:
         word_sample.add(chunk)
         if len(head) < RECALL_HEAD * 4:
             head += chunk[: RECALL_HEAD * 4 - len(head)]
         total_bytes += len(chunk)
         if progress is not None:
             progress(total_bytes)
-        is_mark = events[:, 0] >= first_mark
-        kept = capped(events[~is_mark], counts, LINES_PER_PATTERN)
-        marks = sample_marks(events[is_mark] - shift, len(notes) >= NOTES)
+        kept = capped(found, counts, LINES_PER_PATTERN)
+        if len(notes) >= NOTES:
+            marks = marks[marks[:, 0] != NOTE_MARK]
         todo = np.concatenate([kept, marks + shift]) if len(marks) else kept
         finder = LineFinder(chunk)
         templated = 0

@@ -3,19 +3,24 @@
 A knowledge base repeats itself: a generic fragment ("failed to mount volume") is a signature of every entry
 that quotes it, and a near-miss line of a dense log would report it once per copy. Here each distinct regex is
 one pattern of one database (the salience marks of triage are patterns of the same database), so a line reports
-each pattern at most once. The match handler does nothing but append ``pattern, end`` to an array; per chunk,
-the events are capped per pattern with numpy (``LINES_PER_PATTERN`` lines per pattern over the whole input,
-counted while scanning) before any line is looked at, so the Python work and the memory kept grow with the
-distinct matches, not with the hit density. Chunks are scanned on two threads (the scan releases the GIL).
+each pattern at most once; regexes that differ only in a trailing ``\\W*`` (a template and the same message
+cut after its last word) match the same lines and are one pattern too. The match handler does nothing but
+append ``pattern, end`` to an array. Chunks are scanned on two threads (the scan releases the GIL), and each
+chunk's events are reduced where they were scanned (``Scanner.scan``'s ``prepare``: with numpy, the first
+``LINES_PER_PATTERN`` lines of each pattern, the marks' quotas), so the reading thread gets a few thousand rows
+per chunk however dense the log is, and caps them over the whole input in input order (``capped``): the Python
+work and the memory kept grow with the distinct matches, not with the hit density.
 """
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,7 +31,17 @@ from medic.knowledge.store import Store
 # and a pattern that matched this often says what it can: more lines only cost memory).
 LINES_PER_PATTERN = 50
 SCAN_THREADS = 2
-IN_FLIGHT = 4  # chunks scanned ahead of the one being read: memory stays at a few chunks
+# chunks submitted ahead of the one being read: both threads scan while the reader handles a chunk, and memory
+# stays at a few chunks
+IN_FLIGHT = SCAN_THREADS + 1
+_TRAILING_NON_WORD = re.compile(r"(?<!\\)((?:\\\\)*)(?:\\W\*)+$")
+Prepared = TypeVar("Prepared")
+
+
+def canonical(regex: str) -> str:
+    """The regex without a trailing ``\\W*`` (not an escaped backslash followed by ``W*``): both forms match
+    the same lines (the optional tail matches nothing), and the shorter one cannot run on into the next line."""
+    return _TRAILING_NON_WORD.sub(r"\1", regex) or regex
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,7 @@ class Patterns:
         of_signature: list[int] = []
         signatures: list[list[int]] = []
         for s, regex in enumerate(signature_regexes):
-            p = index.setdefault(regex, len(index))
+            p = index.setdefault(canonical(regex), len(index))
             if p == len(signatures):
                 signatures.append([])
             signatures[p].append(s)
@@ -74,14 +89,17 @@ class Scanner:
         self.engine.scan(chunk, out)
         return np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
 
-    def scan(self, chunks: Iterator[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
-        """(chunk, events) in input order, chunks scanned on two threads."""
+    def scan(
+        self, chunks: Iterator[bytes], prepare: Callable[[np.ndarray], Prepared]
+    ) -> Iterator[tuple[bytes, Prepared]]:
+        """(chunk, ``prepare(events)``) in input order: chunks scanned on two threads, each chunk's events reduced
+        by ``prepare`` on the thread that scanned it."""
 
-        def job(chunk: bytes) -> tuple[bytes, np.ndarray]:
-            return chunk, self.events(chunk)
+        def job(chunk: bytes) -> tuple[bytes, Prepared]:
+            return chunk, prepare(self.events(chunk))
 
         with ThreadPoolExecutor(SCAN_THREADS) as pool:
-            pending: deque[Future[tuple[bytes, np.ndarray]]] = deque()
+            pending: deque[Future[tuple[bytes, Prepared]]] = deque()
             for chunk in chunks:
                 pending.append(pool.submit(job, chunk))
                 if len(pending) >= IN_FLIGHT:
@@ -104,6 +122,12 @@ def capped(events: np.ndarray, counts: np.ndarray, cap: int) -> np.ndarray:
     np.add.at(counts, uniq, np.minimum(n, np.maximum(cap - counts[uniq], 0)))
     kept: np.ndarray = events[np.sort(keep)]
     return kept
+
+
+def first_lines(events: np.ndarray, patterns: int, cap: int) -> np.ndarray:
+    """The events of one chunk with at most ``cap`` per pattern (the first ones), in their order: what ``capped``
+    can keep of the chunk, whatever the counts before it."""
+    return capped(events, np.zeros(patterns, dtype=np.int64), cap)
 
 
 class LineFinder:

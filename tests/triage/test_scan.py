@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medic.knowledge.scan import LineFinder, Patterns, Scanner, capped, evenly
+from medic.knowledge.scan import LineFinder, Patterns, Scanner, canonical, capped, evenly, first_lines
 
 GENERIC = r"failed\W+to\W+mount\W+volume"
 REGEXES = [GENERIC, r"quota\W+exceeded", GENERIC, GENERIC]  # one fragment quoted by three entries
@@ -68,3 +68,47 @@ def test_evenly_spreads_a_quota_over_the_chunk() -> None:
     assert evenly(3, 5).tolist() == [0, 1, 2]
     picked = evenly(1000, 4).tolist()
     assert picked[0] == 0 and picked[-1] == 999 and len(picked) == 4
+
+
+def test_a_trailing_optional_non_word_run_is_the_same_pattern() -> None:
+    assert canonical(r"restarting\W+failed\W+container\W+web\W*") == r"restarting\W+failed\W+container\W+web"
+    assert canonical(r"web\W*\W*") == "web"
+    assert canonical(r"path\\W*") == r"path\\W*"  # an escaped backslash followed by "W*" is text, kept
+    assert canonical(r"path\\\W*") == r"path\\"
+    assert canonical(r"\W*") == r"\W*"  # nothing would be left
+    patterns = Patterns.of([r"pod\W+web\W*", r"pod\W+web", r"pod\W+web\W+\S+"])
+    assert patterns.regexes == [r"pod\W+web", r"pod\W+web\W+\S+"]
+    assert patterns.signatures == [[0, 1], [2]]
+
+
+@pytest.mark.parametrize("prefer", ["hyperscan", "re2"])
+def test_a_trailing_non_word_run_does_not_report_the_next_line(prefer: str) -> None:
+    # "web\W*" could match on through the newline and end with the next line: it is "web", the line it is on
+    scanner = Scanner([r"pod\W+web\W*"], prefer=prefer)
+    text = b"restart pod web\nnext line\n"
+    ends = [end for _, end in scanner.events(text).tolist()]
+    finder = LineFinder(text)
+    assert [finder.at(end)[0] for end in ends] == [0]
+
+
+def test_a_chunk_capped_where_it_was_scanned_keeps_what_the_whole_input_keeps() -> None:
+    rng = np.random.default_rng(5)
+    patterns, cap = 7, 4
+    counts_direct = np.zeros(patterns, dtype=np.int64)
+    counts_reduced = np.zeros(patterns, dtype=np.int64)
+    for _ in range(20):  # chunks in input order, each with its own events in order of end offset
+        n = int(rng.integers(0, 40))
+        events = np.stack([rng.integers(0, patterns, n), np.sort(rng.integers(0, 10_000, n))], axis=1)
+        reduced = first_lines(events, patterns, cap)
+        assert all(np.bincount(reduced[:, 0], minlength=patterns) <= cap)
+        direct = capped(events, counts_direct, cap)
+        assert capped(reduced, counts_reduced, cap).tolist() == direct.tolist()
+    assert counts_direct.tolist() == counts_reduced.tolist() == [cap] * patterns
+
+
+def test_chunks_come_back_in_input_order_with_their_prepared_events() -> None:
+    scanner = Scanner([r"quota\W+exceeded"], prefer="hyperscan")
+    chunks = [f"chunk {i}: quota exceeded\n".encode() * (i % 3) + b"ok\n" for i in range(12)]
+    out = list(scanner.scan(iter(chunks), lambda events: len(events)))
+    assert [chunk for chunk, _ in out] == chunks
+    assert [n for _, n in out] == [i % 3 for i in range(12)]
