@@ -150,11 +150,12 @@ _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
 def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
-    """The store's signatures and the marks of salience (error words, CJK notes, alert fields), one database."""
+    """The store's signatures and the marks of salience (error words, CJK notes, alert fields): one database,
+    and one of the error words, which a dense log may carry on most lines (``medic.knowledge.scan.Scanner``)."""
     key = (str(store.path) + ":" + store.generation(), prefer)
     if key not in _SIGSET_CACHE:
         _SIGSET_CACHE.clear()
-        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer, MARKS)
+        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer, MARKS, dense_mark=ERROR_MARK)
     return _SIGSET_CACHE[key]
 
 
@@ -214,7 +215,10 @@ def triage(
         return first_lines(events[~is_mark], patterns, LINES_PER_PATTERN), sample_marks(events[is_mark] - shift)
 
     empty = np.empty((0, 2), np.int64)
-    scanned = scanner.scan(chunks, prepare) if scanner is not None else ((c, (empty, empty)) for c in chunks)
+    if scanner is not None:
+        scanned = scanner.scan(chunks, prepare, mark_quota=SALIENT_PER_CHUNK)
+    else:
+        scanned = ((c, (empty, empty)) for c in chunks)
     counts = np.zeros(patterns, dtype=np.int64)
     for chunk, (found, marks) in scanned:
         word_sample.add(chunk)

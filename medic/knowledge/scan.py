@@ -2,14 +2,15 @@
 
 A knowledge base repeats itself: a generic fragment ("failed to mount volume") is a signature of every entry
 that quotes it, and a near-miss line of a dense log would report it once per copy. Here each distinct regex is
-one pattern of one database (the salience marks of triage are patterns of the same database), so a line reports
-each pattern at most once; regexes that differ only in a trailing ``\\W*`` (a template and the same message
-cut after its last word) match the same lines and are one pattern too. The match handler does nothing but
-append ``pattern, end`` to an array. Chunks are scanned on two threads (the scan releases the GIL), and each
-chunk's events are reduced where they were scanned (``Scanner.scan``'s ``prepare``: with numpy, the first
-``LINES_PER_PATTERN`` lines of each pattern, the marks' quotas), so the reading thread gets a few thousand rows
-per chunk however dense the log is, and caps them over the whole input in input order (``capped``): the Python
-work and the memory kept grow with the distinct matches, not with the hit density.
+one pattern of one database (the salience marks of triage are patterns of the same database, but for the error
+words, which a dense log carries on many lines: see ``Scanner``), so a line reports each pattern at most once;
+regexes that differ only in a trailing ``\\W*`` (a template and the same message cut after its last word) match
+the same lines and are one pattern too. The match handler does nothing but append ``pattern, end`` to an array.
+Chunks are scanned on two threads (the scan releases the GIL), and each chunk's events are reduced where they
+were scanned (``Scanner.scan``'s ``prepare``: with numpy, the first ``LINES_PER_PATTERN`` lines of each pattern,
+the marks' quotas), so the reading thread gets a few thousand rows per chunk however dense the log is, and caps
+them over the whole input in input order (``capped``): the Python work and the memory kept grow with the
+distinct matches, not with the hit density.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ SCAN_THREADS = 2
 # chunks submitted ahead of the one being read: both threads scan while the reader handles a chunk, and memory
 # stays at a few chunks
 IN_FLIGHT = SCAN_THREADS + 1
+# The dense mark's windows: 16 of them (a chunk's quota spread over its length, not bunched), an eighth of the
+# chunk in all: when they hold the quota the chunk has 8x that many marked lines, far more than are looked at
+MARK_WINDOWS = 16
+MARK_SHARE = 8
 _TRAILING_NON_WORD = re.compile(r"(?<!\\)((?:\\\\)*)(?:\\W\*)+$")
 Prepared = TypeVar("Prepared")
 
@@ -68,7 +73,14 @@ class Patterns:
 
 
 class Scanner:
-    """One database of the distinct signature regexes followed by the mark regexes (salience)."""
+    """One database of the distinct signature regexes followed by the mark regexes (salience).
+
+    A mark that a dense log carries on a large share of its lines (``dense_mark``: the error words) has a
+    database of its own: of a chunk it is asked ``mark_quota`` lines of, it is first scanned in ``MARK_WINDOWS``
+    windows of whole lines spread evenly over the chunk, together 1/``MARK_SHARE`` of it; when the windows hold
+    the quota, those are the chunk's marks (the quota is then spread over the windows' marks, as it would be over
+    the chunk's: every line has the same chance), else the whole chunk is scanned. A dense log's error lines
+    then cost an eighth of their match calls, and a lone error line is found wherever it is."""
 
     def __init__(
         self,
@@ -76,27 +88,58 @@ class Scanner:
         marks: Sequence[str] = (),
         store: Store | None = None,
         prefer: str = "hyperscan",
+        dense_mark: int | None = None,
     ) -> None:
         self.patterns = Patterns.of(signature_regexes)
         self.marks = len(marks)
-        self.first_mark = len(self.patterns.regexes)
-        self.engine: Engine = make_engine([*self.patterns.regexes, *marks], store, prefer)
+        self.first_mark = first = len(self.patterns.regexes)
+        kept = [k for k in range(len(marks)) if k != dense_mark]
+        self.engine: Engine = make_engine(
+            [*self.patterns.regexes, *(marks[k] for k in kept)],
+            store,
+            prefer,
+            [*range(first), *(first + k for k in kept)],
+        )
+        # one regex: compiled in milliseconds, not cached (the store keeps one compiled database)
+        self.mark_engine: Engine | None = (
+            make_engine([marks[dense_mark]], None, prefer, [first + dense_mark]) if dense_mark is not None else None
+        )
         self.name = self.engine.name
 
-    def events(self, chunk: bytes) -> np.ndarray:
-        """(pattern, end offset) rows of one chunk, each (pattern, line) once, in order of end offset."""
+    def events(self, chunk: bytes, mark_quota: int = 0, dense_mark: bool = True) -> np.ndarray:
+        """(pattern, end offset) rows of one chunk, each (pattern, line) once, in order of end offset. The dense
+        mark: in windows when they hold ``mark_quota`` lines (> 0), else in the whole chunk; not at all without
+        ``dense_mark``."""
         out: array[int] = array("q")
         self.engine.scan(chunk, out)
-        return np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
+        if self.mark_engine is not None and dense_mark:
+            out.extend(self._dense_marks(chunk, self.mark_engine, mark_quota))
+        rows = np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
+        if self.mark_engine is not None and dense_mark:
+            rows = rows[np.argsort(rows[:, 1], kind="stable")]
+        return rows
+
+    @staticmethod
+    def _dense_marks(chunk: bytes, engine: Engine, quota: int) -> array[int]:
+        if quota > 0 and len(chunk) >= MARK_WINDOWS * MARK_SHARE * 4096:
+            sample: array[int] = array("q")
+            view = memoryview(chunk)
+            for start, stop in spread(chunk, MARK_WINDOWS, MARK_SHARE):
+                engine.scan(view[start:stop], sample, start)
+            if len(sample) // 2 >= quota:
+                return sample
+        whole: array[int] = array("q")
+        engine.scan(chunk, whole)
+        return whole
 
     def scan(
-        self, chunks: Iterator[bytes], prepare: Callable[[np.ndarray], Prepared]
+        self, chunks: Iterator[bytes], prepare: Callable[[np.ndarray], Prepared], mark_quota: int = 0
     ) -> Iterator[tuple[bytes, Prepared]]:
         """(chunk, ``prepare(events)``) in input order: chunks scanned on two threads, each chunk's events reduced
         by ``prepare`` on the thread that scanned it."""
 
         def job(chunk: bytes) -> tuple[bytes, Prepared]:
-            return chunk, prepare(self.events(chunk))
+            return chunk, prepare(self.events(chunk, mark_quota))
 
         with ThreadPoolExecutor(SCAN_THREADS) as pool:
             pending: deque[Future[tuple[bytes, Prepared]]] = deque()
@@ -122,6 +165,22 @@ def capped(events: np.ndarray, counts: np.ndarray, cap: int) -> np.ndarray:
     np.add.at(counts, uniq, np.minimum(n, np.maximum(cap - counts[uniq], 0)))
     kept: np.ndarray = events[np.sort(keep)]
     return kept
+
+
+def spread(chunk: bytes, parts: int, share: int) -> list[tuple[int, int]]:
+    """(start, stop) of ``parts`` windows of whole lines spread evenly over the chunk, in order and apart,
+    together about 1/``share`` of it."""
+    step = len(chunk) // parts
+    size = max(1, len(chunk) // (parts * share))
+    out: list[tuple[int, int]] = []
+    stop = 0
+    for i in range(parts):
+        start = max(stop, chunk.rfind(b"\n", 0, i * step) + 1)
+        end = chunk.find(b"\n", start + size - 1)
+        stop = len(chunk) if end < 0 else end + 1
+        if start < stop:
+            out.append((start, stop))
+    return out
 
 
 def first_lines(events: np.ndarray, patterns: int, cap: int) -> np.ndarray:
@@ -173,11 +232,14 @@ class SignatureSet:
     scanner: Scanner | None
 
     @classmethod
-    def load(cls, store: Store, prefer: str = "hyperscan", marks: Sequence[str] = ()) -> SignatureSet:
+    def load(
+        cls, store: Store, prefer: str = "hyperscan", marks: Sequence[str] = (), dense_mark: int | None = None
+    ) -> SignatureSet:
         rows = store.signature_rows()
         if not rows and not marks:
             return cls(sigs=[], scanner=None)
-        return cls(sigs=signature_infos(rows), scanner=Scanner([r[3] for r in rows], marks, store, prefer))
+        scanner = Scanner([r[3] for r in rows], marks, store, prefer, dense_mark)
+        return cls(sigs=signature_infos(rows), scanner=scanner)
 
     @property
     def engine(self) -> SignatureEngine | None:
@@ -202,7 +264,7 @@ class SignatureEngine:
     def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
         signatures = self.scanner.patterns.signatures
         first_mark = self.scanner.first_mark
-        for pattern, end in self.scanner.events(chunk).tolist():
+        for pattern, end in self.scanner.events(chunk, dense_mark=False).tolist():
             if pattern < first_mark:
                 for s in signatures[pattern]:
                     on_match(s, end)

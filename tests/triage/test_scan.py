@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-from medic.knowledge.scan import LineFinder, Patterns, Scanner, canonical, capped, evenly, first_lines
+from medic.knowledge.scan import (
+    MARK_SHARE,
+    MARK_WINDOWS,
+    LineFinder,
+    Patterns,
+    Scanner,
+    canonical,
+    capped,
+    evenly,
+    first_lines,
+    spread,
+)
 
 GENERIC = r"failed\W+to\W+mount\W+volume"
 REGEXES = [GENERIC, r"quota\W+exceeded", GENERIC, GENERIC]  # one fragment quoted by three entries
@@ -112,3 +125,49 @@ def test_chunks_come_back_in_input_order_with_their_prepared_events() -> None:
     out = list(scanner.scan(iter(chunks), lambda events: len(events)))
     assert [chunk for chunk, _ in out] == chunks
     assert [n for _, n in out] == [i % 3 for i in range(12)]
+
+
+def test_windows_are_whole_lines_spread_over_the_chunk() -> None:
+    chunk = b"".join(f"line {i:05d}\n".encode() for i in range(20_000))
+    windows = spread(chunk, 16, 8)
+    assert len(windows) == 16
+    assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(windows))
+    assert all(chunk[a - 1 : a] in (b"", b"\n") and chunk[b - 1 : b] == b"\n" for a, b in windows)
+    covered = sum(b - a for a, b in windows)
+    assert len(chunk) / 8 <= covered < len(chunk) / 8 + 16 * 11
+    assert windows[0][0] == 0 and windows[-1][0] > len(chunk) * 15 // 16 - 11
+
+
+ERRORS = [r"\berror\b", r"\bwarn\b"]  # marks: 0 is dense in a dense log, 1 is rare
+
+
+def dense_chunk(lines: int, lone_at: int) -> bytes:
+    return b"".join(
+        b"W lone warn here\n" if i == lone_at else f"E{i:06d} error in step {i}\n".encode() for i in range(lines)
+    )
+
+
+def test_a_dense_mark_is_read_in_windows_that_hold_its_quota() -> None:
+    chunk = dense_chunk(60_000, lone_at=59_000)
+    scanner = Scanner([r"quota\W+exceeded"], ERRORS, prefer="hyperscan", dense_mark=0)
+    first = scanner.first_mark
+    dense = scanner.events(chunk, mark_quota=500)
+    errors = dense[dense[:, 0] == first][:, 1]
+    windows = spread(chunk, MARK_WINDOWS, MARK_SHARE)
+    assert 500 <= len(errors) < 60_000 / MARK_SHARE + 100
+    assert all(any(a < end <= b for a, b in windows) for end in errors.tolist())
+    assert all(LineFinder(chunk).at(end)[1].startswith(b"E") for end in errors.tolist())  # error lines' ends
+    # the other marks are read in the whole chunk: the lone line outside the windows is found
+    assert dense[dense[:, 0] == first + 1][:, 1].tolist() == [chunk.index(b"W lone warn here\n") + 16]
+    assert np.all(np.diff(dense[:, 1]) >= 0)
+    whole = scanner.events(chunk)  # no quota: every line
+    assert int(np.sum(whole[:, 0] == first)) == 59_999
+    assert not np.any(scanner.events(chunk, dense_mark=False)[:, 0] == first)
+
+
+def test_a_dense_mark_whose_windows_miss_the_quota_is_read_whole() -> None:
+    chunk = dense_chunk(60_000, lone_at=-1).replace(b" error ", b" fine  ")
+    chunk += b"E error at the very end\n"
+    scanner = Scanner([r"quota\W+exceeded"], ERRORS, prefer="hyperscan", dense_mark=0)
+    events = scanner.events(chunk, mark_quota=500)
+    assert events.tolist() == [[scanner.first_mark, len(chunk) - 1]]
