@@ -36,7 +36,15 @@ from medic.evidence.sample import TemplateSample, WordSample
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
 from medic.knowledge.document import is_reference
-from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly, first_lines
+from medic.knowledge.scan import (
+    LINES_PER_PATTERN,
+    SignatureSet,
+    capped,
+    evenly,
+    first_lines,
+    line_spans,
+    newlines,
+)
 from medic.knowledge.search import linked_entries, rare_terms, search
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
@@ -208,19 +216,20 @@ def triage(
     first_mark = scanner.first_mark if scanner is not None else 0
     shift = np.array([first_mark, 0], dtype=np.int64)  # pattern numbers of the marks ↔ mark numbers
 
-    def prepare(events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def prepare(events: np.ndarray, chunk: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A chunk's events reduced on the thread that scanned it: the first lines of each pattern (as many as
-        the whole input keeps), and the marks' quotas (mark numbers)."""
+        the whole input keeps), the marks' quotas (mark numbers), and where its lines end."""
         is_mark = events[:, 0] >= first_mark
-        return first_lines(events[~is_mark], patterns, LINES_PER_PATTERN), sample_marks(events[is_mark] - shift)
+        found = first_lines(events[~is_mark], patterns, LINES_PER_PATTERN)
+        return found, sample_marks(events[is_mark] - shift), newlines(chunk)
 
     empty = np.empty((0, 2), np.int64)
     if scanner is not None:
         scanned = scanner.scan(chunks, prepare, mark_quota=SALIENT_PER_CHUNK)
     else:
-        scanned = ((c, (empty, empty)) for c in chunks)
+        scanned = ((c, (empty, empty, newlines(c))) for c in chunks)
     counts = np.zeros(patterns, dtype=np.int64)
-    for chunk, (found, marks) in scanned:
+    for chunk, (found, marks, breaks) in scanned:
         word_sample.add(chunk)
         if len(head) < RECALL_HEAD * 4:
             head += chunk[: RECALL_HEAD * 4 - len(head)]
@@ -231,10 +240,13 @@ def triage(
         if len(notes) >= NOTES:
             marks = marks[marks[:, 0] != NOTE_MARK]
         todo = np.concatenate([kept, marks + shift]) if len(marks) else kept
-        finder = LineFinder(chunk)
+        todo = todo[np.argsort(todo[:, 1], kind="stable")]
+        index, starts, stops = line_spans(chunk, breaks, todo[:, 1])
         templated = 0
-        for pattern, end in todo[np.argsort(todo[:, 1], kind="stable")].tolist():
-            idx, raw = finder.at(end)
+        for pattern, idx, start, stop in zip(
+            todo[:, 0].tolist(), index.tolist(), starts.tolist(), stops.tolist(), strict=True
+        ):
+            raw = chunk[start:stop]
             line_no = line_base + idx + 1
             if pattern < first_mark:
                 per_pattern.setdefault(pattern, {})[line_no] = raw
@@ -272,7 +284,7 @@ def triage(
                 if len(shapes) < SHAPES_KEPT:
                     shapes[shape] = tmpl
             salient_sample.add(tmpl, line_no, text)
-        line_base += finder.total()
+        line_base += len(breaks)
     hits = sigset.fan_out(per_pattern)
     words = word_sample.words(evidence_words)
     salient, salient_first = salient_sample.counts, salient_sample.first

@@ -17,6 +17,8 @@ from medic.knowledge.scan import (
     capped,
     evenly,
     first_lines,
+    line_spans,
+    newlines,
     spread,
 )
 
@@ -122,9 +124,9 @@ def test_a_chunk_capped_where_it_was_scanned_keeps_what_the_whole_input_keeps() 
 def test_chunks_come_back_in_input_order_with_their_prepared_events() -> None:
     scanner = Scanner([r"quota\W+exceeded"], prefer="hyperscan")
     chunks = [f"chunk {i}: quota exceeded\n".encode() * (i % 3) + b"ok\n" for i in range(12)]
-    out = list(scanner.scan(iter(chunks), lambda events: len(events)))
+    out = list(scanner.scan(iter(chunks), lambda events, chunk: (len(events), len(chunk))))
     assert [chunk for chunk, _ in out] == chunks
-    assert [n for _, n in out] == [i % 3 for i in range(12)]
+    assert [n for _, n in out] == [(i % 3, len(chunks[i])) for i in range(12)]
 
 
 def test_windows_are_whole_lines_spread_over_the_chunk() -> None:
@@ -171,3 +173,23 @@ def test_a_dense_mark_whose_windows_miss_the_quota_is_read_whole() -> None:
     scanner = Scanner([r"quota\W+exceeded"], ERRORS, prefer="hyperscan", dense_mark=0)
     events = scanner.events(chunk, mark_quota=500)
     assert events.tolist() == [[scanner.first_mark, len(chunk) - 1]]
+
+
+@pytest.mark.parametrize("text", [b"alpha\nbeta gamma\n\ndelta", b"one line\n", b"\n\nx\n", b"no newline"])
+def test_line_spans_of_all_ends_at_once_are_the_lines_a_finder_gives(text: bytes) -> None:
+    breaks = newlines(text)
+    assert breaks.tolist() == [i for i, c in enumerate(text) if c == 10]
+    ends = np.arange(len(text) + 1)
+    index, starts, stops = line_spans(text, breaks, ends)
+    for end, i, a, b in zip(ends.tolist(), index.tolist(), starts.tolist(), stops.tolist(), strict=True):
+        assert (i, text[a:b]) == LineFinder(text).at(end)
+    assert len(breaks) == LineFinder(text).total()
+
+
+def test_newlines_are_found_across_the_slices_compared_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import medic.knowledge.scan as scan
+
+    monkeypatch.setattr(scan, "NEWLINE_SLICE", 7)
+    text = b"".join(f"line {i}\n".encode() for i in range(50))
+    assert newlines(text).tolist() == [i for i, c in enumerate(text) if c == 10]
+    assert newlines(b"").tolist() == []
