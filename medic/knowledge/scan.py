@@ -39,6 +39,7 @@ IN_FLIGHT = SCAN_THREADS + 1
 # chunk in all: when they hold the quota the chunk has 8x that many marked lines, far more than are looked at
 MARK_WINDOWS = 16
 MARK_SHARE = 8
+MARK_WINDOW_MIN = 4096  # bytes: a smaller chunk (a paste) is read whole, windows of a few lines would be noise
 _TRAILING_NON_WORD = re.compile(r"(?<!\\)((?:\\\\)*)(?:\\W\*)+$")
 Prepared = TypeVar("Prepared")
 
@@ -121,7 +122,7 @@ class Scanner:
 
     @staticmethod
     def _dense_marks(chunk: bytes, engine: Engine, quota: int) -> array[int]:
-        if quota > 0 and len(chunk) >= MARK_WINDOWS * MARK_SHARE * 4096:
+        if quota > 0 and len(chunk) >= MARK_WINDOWS * MARK_SHARE * MARK_WINDOW_MIN:
             sample: array[int] = array("q")
             view = memoryview(chunk)
             for start, stop in spread(chunk, MARK_WINDOWS, MARK_SHARE):
@@ -211,33 +212,6 @@ def line_spans(chunk: bytes, breaks: np.ndarray, ends: np.ndarray) -> tuple[np.n
     index = np.searchsorted(breaks, ends, side="left")
     padded = np.concatenate([[-1], breaks, [len(chunk)]])
     return index, padded[index] + 1, padded[index + 1]
-
-
-class LineFinder:
-    """Line numbers and text of match ends in one chunk, for ends asked in increasing order: the newlines
-    are counted once, between consecutive ends (C speed), not for every match."""
-
-    def __init__(self, chunk: bytes) -> None:
-        self.chunk = chunk
-        self.pos = 0
-        self.line = 0
-
-    def at(self, end: int) -> tuple[int, bytes]:
-        """(line index in the chunk, line bytes) of the line a match ending at ``end`` lies on."""
-        chunk = self.chunk
-        if end and chunk[end - 1 : end] == b"\n":
-            end -= 1  # an end after the newline belongs to the line before it
-        if end < self.pos:  # asked out of order: count from the start
-            self.pos, self.line = 0, 0
-        self.line += chunk.count(b"\n", self.pos, end)
-        self.pos = end
-        start = chunk.rfind(b"\n", 0, end) + 1
-        stop = chunk.find(b"\n", end)
-        return self.line, chunk[start : stop if stop >= 0 else len(chunk)]
-
-    def total(self) -> int:
-        """Newlines in the whole chunk."""
-        return self.line + self.chunk.count(b"\n", self.pos)
 
 
 def evenly(n: int, k: int) -> np.ndarray:

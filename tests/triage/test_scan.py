@@ -10,7 +10,6 @@ import pytest
 from medic.knowledge.scan import (
     MARK_SHARE,
     MARK_WINDOWS,
-    LineFinder,
     Patterns,
     Scanner,
     canonical,
@@ -21,6 +20,14 @@ from medic.knowledge.scan import (
     newlines,
     spread,
 )
+
+
+def line_of(text: bytes, end: int) -> tuple[int, bytes]:
+    """(line index, line) of a match end, the slow way (an end just after a newline belongs to the line before)."""
+    if end and text[end - 1 : end] == b"\n":
+        end -= 1
+    return text.count(b"\n", 0, end), text.split(b"\n")[text.count(b"\n", 0, end)]
+
 
 GENERIC = r"failed\W+to\W+mount\W+volume"
 REGEXES = [GENERIC, r"quota\W+exceeded", GENERIC, GENERIC]  # one fragment quoted by three entries
@@ -43,8 +50,7 @@ def test_identical_regexes_are_one_pattern() -> None:
 def test_each_pattern_reports_a_line_once_and_marks_follow_the_signatures(prefer: str) -> None:
     scanner = Scanner(REGEXES, [r"\bnot ready\b"], prefer=prefer)
     events = scanner.events(TEXT).tolist()
-    finder = LineFinder(TEXT)
-    lines = sorted((p, finder.at(end)[0] + 1) for p, end in sorted(events, key=lambda e: e[1]))
+    lines = sorted((p, line_of(TEXT, end)[0] + 1) for p, end in events)
     # the generic fragment: lines 1 and 4 once each although three signatures have it and line 1 has it twice
     assert lines == [(0, 1), (0, 4), (1, 3), (2, 1), (2, 4)]
     assert scanner.first_mark == 2
@@ -68,15 +74,14 @@ def test_lines_per_pattern_are_capped_over_all_chunks() -> None:
     assert capped(np.empty((0, 2), dtype=np.int64), counts, 2).shape == (0, 2)
 
 
-def test_line_finder_gives_the_line_of_each_end() -> None:
+def test_line_spans_give_the_line_of_each_end() -> None:
     text = b"alpha\nbeta gamma\n\ndelta"
-    finder = LineFinder(text)
-    assert finder.at(5) == (0, b"alpha")
-    assert finder.at(6) == (0, b"alpha")  # an end just after the newline belongs to the line before
-    assert finder.at(16) == (1, b"beta gamma")
-    assert finder.at(len(text)) == (3, b"delta")
-    assert finder.at(3) == (0, b"alpha")  # out of order: counted again from the start
-    assert finder.total() == 3
+    ends = np.array([5, 6, 16, len(text), 3])
+    index, starts, stops = line_spans(text, newlines(text), ends)
+    lines = [(i, text[a:b]) for i, a, b in zip(index.tolist(), starts.tolist(), stops.tolist(), strict=True)]
+    # an end just after the newline belongs to the line before; ends in any order
+    assert lines == [(0, b"alpha"), (0, b"alpha"), (1, b"beta gamma"), (3, b"delta"), (0, b"alpha")]
+    assert len(newlines(text)) == 3
 
 
 def test_evenly_spreads_a_quota_over_the_chunk() -> None:
@@ -102,8 +107,7 @@ def test_a_trailing_non_word_run_does_not_report_the_next_line(prefer: str) -> N
     scanner = Scanner([r"pod\W+web\W*"], prefer=prefer)
     text = b"restart pod web\nnext line\n"
     ends = [end for _, end in scanner.events(text).tolist()]
-    finder = LineFinder(text)
-    assert [finder.at(end)[0] for end in ends] == [0]
+    assert [line_of(text, end)[0] for end in ends] == [0]
 
 
 def test_a_chunk_capped_where_it_was_scanned_keeps_what_the_whole_input_keeps() -> None:
@@ -158,7 +162,7 @@ def test_a_dense_mark_is_read_in_windows_that_hold_its_quota() -> None:
     windows = spread(chunk, MARK_WINDOWS, MARK_SHARE)
     assert 500 <= len(errors) < 60_000 / MARK_SHARE + 100
     assert all(any(a < end <= b for a, b in windows) for end in errors.tolist())
-    assert all(LineFinder(chunk).at(end)[1].startswith(b"E") for end in errors.tolist())  # error lines' ends
+    assert all(line_of(chunk, end)[1].startswith(b"E") for end in errors.tolist())  # error lines' ends
     # the other marks are read in the whole chunk: the lone line outside the windows is found
     assert dense[dense[:, 0] == first + 1][:, 1].tolist() == [chunk.index(b"W lone warn here\n") + 16]
     assert np.all(np.diff(dense[:, 1]) >= 0)
@@ -176,14 +180,13 @@ def test_a_dense_mark_whose_windows_miss_the_quota_is_read_whole() -> None:
 
 
 @pytest.mark.parametrize("text", [b"alpha\nbeta gamma\n\ndelta", b"one line\n", b"\n\nx\n", b"no newline"])
-def test_line_spans_of_all_ends_at_once_are_the_lines_a_finder_gives(text: bytes) -> None:
+def test_line_spans_of_all_ends_at_once_are_the_lines_of_each_end(text: bytes) -> None:
     breaks = newlines(text)
     assert breaks.tolist() == [i for i, c in enumerate(text) if c == 10]
     ends = np.arange(len(text) + 1)
     index, starts, stops = line_spans(text, breaks, ends)
     for end, i, a, b in zip(ends.tolist(), index.tolist(), starts.tolist(), stops.tolist(), strict=True):
-        assert (i, text[a:b]) == LineFinder(text).at(end)
-    assert len(breaks) == LineFinder(text).total()
+        assert (i, text[a:b]) == line_of(text, end)
 
 
 def test_newlines_are_found_across_the_slices_compared_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
