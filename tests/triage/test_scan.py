@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from array import array
 
 import numpy as np
 import pytest
 
+from medic.knowledge.matcher import make_engine
 from medic.knowledge.scan import (
     MARK_SHARE,
     MARK_WINDOWS,
@@ -196,3 +198,12 @@ def test_newlines_are_found_across_the_slices_compared_at_once(monkeypatch: pyte
     text = b"".join(f"line {i}\n".encode() for i in range(50))
     assert newlines(text).tolist() == [i for i, c in enumerate(text) if c == 10]
     assert newlines(b"").tolist() == []
+
+
+@pytest.mark.parametrize("prefer", ["hyperscan", "re2"])
+def test_engines_report_the_ids_they_are_given_at_offsets_from_a_base(prefer: str) -> None:
+    engine = make_engine([r"quota\W+exceeded", r"not\W+ready"], None, prefer, [7, 3])
+    text = b"x\nquota exceeded\nnot ready\n"
+    out: array[int] = array("q")
+    engine.scan(memoryview(text)[2:], out, 2)  # a window of the chunk, offsets in the chunk
+    assert list(zip(out[::2], out[1::2], strict=True)) == [(7, text.index(b"\nnot")), (3, len(text) - 1)]
