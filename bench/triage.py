@@ -21,14 +21,18 @@ seconds, not absolute times.
 
 Targets (issue 13): medic triage --json >= 1.5x faster than rg on the 1 GB near-miss log, peak RSS < 300 MB.
 
-Figures (2 shared cores, load average 6-7 from other jobs; medians of 3 pairs):
-    near-miss 1 GB: medic 16.5 s wall, 8.4 s CPU, 252 MB; rg -c -f 6.6 s wall, 3.3 s CPU, 1083 MB
-    (0.40x rg; before this revision 18.5 s wall, 8.3 s CPU in the same session).
-What limits it: Hyperscan's own scan of this database (the ~350 signatures of the built-in catalog, ~1,950
-distinct regexes in all, and the salience marks) costs ~4.1 s of CPU per GB on this text, more than rg's whole
-run (~3.1 s), and the Python match callback of the hyperscan module (~0.35 us each, under the GIL) runs 3.8
-million times per GB (a quarter of the lines carry an error word, an eighth are near-misses of the generic
-fragment); the reading thread takes ~1.9 s. Two free cores would give ~3.5 s (~0.9x rg).
+Figures (2 cores shared with other jobs, load average 3-6; medians of 3 pairs; CPU = user + sys):
+    near-miss 1 GB: medic 11.3 s wall, 7.4 s CPU, peak RSS 224 MB; rg -c -f 6.8 s wall, 3.4 s CPU: 0.60x rg
+    near-miss 2 GB: medic 20.4 s wall, 13.1 s CPU, peak RSS 237 MB; rg -c -f 8.5 s wall, 5.6 s CPU: 0.42x rg
+    (triage() alone on the 1 GB log, main before this work (aa39547) and this revision in turn, 3 pairs: CPU
+    8.5-8.8 -> 6.3-7.0 s, wall 12.7-12.9 -> 9.4-10.6 s; the reading thread 3.0 -> 1.7 s CPU)
+What limits it: Hyperscan's own scan of this database (the ~350 signatures of the built-in catalog and the
+2,000 of the bench, ~1,950 distinct regexes, case-blind, and the salience marks) costs ~4 s of CPU per GB on
+this text even with no match reported, more than rg's whole run (~3.1 s), so two cores cannot make 1.5x; and
+the hyperscan module calls a Python function for every match (~0.35 us, under the GIL: the two scan threads
+take turns), ~1.5 million times per GB here (an eighth of the lines are near-misses of the generic fragment, and
+the error-word mark, read in windows, still reports an eighth of its lines); the reading thread takes ~1.7 s.
+On these machines CPU seconds of one command vary by a third from run to run: compare pairs.
 """
 
 from __future__ import annotations
