@@ -36,7 +36,15 @@ from medic.evidence.sample import TemplateSample, WordSample
 from medic.evidence.text import decode_line, iter_chunks
 from medic.knowledge import embed
 from medic.knowledge.document import is_reference
-from medic.knowledge.scan import LINES_PER_PATTERN, LineFinder, SignatureSet, capped, evenly
+from medic.knowledge.scan import (
+    LINES_PER_PATTERN,
+    SignatureSet,
+    capped,
+    evenly,
+    first_lines,
+    line_spans,
+    newlines,
+)
 from medic.knowledge.search import linked_entries, rare_terms, search, titled_entries
 from medic.knowledge.signatures import template_of
 from medic.knowledge.store import Store
@@ -44,10 +52,15 @@ from medic.knowledge.text import cjk_bigrams, evidence_words, expand_glossary, s
 from medic.model import CodeKind, Entry, Role
 
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence (a hash sample when more)
-# Per chunk (4 MB) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
+# Per chunk (SCAN_CHUNK) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
 # are more. The cost of a line looked at is ~3 us (~65 us when its shape is new and must be templated): the
-# quotas keep a dense chunk's Python work (~7 ms) below its scan (~20 ms), and a paste of a few thousand
-# lines is read whole.
+# quotas keep a dense chunk's Python work (~10 ms, on the one thread that reads the results) well below its scan
+# (~30 ms per 8 MB on each of two threads), and a paste of a few thousand lines is read whole.
+# SCAN_CHUNK: the reading thread's work is per chunk (quotas, word windows, numpy calls); a few chunks are in
+# memory at once (medic.knowledge.scan.IN_FLIGHT, and the reader's). On the 1 GB near-miss log of bench/triage.py
+# the reading thread took 2.2 s of CPU with 4 MB chunks and 1.6 s with 16 MB, and the peak RSS was 245 MB with
+# 8 MB chunks, 290 MB with 16 MB (the target is 300 MB): 8 MB.
+SCAN_CHUNK = 8 * 1024 * 1024
 SALIENT_PER_CHUNK = 1_000  # error lines looked at for salience (all lines are matched by signatures)
 ALERTS_PER_CHUNK = 250  # alert-field lines: an alert payload has a few, a JSON log one per line
 NOTE_MARKS_PER_CHUNK = 250  # lines with CJK text looked at while fewer than NOTES notes are found
@@ -149,25 +162,24 @@ _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
 def signature_set(store: Store, prefer: str = "hyperscan") -> SignatureSet:
-    """The store's signatures and the marks of salience (error words, CJK notes, alert fields), one database."""
+    """The store's signatures and the marks of salience (error words, CJK notes, alert fields): one database,
+    and one of the error words, which a dense log may carry on most lines (``medic.knowledge.scan.Scanner``)."""
     key = (str(store.path) + ":" + store.generation(), prefer)
     if key not in _SIGSET_CACHE:
         _SIGSET_CACHE.clear()
-        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer, MARKS)
+        _SIGSET_CACHE[key] = SignatureSet.load(store, prefer, MARKS, dense_mark=ERROR_MARK)
     return _SIGSET_CACHE[key]
 
 
-def sample_marks(marks: np.ndarray, notes_done: bool) -> np.ndarray:
-    """The (mark, end) rows of a chunk worth a look: each kind's quota, spread evenly over the chunk; no note
-    marks once enough notes are found (a log in a CJK language marks every line)."""
+def sample_marks(marks: np.ndarray) -> np.ndarray:
+    """The (mark, end) rows of a chunk worth a look: each kind's quota, spread evenly over the chunk (the reader
+    drops the note marks once enough notes are found: a log in a CJK language marks every line)."""
     kept = []
     for mark, quota in (
         (ERROR_MARK, SALIENT_PER_CHUNK),
         (NOTE_MARK, NOTE_MARKS_PER_CHUNK),
         (ALERT_MARK, ALERTS_PER_CHUNK),
     ):
-        if mark == NOTE_MARK and notes_done:
-            continue
         rows = marks[marks[:, 0] == mark]
         kept.append(rows[evenly(len(rows), quota)])
     return np.concatenate(kept)
@@ -203,26 +215,42 @@ def triage(
         # load the sentence encoder while the evidence is scanned: it is needed only at the end
         threading.Thread(target=embed.available, daemon=True).start()
     scanner = sigset.scanner
-    chunks = iter_chunks(stream)
-    scanned = scanner.scan(chunks) if scanner is not None else ((c, np.empty((0, 2), np.int64)) for c in chunks)
-    counts = np.zeros(len(scanner.patterns.regexes) if scanner is not None else 0, dtype=np.int64)
+    chunks = iter_chunks(stream, SCAN_CHUNK)
+    patterns = len(scanner.patterns.regexes) if scanner is not None else 0
     first_mark = scanner.first_mark if scanner is not None else 0
     shift = np.array([first_mark, 0], dtype=np.int64)  # pattern numbers of the marks ↔ mark numbers
-    for chunk, events in scanned:
+
+    def prepare(events: np.ndarray, chunk: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A chunk's events reduced on the thread that scanned it: the first lines of each pattern (as many as
+        the whole input keeps), the marks' quotas (mark numbers), and where its lines end."""
+        is_mark = events[:, 0] >= first_mark
+        found = first_lines(events[~is_mark], patterns, LINES_PER_PATTERN)
+        return found, sample_marks(events[is_mark] - shift), newlines(chunk)
+
+    empty = np.empty((0, 2), np.int64)
+    if scanner is not None:
+        scanned = scanner.scan(chunks, prepare, mark_quota=SALIENT_PER_CHUNK)
+    else:
+        scanned = ((c, (empty, empty, newlines(c))) for c in chunks)
+    counts = np.zeros(patterns, dtype=np.int64)
+    for chunk, (found, marks, breaks) in scanned:
         word_sample.add(chunk)
         if len(head) < RECALL_HEAD * 4:
             head += chunk[: RECALL_HEAD * 4 - len(head)]
         total_bytes += len(chunk)
         if progress is not None:
             progress(total_bytes)
-        is_mark = events[:, 0] >= first_mark
-        kept = capped(events[~is_mark], counts, LINES_PER_PATTERN)
-        marks = sample_marks(events[is_mark] - shift, len(notes) >= NOTES)
+        kept = capped(found, counts, LINES_PER_PATTERN)
+        if len(notes) >= NOTES:
+            marks = marks[marks[:, 0] != NOTE_MARK]
         todo = np.concatenate([kept, marks + shift]) if len(marks) else kept
-        finder = LineFinder(chunk)
+        todo = todo[np.argsort(todo[:, 1], kind="stable")]
+        index, starts, stops = line_spans(chunk, breaks, todo[:, 1])
         templated = 0
-        for pattern, end in todo[np.argsort(todo[:, 1], kind="stable")].tolist():
-            idx, raw = finder.at(end)
+        for pattern, idx, start, stop in zip(
+            todo[:, 0].tolist(), index.tolist(), starts.tolist(), stops.tolist(), strict=True
+        ):
+            raw = chunk[start:stop]
             line_no = line_base + idx + 1
             if pattern < first_mark:
                 per_pattern.setdefault(pattern, {})[line_no] = raw
@@ -260,7 +288,7 @@ def triage(
                 if len(shapes) < SHAPES_KEPT:
                     shapes[shape] = tmpl
             salient_sample.add(tmpl, line_no, text)
-        line_base += finder.total()
+        line_base += len(breaks)
     hits = sigset.fan_out(per_pattern)
     words = word_sample.words(evidence_words)
     salient, salient_first = salient_sample.counts, salient_sample.first

@@ -43,8 +43,8 @@ class SigInfo:
 class Engine(Protocol):
     name: str
 
-    def scan(self, chunk: bytes, out: array[int]) -> None:
-        """Append ``pattern index, end offset`` to ``out`` for every line a pattern matches (once per line)."""
+    def scan(self, chunk: bytes | memoryview, out: array[int], base: int = 0) -> None:
+        """Append ``pattern id, base + end offset`` to ``out`` for every line a pattern matches (once per line)."""
 
 
 def _wrap(regex: str) -> bytes:
@@ -58,11 +58,12 @@ def _needs_utf8(regex: str) -> bool:
 class HyperscanEngine:
     name = "hyperscan"
 
-    def __init__(self, patterns: list[str], store: Store | None = None) -> None:
+    def __init__(self, patterns: list[str], store: Store | None = None, ids: list[int] | None = None) -> None:
         import hyperscan as hs
 
         self._hs = hs
-        digest = hashlib.sha256("\n".join([DATABASE_FORMAT, *patterns]).encode()).hexdigest()
+        ids = list(range(len(patterns))) if ids is None else ids
+        digest = hashlib.sha256("\n".join([DATABASE_FORMAT, *patterns, repr(ids)]).encode()).hexdigest()
         key = ENGINE_CACHE_PREFIX + digest
         blob = store.cache_get(key) if store is not None else None
         db: Any = None
@@ -76,7 +77,7 @@ class HyperscanEngine:
             flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_CASELESS
             db.compile(
                 expressions=[_wrap(p) for p in patterns],
-                ids=list(range(len(patterns))),
+                ids=ids,
                 elements=len(patterns),
                 flags=[flags | (hs.HS_FLAG_UTF8 if _needs_utf8(p) else 0) for p in patterns],
             )
@@ -85,7 +86,7 @@ class HyperscanEngine:
         self._db = db
         self._local = threading.local()  # Hyperscan scratch space is per thread
 
-    def scan(self, chunk: bytes, out: array[int]) -> None:
+    def scan(self, chunk: bytes | memoryview, out: array[int], base: int = 0) -> None:
         """Scan a chunk; safe to call from several threads at once (the scan itself releases the GIL)."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
@@ -94,7 +95,7 @@ class HyperscanEngine:
 
         def handler(pattern: int, start: int, end: int, flags: int, context: object) -> None:
             append(pattern)
-            append(end)
+            append(base + end)
 
         self._db.scan(chunk, match_event_handler=handler, scratch=scratch)
 
@@ -107,8 +108,10 @@ class Re2Engine:
 
     name = "re2"
 
-    def __init__(self, patterns: list[str]) -> None:
+    def __init__(self, patterns: list[str], ids: list[int] | None = None) -> None:
         import re2
+
+        self._ids = list(range(len(patterns))) if ids is None else ids
 
         options = re2.Options()
         options.case_sensitive = False
@@ -121,23 +124,27 @@ class Re2Engine:
             self._set.Add(p)
         self._set.Compile()
 
-    def scan(self, chunk: bytes, out: array[int]) -> None:
-        pos = 0
-        for line in chunk.split(b"\n"):
+    def scan(self, chunk: bytes | memoryview, out: array[int], base: int = 0) -> None:
+        pos = base
+        ids = self._ids
+        for line in bytes(chunk).split(b"\n"):
             end = pos + len(line)
             for pattern in self._set.Match(line) or ():
-                out.append(pattern)
+                out.append(ids[pattern])
                 out.append(end)
             pos = end + 1
 
 
-def make_engine(patterns: list[str], store: Store | None = None, prefer: str = "hyperscan") -> Engine:
+def make_engine(
+    patterns: list[str], store: Store | None = None, prefer: str = "hyperscan", ids: list[int] | None = None
+) -> Engine:
+    """One database of ``patterns``, reported as ``ids`` (their indexes by default); cached in ``store``."""
     if prefer == "hyperscan":
         try:
-            return HyperscanEngine(patterns, store)
+            return HyperscanEngine(patterns, store, ids)
         except ImportError:
             pass
-    return Re2Engine(patterns)
+    return Re2Engine(patterns, ids)
 
 
 def signature_infos(rows: list[tuple[int, int, str, str, str, int, int, int]]) -> list[SigInfo]:

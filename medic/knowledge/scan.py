@@ -2,20 +2,26 @@
 
 A knowledge base repeats itself: a generic fragment ("failed to mount volume") is a signature of every entry
 that quotes it, and a near-miss line of a dense log would report it once per copy. Here each distinct regex is
-one pattern of one database (the salience marks of triage are patterns of the same database), so a line reports
-each pattern at most once. The match handler does nothing but append ``pattern, end`` to an array; per chunk,
-the events are capped per pattern with numpy (``LINES_PER_PATTERN`` lines per pattern over the whole input,
-counted while scanning) before any line is looked at, so the Python work and the memory kept grow with the
-distinct matches, not with the hit density. Chunks are scanned on two threads (the scan releases the GIL).
+one pattern of one database (the salience marks of triage are patterns of the same database, but for the error
+words, which a dense log carries on many lines: see ``Scanner``), so a line reports each pattern at most once;
+regexes that differ only in a trailing ``\\W*`` (a template and the same message cut after its last word) match
+the same lines and are one pattern too. The match handler does nothing but append ``pattern, end`` to an array.
+Chunks are scanned on two threads (the scan releases the GIL), and each chunk's events are reduced where they
+were scanned (``Scanner.scan``'s ``prepare``: with numpy, the first ``LINES_PER_PATTERN`` lines of each pattern,
+the marks' quotas), so the reading thread gets a few thousand rows per chunk however dense the log is, and caps
+them over the whole input in input order (``capped``): the Python work and the memory kept grow with the
+distinct matches, not with the hit density.
 """
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,7 +32,22 @@ from medic.knowledge.store import Store
 # and a pattern that matched this often says what it can: more lines only cost memory).
 LINES_PER_PATTERN = 50
 SCAN_THREADS = 2
-IN_FLIGHT = 4  # chunks scanned ahead of the one being read: memory stays at a few chunks
+# chunks submitted ahead of the one being read: both threads scan while the reader handles a chunk, and memory
+# stays at a few chunks
+IN_FLIGHT = SCAN_THREADS + 1
+# The dense mark's windows: 16 of them (a chunk's quota spread over its length, not bunched), an eighth of the
+# chunk in all: when they hold the quota the chunk has 8x that many marked lines, far more than are looked at
+MARK_WINDOWS = 16
+MARK_SHARE = 8
+MARK_WINDOW_MIN = 4096  # bytes: a smaller chunk (a paste) is read whole, windows of a few lines would be noise
+_TRAILING_NON_WORD = re.compile(r"(?<!\\)((?:\\\\)*)(?:\\W\*)+$")
+Prepared = TypeVar("Prepared")
+
+
+def canonical(regex: str) -> str:
+    """The regex without a trailing ``\\W*`` (not an escaped backslash followed by ``W*``): both forms match
+    the same lines (the optional tail matches nothing), and the shorter one cannot run on into the next line."""
+    return _TRAILING_NON_WORD.sub(r"\1", regex) or regex
 
 
 @dataclass(frozen=True)
@@ -44,7 +65,7 @@ class Patterns:
         of_signature: list[int] = []
         signatures: list[list[int]] = []
         for s, regex in enumerate(signature_regexes):
-            p = index.setdefault(regex, len(index))
+            p = index.setdefault(canonical(regex), len(index))
             if p == len(signatures):
                 signatures.append([])
             signatures[p].append(s)
@@ -53,7 +74,14 @@ class Patterns:
 
 
 class Scanner:
-    """One database of the distinct signature regexes followed by the mark regexes (salience)."""
+    """One database of the distinct signature regexes followed by the mark regexes (salience).
+
+    A mark that a dense log carries on a large share of its lines (``dense_mark``: the error words) has a
+    database of its own: of a chunk it is asked ``mark_quota`` lines of, it is first scanned in ``MARK_WINDOWS``
+    windows of whole lines spread evenly over the chunk, together 1/``MARK_SHARE`` of it; when the windows hold
+    the quota, those are the chunk's marks (the quota is then spread over the windows' marks, as it would be over
+    the chunk's: every line has the same chance), else the whole chunk is scanned. A dense log's error lines
+    then cost an eighth of their match calls, and a lone error line is found wherever it is."""
 
     def __init__(
         self,
@@ -61,27 +89,61 @@ class Scanner:
         marks: Sequence[str] = (),
         store: Store | None = None,
         prefer: str = "hyperscan",
+        dense_mark: int | None = None,
     ) -> None:
         self.patterns = Patterns.of(signature_regexes)
         self.marks = len(marks)
-        self.first_mark = len(self.patterns.regexes)
-        self.engine: Engine = make_engine([*self.patterns.regexes, *marks], store, prefer)
+        self.first_mark = first = len(self.patterns.regexes)
+        kept = [k for k in range(len(marks)) if k != dense_mark]
+        self.engine: Engine = make_engine(
+            [*self.patterns.regexes, *(marks[k] for k in kept)],
+            store,
+            prefer,
+            [*range(first), *(first + k for k in kept)],
+        )
+        # one regex: compiled in milliseconds, not cached (the store keeps one compiled database)
+        self.mark_engine: Engine | None = (
+            make_engine([marks[dense_mark]], None, prefer, [first + dense_mark]) if dense_mark is not None else None
+        )
         self.name = self.engine.name
 
-    def events(self, chunk: bytes) -> np.ndarray:
-        """(pattern, end offset) rows of one chunk, each (pattern, line) once, in order of end offset."""
+    def events(self, chunk: bytes, mark_quota: int = 0, dense_mark: bool = True) -> np.ndarray:
+        """(pattern, end offset) rows of one chunk, each (pattern, line) once, in order of end offset. The dense
+        mark: in windows when they hold ``mark_quota`` lines (> 0), else in the whole chunk; not at all without
+        ``dense_mark``."""
         out: array[int] = array("q")
         self.engine.scan(chunk, out)
-        return np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
+        if self.mark_engine is not None and dense_mark:
+            out.extend(self._dense_marks(chunk, self.mark_engine, mark_quota))
+        rows = np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
+        if self.mark_engine is not None and dense_mark:
+            rows = rows[np.argsort(rows[:, 1], kind="stable")]
+        return rows
 
-    def scan(self, chunks: Iterator[bytes]) -> Iterator[tuple[bytes, np.ndarray]]:
-        """(chunk, events) in input order, chunks scanned on two threads."""
+    @staticmethod
+    def _dense_marks(chunk: bytes, engine: Engine, quota: int) -> array[int]:
+        if quota > 0 and len(chunk) >= MARK_WINDOWS * MARK_SHARE * MARK_WINDOW_MIN:
+            sample: array[int] = array("q")
+            view = memoryview(chunk)
+            for start, stop in spread(chunk, MARK_WINDOWS, MARK_SHARE):
+                engine.scan(view[start:stop], sample, start)
+            if len(sample) // 2 >= quota:
+                return sample
+        whole: array[int] = array("q")
+        engine.scan(chunk, whole)
+        return whole
 
-        def job(chunk: bytes) -> tuple[bytes, np.ndarray]:
-            return chunk, self.events(chunk)
+    def scan(
+        self, chunks: Iterator[bytes], prepare: Callable[[np.ndarray, bytes], Prepared], mark_quota: int = 0
+    ) -> Iterator[tuple[bytes, Prepared]]:
+        """(chunk, ``prepare(events, chunk)``) in input order: chunks scanned on two threads, each chunk's events
+        reduced by ``prepare`` on the thread that scanned it."""
+
+        def job(chunk: bytes) -> tuple[bytes, Prepared]:
+            return chunk, prepare(self.events(chunk, mark_quota), chunk)
 
         with ThreadPoolExecutor(SCAN_THREADS) as pool:
-            pending: deque[Future[tuple[bytes, np.ndarray]]] = deque()
+            pending: deque[Future[tuple[bytes, Prepared]]] = deque()
             for chunk in chunks:
                 pending.append(pool.submit(job, chunk))
                 if len(pending) >= IN_FLIGHT:
@@ -106,31 +168,50 @@ def capped(events: np.ndarray, counts: np.ndarray, cap: int) -> np.ndarray:
     return kept
 
 
-class LineFinder:
-    """Line numbers and text of match ends in one chunk, for ends asked in increasing order: the newlines
-    are counted once, between consecutive ends (C speed), not for every match."""
+def spread(chunk: bytes, parts: int, share: int) -> list[tuple[int, int]]:
+    """(start, stop) of ``parts`` windows of whole lines spread evenly over the chunk, in order and apart,
+    together about 1/``share`` of it."""
+    step = len(chunk) // parts
+    size = max(1, len(chunk) // (parts * share))
+    out: list[tuple[int, int]] = []
+    stop = 0
+    for i in range(parts):
+        start = max(stop, chunk.rfind(b"\n", 0, i * step) + 1)
+        end = chunk.find(b"\n", start + size - 1)
+        stop = len(chunk) if end < 0 else end + 1
+        if start < stop:
+            out.append((start, stop))
+    return out
 
-    def __init__(self, chunk: bytes) -> None:
-        self.chunk = chunk
-        self.pos = 0
-        self.line = 0
 
-    def at(self, end: int) -> tuple[int, bytes]:
-        """(line index in the chunk, line bytes) of the line a match ending at ``end`` lies on."""
-        chunk = self.chunk
-        if end and chunk[end - 1 : end] == b"\n":
-            end -= 1  # an end after the newline belongs to the line before it
-        if end < self.pos:  # asked out of order: count from the start
-            self.pos, self.line = 0, 0
-        self.line += chunk.count(b"\n", self.pos, end)
-        self.pos = end
-        start = chunk.rfind(b"\n", 0, end) + 1
-        stop = chunk.find(b"\n", end)
-        return self.line, chunk[start : stop if stop >= 0 else len(chunk)]
+def first_lines(events: np.ndarray, patterns: int, cap: int) -> np.ndarray:
+    """The events of one chunk with at most ``cap`` per pattern (the first ones), in their order: what ``capped``
+    can keep of the chunk, whatever the counts before it."""
+    return capped(events, np.zeros(patterns, dtype=np.int64), cap)
 
-    def total(self) -> int:
-        """Newlines in the whole chunk."""
-        return self.line + self.chunk.count(b"\n", self.pos)
+
+NEWLINE_SLICE = 4 << 20  # bytes compared at once: the comparison's temporary array stays small
+
+
+def newlines(chunk: bytes) -> np.ndarray:
+    """Offsets of the newlines of a chunk (numpy: C speed, without the GIL, on the thread that scanned it)."""
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    parts = [
+        np.flatnonzero(data[start : start + NEWLINE_SLICE] == 10) + start
+        for start in range(0, len(data), NEWLINE_SLICE)
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def line_spans(chunk: bytes, breaks: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(line index in the chunk, start, stop) of the line each match end lies on (an end just after a newline
+    belongs to the line before it), from the chunk's newline offsets ``breaks``: all ends at once."""
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    after_newline = (ends > 0) & (data[np.maximum(ends - 1, 0)] == 10) if len(data) else ends < 0
+    ends = ends - after_newline
+    index = np.searchsorted(breaks, ends, side="left")
+    padded = np.concatenate([[-1], breaks, [len(chunk)]])
+    return index, padded[index] + 1, padded[index + 1]
 
 
 def evenly(n: int, k: int) -> np.ndarray:
@@ -149,11 +230,14 @@ class SignatureSet:
     scanner: Scanner | None
 
     @classmethod
-    def load(cls, store: Store, prefer: str = "hyperscan", marks: Sequence[str] = ()) -> SignatureSet:
+    def load(
+        cls, store: Store, prefer: str = "hyperscan", marks: Sequence[str] = (), dense_mark: int | None = None
+    ) -> SignatureSet:
         rows = store.signature_rows()
         if not rows and not marks:
             return cls(sigs=[], scanner=None)
-        return cls(sigs=signature_infos(rows), scanner=Scanner([r[3] for r in rows], marks, store, prefer))
+        scanner = Scanner([r[3] for r in rows], marks, store, prefer, dense_mark)
+        return cls(sigs=signature_infos(rows), scanner=scanner)
 
     @property
     def engine(self) -> SignatureEngine | None:
@@ -178,7 +262,7 @@ class SignatureEngine:
     def scan(self, chunk: bytes, on_match: Callable[[int, int], None]) -> None:
         signatures = self.scanner.patterns.signatures
         first_mark = self.scanner.first_mark
-        for pattern, end in self.scanner.events(chunk).tolist():
+        for pattern, end in self.scanner.events(chunk, dense_mark=False).tolist():
             if pattern < first_mark:
                 for s in signatures[pattern]:
                     on_match(s, end)

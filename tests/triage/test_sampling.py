@@ -9,7 +9,6 @@ import random
 import pytest
 
 import medic.triage as triage_module
-from medic.evidence import text as text_module
 from medic.evidence.sample import TemplateSample, WordSample, windows
 from medic.knowledge.store import Store
 from medic.triage import evidence_words, triage
@@ -66,7 +65,7 @@ def test_lone_error_after_100000_info_lines_with_the_caps_lowered(
 ) -> None:
     # chunks of 16 KB (the log spans ~600 of them), 1 KB of words and a handful of lines of each kind per chunk,
     # 20 templates and 300 words kept: every cap is reached many times before the error line
-    monkeypatch.setattr(triage_module, "iter_chunks", functools.partial(text_module.iter_chunks, size=16 * 1024))
+    monkeypatch.setattr(triage_module, "SCAN_CHUNK", 16 * 1024)
     monkeypatch.setattr(triage_module, "WordSample", functools.partial(WordSample, table=300, budget=1024))
     for name, value in [("SALIENT_PER_CHUNK", 4), ("ALERTS_PER_CHUNK", 2), ("TEMPLATED_PER_CHUNK", 2)]:
         monkeypatch.setattr(triage_module, name, value)
