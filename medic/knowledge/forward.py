@@ -45,6 +45,10 @@ TOKENS_PER_BATCH = 1024
 # (bench/index_search.py's texts: second-layer rows 0.80 of the tokens' at 4,096, 0.71 at 16,384, 0.60 at
 # 65,536), and a chunk holds its windows' products, up to 5 KB a token (80 MB at 16,384)
 SHARE_TOKENS = 8192
+# tokens of a call from which it is split into chunks for the encoder's threads (fewer: one chunk, on the calling
+# thread; a query or a triage's few lines are done before a thread would have started)
+SPLIT_TOKENS = 2048
+_POOL_LOCK = threading.Lock()
 
 
 class PieceRows:
@@ -76,6 +80,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
 
     _blocks: list[F32] | None = None
     _blocks2: list[F32] | None = None
+    _pool_threads: ThreadPoolExecutor | None = None
     _pool_w: tuple[F32, F32] | None = None
 
     def first_blocks(self) -> list[F32]:
@@ -109,8 +114,9 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         rows = PieceRows(self, flat)
         lens = np.fromiter(map(len, groups), dtype=np.int64, count=n)
         threads = max(1, int(getattr(self, "threads", 1) or 1))
-        count = -(-total // SHARE_TOKENS)  # chunks of SHARE_TOKENS at most, as many as threads or a multiple
-        count = -(-count // threads) * threads
+        count = -(-total // SHARE_TOKENS)  # chunks of SHARE_TOKENS at most
+        if total >= threads * SPLIT_TOKENS:  # as many as threads, or a multiple: they run side by side
+            count = -(-count // threads) * threads
         chunks = _spans(lens, -(-total // count))  # (first text, end text) of each chunk
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lens, out=starts[1:])
@@ -129,9 +135,16 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
             for k in range(len(chunks)):
                 run(k)
         else:  # NumPy releases the GIL in its loops and matrix products: chunks run side by side
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(run, range(len(chunks))))
+            list(self._workers(threads).map(run, range(len(chunks))))
         return out
+
+    def _workers(self, threads: int) -> ThreadPoolExecutor:
+        """The encoder's threads, started at the first call that has work for them and kept (idle, they wait on
+        a queue): a triage encodes a few lines many times over."""
+        with _POOL_LOCK:
+            if self._pool_threads is None:
+                self._pool_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="medic-encoder")
+            return self._pool_threads
 
     def _chunk(self, rows: PieceRows, lens: I64, inv: I64, out: F32, bufs: dict[int, F32]) -> None:
         """The vectors of a chunk's texts (``lens``: their tokens, ``inv``: the tokens' piece rows): its windows'
