@@ -62,8 +62,8 @@ def _pod_index(snap: Snapshot) -> dict[str, dict[tuple[str, str], list[Pod]]]:
                 continue
             pairs = pairs_of.get(id(lbls))
             if pairs is None:
-                found = keys.intersection(lbls) if len(lbls) > len(keys) else [k for k in lbls if k in keys]
-                pairs = pairs_of[id(lbls)] = [(k, str(lbls[k])) for k in found]
+                chosen = keys.intersection(lbls) if len(lbls) > len(keys) else [k for k in lbls if k in keys]
+                pairs = pairs_of[id(lbls)] = [(k, str(lbls[k])) for k in chosen]
             by_label = index.setdefault(str(m.get("namespace") or ""), {})
             for pair in pairs:
                 if pair in by_label:
