@@ -8,7 +8,10 @@ peak RSS (wait4, that child alone), so the growth of the cost with the cluster s
 the CPU seconds move less than the wall-clock ones). Targets (issue 13), at
 150,000 pods / 5,000 nodes: < 20 s, < 2 GB.
 
-    python bench/diagnose.py [--sizes 15000,50000,150000] [--keep DIR]
+    python bench/diagnose.py [--sizes 15000,50000,150000] [--keep DIR] [--repeat N]
+
+``--repeat N`` runs each size N times and prints the median run (by wall-clock time), the spread and the load
+average: on a shared machine one run says little.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="15000,50000,150000", help="pod counts, comma-separated")
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the bundles and knowledge base in this folder")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each size (the median one is printed)")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="medic-bench-diag-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -57,14 +62,24 @@ def main() -> None:
             # the peak of the process it was started from (the memory it was forked with)
             gen = [sys.executable, str(HERE / "bundlegen.py"), str(bundle), "--pods", str(pods), "--nodes", str(nodes)]
             print(subprocess.run(gen, check=True, capture_output=True, text=True).stdout.strip())
-        dt, cpu, rss, out = run([*medic, "diagnose", "--bundle", str(bundle), "-o", "json"], env)
+        runs = sorted(
+            run([*medic, "diagnose", "--bundle", str(bundle), "-o", "json"], env) for _ in range(max(1, args.repeat))
+        )
+        dt, cpu, rss, out = runs[len(runs) // 2]
         report = json.loads(out)
+        spread = ""
+        if len(runs) > 1:
+            walls = [r[0] for r in runs]
+            spread = (
+                f" [median of {len(runs)}: {min(walls):.1f}-{max(walls):.1f} s, "
+                f"CPU {statistics.median(r[1] for r in runs):.1f} s, load {os.getloadavg()[0]:.1f}]"
+            )
         verdict = ""
         if pods >= 150_000:
             verdict = f"  targets: < 20 s [{'ok' if dt < 20 else 'MISS'}], < 2048 MB [{'ok' if rss < 2048 else 'MISS'}]"
         print(
             f"{pods:>7} pods / {nodes:>5} nodes: diagnose {dt:5.1f} s (CPU {cpu:5.1f} s), peak RSS {rss:5d} MB, "
-            f"{len(report['findings'])} findings{verdict}"
+            f"{len(report['findings'])} findings{verdict}{spread}"
         )
 
 

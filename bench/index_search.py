@@ -1,16 +1,22 @@
 """Benchmark: index N synthetic runbook sections, then time searches.
 
 Prints sections/s for indexing (parse + FTS + sentence vectors) and p50/p95 query latency for a warm
-process (the vector matrix loaded once, as in `medic serve` or a long triage run).
+process (the vector matrix loaded once, as in `medic serve` or a long triage run). BLAS runs one thread, as in
+the command line (medic.blasenv). ``--repeat N`` indexes the corpus N times into new databases and prints the
+median; ``--busy`` keeps one core busy (a child process spinning) while indexing.
 
     python bench/index_search.py [--sections 100000] [--per-file 100] [--queries 300] [--no-semantic]
+                                 [--repeat 5] [--busy]
 
-Targets (issue 2): index ≥ 1,000 sections/s, search p95 < 20 ms.
+Targets: index ≥ 1,000 sections/s without vectors (issue 2), ≥ 600 with vectors (issue 13: 2,000 sections,
+median of 5, also with --busy); search p95 < 20 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import multiprocessing.synchronize
 import os
 import random
 import statistics
@@ -54,6 +60,14 @@ def write_corpus(root: Path, sections: int, per_file: int, rng: random.Random) -
     return written
 
 
+def spin(stop: multiprocessing.synchronize.Event) -> None:
+    """Keep a core busy until ``stop`` is set."""
+    n = 0
+    while not stop.is_set():
+        for _ in range(100_000):
+            n += 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sections", type=int, default=100_000)
@@ -61,10 +75,15 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--no-semantic", action="store_true", help="lexical only (MEDIC_SEMANTIC=0)")
     ap.add_argument("--db", help="keep the built database here; an existing one is reused (search timing only)")
+    ap.add_argument("--repeat", type=int, default=1, help="index this many times (new databases), print the median")
+    ap.add_argument("--busy", action="store_true", help="keep one core busy while indexing")
     args = ap.parse_args()
     if args.no_semantic:
         os.environ["MEDIC_SEMANTIC"] = "0"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from medic import blasenv
+
+    blasenv.limit()  # before NumPy loads: one BLAS thread, as `medic index` runs
     from medic.knowledge.ingest import index_paths
     from medic.knowledge.search import search
     from medic.knowledge.store import Store
@@ -81,14 +100,33 @@ def main() -> None:
             books = Path(tmp) / "books"
             books.mkdir()
             n = write_corpus(books, args.sections, args.per_file, rng)
-            t0 = time.perf_counter()
-            report = index_paths(store, [str(books)])
-            dt = time.perf_counter() - t0
-            rate = n / dt
-            print(
-                f"indexed {n} sections ({store.count()['entries']} entries, {len(report.indexed)} files) in "
-                f"{dt:.1f} s: {rate:,.0f} sections/s"
-            )
+            stop = multiprocessing.Event()
+            busy = multiprocessing.Process(target=spin, args=(stop,), daemon=True) if args.busy else None
+            if busy:
+                busy.start()
+            rates = []
+            try:
+                for i in range(args.repeat):
+                    if i:  # the last run's database is the one searched
+                        store.close()
+                        db = Path(tmp) / f"bench-{i}.db"
+                        store = Store(db)
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    report = index_paths(store, [str(books)])
+                    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+                    rates.append(n / dt)
+                    print(
+                        f"indexed {n} sections ({store.count()['entries']} entries, {len(report.indexed)} files) in "
+                        f"{dt:.1f} s (CPU {cpu:.1f} s): {n / dt:,.0f} sections/s"
+                        + (" (one core kept busy)" if busy else "")
+                    )
+            finally:
+                stop.set()
+                if busy:
+                    busy.join()
+            rate = statistics.median(rates)
+            if args.repeat > 1:
+                print(f"median of {args.repeat}: {rate:,.0f} sections/s, load average {os.getloadavg()[0]:.1f}")
         entries = store.count()["entries"]
         queries = []
         for i in range(args.queries):
@@ -111,8 +149,9 @@ def main() -> None:
         p50 = statistics.median(lat)
         p95 = lat[int(len(lat) * 0.95) - 1]
         print(f"search over {entries} entries: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(lat)} queries)")
-        index_ok = "n/a" if reuse else ("ok" if rate >= 1000 else "MISS")
-        print(f"targets: index >= 1000 sections/s [{index_ok}], search p95 < 20 ms [{'ok' if p95 < 20 else 'MISS'}]")
+        goal = 1000 if args.no_semantic else 600
+        index_ok = "n/a" if reuse else ("ok" if rate >= goal else "MISS")
+        print(f"targets: index >= {goal} sections/s [{index_ok}], search p95 < 20 ms [{'ok' if p95 < 20 else 'MISS'}]")
         store.close()
 
 

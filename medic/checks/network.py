@@ -15,7 +15,6 @@ from medic.checks.kube import (
     conditions,
     event_line,
     get,
-    is_terminal,
     labels,
     listed_completely,
     meta,
@@ -30,6 +29,7 @@ from medic.checks.registry import Hit, check
 from medic.model import ObjectRef, Severity, Snapshot
 
 Pod = dict[str, Any]
+_TERMINAL = ("Succeeded", "Failed")
 
 
 def _selector_keys(snap: Snapshot) -> set[str]:
@@ -47,16 +47,25 @@ def _pod_index(snap: Snapshot) -> dict[str, dict[tuple[str, str], list[Pod]]]:
     if key not in snap.cache:
         keys = _selector_keys(snap)
         index: dict[str, dict[tuple[str, str], list[Pod]]] = {}
+        # the pairs of a labels object, found once: the pods of a template share one (medic.evidence.sharing);
+        # by id, which stays unique while the pods hold their labels
+        pairs_of: dict[int, list[tuple[str, str]]] = {}
         for pod in snap.items("pods"):
             m = pod.get("metadata")
             if not isinstance(m, dict) or m.get("deletionTimestamp"):
                 continue
             lbls = m.get("labels")
-            if not isinstance(lbls, dict) or not lbls or is_terminal(pod):
+            if not isinstance(lbls, dict) or not lbls:
                 continue
+            st = pod.get("status")  # is_terminal, inlined: this runs over every pod of a large cluster
+            if isinstance(st, dict) and st.get("phase") in _TERMINAL and st.get("reason") != "Evicted":
+                continue
+            pairs = pairs_of.get(id(lbls))
+            if pairs is None:
+                chosen = keys.intersection(lbls) if len(lbls) > len(keys) else [k for k in lbls if k in keys]
+                pairs = pairs_of[id(lbls)] = [(k, str(lbls[k])) for k in chosen]
             by_label = index.setdefault(str(m.get("namespace") or ""), {})
-            for k in keys.intersection(lbls) if len(lbls) > len(keys) else [k for k in lbls if k in keys]:
-                pair = (k, str(lbls[k]))
+            for pair in pairs:
                 if pair in by_label:
                     by_label[pair].append(pod)
                 else:

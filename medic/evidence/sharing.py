@@ -11,7 +11,8 @@ a chance collision is as likely as a random 128-bit number repeating; the JSON i
 double what sharing saves and hold unredacted text). When the pod's JSON as a whole passes no redaction
 prefilter (nearly every pod), the template parts of a pod seen before are taken as that pod's were once
 redacted (redaction of these parts depends on them alone), with their redaction counts; the rest of the
-pod is redacted on its own. Anything else is redacted whole, then its parts shared one by one. The
+pod needs no redaction (what redacts a pod that passes no prefilter reads the template's parts alone). Anything
+else is redacted whole, then its parts shared one by one. The
 prefilter itself looks at a template's parts once and at each pod's rest (``_json_around``).
 
 Bounded: past ``limit`` digests a table starts over (sharing is an economy, never needed for correctness).
@@ -131,11 +132,11 @@ class Shared:
             for i, k in enumerate(POD_SHARED_SPEC, len(POD_SHARED_META)):
                 if kept[i] and isinstance(kept[i], (dict, list)):
                     spec[k] = kept[i]
-        counts = _redact_around(obj, meta, spec)
-        if template[1]:
-            counts.update(template[1])
+        # the rest of the pod needs nothing: it passed the prefilter, so only the rules that read every object
+        # apply (env, flags, annotations: all in the template's parts) and the managed fields (never decoded)
+        # (tests/diagnose/test_bundle_slim.py: redacting a rest changes nothing, whatever it holds)
         self._rest(obj)
-        return counts
+        return template[1].copy() if template[1] else Counter()
 
     def _whole(self, obj: dict[str, Any], deep: bool) -> Counter[str]:
         """A pod redacted whole, then its parts shared one by one."""
@@ -221,16 +222,3 @@ def _redact_template(meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]
             else:
                 target.pop(k, None)
     return counts
-
-
-def _redact_around(obj: dict[str, Any], meta: dict[str, Any], spec: dict[str, Any]) -> Counter[str]:
-    """The pod redacted around the template parts that redaction reads: each is set aside while the rest is
-    redacted (an empty value of its kind in its place: no key moves), then put back."""
-    held = [(d, k, d[k]) for d, keys in ((meta, REDACTED_META), (spec, REDACTED_SPEC)) for k in keys if k in d]
-    for d, k, v in held:
-        d[k] = type(v)()
-    try:
-        return redact_object_counts("pods", obj, deep=False)
-    finally:
-        for d, k, v in held:
-            d[k] = v

