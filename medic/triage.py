@@ -101,7 +101,9 @@ class TriageMatch:
     recall_score: float = 0.0  # lexical search score of the head of the evidence (search.search)
     vector_score: float = 0.0  # best cosine between an evidence line and the entry's vectors
     title_score: float = 0.0  # share of the entry title's words (or CJK bigrams) the evidence holds
-    line_score: float = 0.0  # best lexical search score of one error line alone (search.search)
+    # best lexical search score of one error line alone (search.search); with a single error line, the joined
+    # query's score (lexical and vector: that line's search), as the model was fitted
+    line_score: float = 0.0
     title_name: bool = False  # the evidence holds whole a name the title gives (names_title)
     twin_of: str = ""  # the built-in entry on the same problem whose confidence this entry took (medic.rank)
     tests: list[str] = field(default_factory=list)
@@ -328,7 +330,7 @@ def triage(
             for _, ln in query_lines:
                 for hit in search(store, _strip_noise(ln)[:400], limit=15, semantic=False, snippets=False):
                     line_scores[hit.id] = max(line_scores.get(hit.id, 0.0), hit.score)
-        else:
+        else:  # the joined query is that line: its score, vector part included (what the model was fitted on)
             line_scores = dict(search_scores)
     # 2b. what the user wrote about the problem, searched on its own (its words are not log words)
     # together, and each on its own: one sentence may name the problem among others that tell the story

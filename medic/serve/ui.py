@@ -136,11 +136,16 @@ def register_ui(
         context.setdefault("signed_in", token_of(request) is not None)
         return HTMLResponse(templates.get_template(name).render(**context), status_code=code)
 
+    def error_page(request: Request, code: int, error: str) -> HTMLResponse:
+        """What went wrong (no such row, a refused scope, bad input), shown on the sign-in page: another token
+        may be allowed where this one is not."""
+        return render(request, "login.html", code=code, error=error)
+
     def need(request: Request, scope: str) -> Response | None:
         if allowed(request, scope):
             return None
         if token_of(request):
-            return render(request, "login.html", code=403, error=f"this token does not allow {scope}")
+            return error_page(request, 403, f"this token does not allow {scope}")
         return RedirectResponse(f"/ui/login?next={request.url.path}", status_code=303)
 
     def refused_post(request: Request) -> Response | None:
@@ -257,7 +262,7 @@ def register_ui(
             return denied
         incident = await run_in_threadpool(state.incident, incident_id)
         if incident is None:
-            return render(request, "login.html", code=404, error=f"no incident {incident_id}")
+            return error_page(request, 404, f"no incident {incident_id}")
         incident["first_seen_text"] = when(incident["first_seen"])
         incident["last_seen_text"] = when(incident["last_seen"])
         links, unsafe = split_links(incident["links"])
@@ -316,7 +321,7 @@ def register_ui(
             return denied
         kept = await run_in_threadpool(state.triage_result, triage_id)
         if kept is None:
-            return render(request, "login.html", code=404, error=f"no triage result {triage_id} (the newest are kept)")
+            return error_page(request, 404, f"no triage result {triage_id} (the newest are kept)")
         doc = kept["doc"]
         outputs = ", ".join(f"{o['kind']} (lines {o['start_line']}-{o['end_line']})" for o in doc["outputs"][:6])
         return render(
@@ -352,7 +357,7 @@ def register_ui(
             return denied
         entry = await run_in_threadpool(knowledge.entry, entry_id)
         if entry is None:
-            return render(request, "login.html", code=404, error=f"no entry {entry_id}")
+            return error_page(request, 404, f"no entry {entry_id}")
         return render(request, "entry.html", entry=entry, role_labels=ROLE_LABELS, page_lang=entry["lang"])
 
     @app.get("/ui/entries/{entry_id}/plan", include_in_schema=False)
@@ -363,9 +368,9 @@ def register_ui(
         try:
             plan = await run_in_threadpool(knowledge.plan, entry_id, values)
         except MedicError as exc:
-            return render(request, "login.html", code=400, error=str(exc))
+            return error_page(request, 400, str(exc))
         if plan is None:
-            return render(request, "login.html", code=404, error=f"no entry {entry_id}")
+            return error_page(request, 404, f"no entry {entry_id}")
         entry = await run_in_threadpool(knowledge.entry, entry_id)
         return render(request, "plan.html", plan=plan, page_lang=(entry or {}).get("lang", "en"))
 
@@ -383,7 +388,7 @@ def register_ui(
         try:
             run = await run_in_threadpool(knowledge.audit, run_id[:64])
         except MedicError as exc:
-            return render(request, "login.html", code=404, error=str(exc))
+            return error_page(request, 404, str(exc))
         return render(request, "audit_run.html", run=run)
 
     async def diagnoses_page_with(request: Request, error: str | None = None, code: int = 200) -> Response:
@@ -435,7 +440,7 @@ def register_ui(
             return denied
         report = await run_in_threadpool(state.diagnosis, diagnosis_id)
         if report is None:
-            return render(request, "login.html", code=404, error=f"no diagnosis {diagnosis_id}")
+            return error_page(request, 404, f"no diagnosis {diagnosis_id}")
         findings = report.get("findings", [])
         namespaces = sorted({str((f.get("object") or {}).get("namespace") or "") for f in findings} - {""})
         shown = [
