@@ -222,19 +222,21 @@ def triage(
     first_mark = scanner.first_mark if scanner is not None else 0
     shift = np.array([first_mark, 0], dtype=np.int64)  # pattern numbers of the marks ↔ mark numbers
 
-    def prepare(events: np.ndarray, chunk: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def prepare(events: np.ndarray, chunk: bytes, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A chunk's events reduced on the thread that scanned it: the first lines of each pattern (as many as
         the whole input keeps), the marks' quotas (mark numbers), and where its lines end."""
         is_mark = events[:, 0] >= first_mark
         found = first_lines(events[~is_mark], patterns, LINES_PER_PATTERN)
-        return found, sample_marks(events[is_mark] - shift), newlines(chunk)
+        return found, sample_marks(events[is_mark] - shift), breaks
 
     empty = np.empty((0, 2), np.int64)
+    counts = np.zeros(patterns, dtype=np.int64)
     if scanner is not None:
-        scanned = scanner.scan(chunks, prepare, mark_quota=SALIENT_PER_CHUNK)
+        scanned = scanner.scan(
+            chunks, prepare, SALIENT_PER_CHUNK, retired=lambda: np.flatnonzero(counts >= LINES_PER_PATTERN)
+        )
     else:
         scanned = ((c, (empty, empty, newlines(c))) for c in chunks)
-    counts = np.zeros(patterns, dtype=np.int64)
     for chunk, (found, marks, breaks) in scanned:
         word_sample.add(chunk)
         if len(head) < RECALL_HEAD * 4:

@@ -87,14 +87,19 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
             raise InputError(f"cannot read the evidence: {exc}") from None
         if not data:
             break
-        data = rest + data
         cut = data.rfind(b"\n")
         if cut < 0:
-            if len(data) < MAX_LINE:
-                rest = data
+            rest += data
+            if len(rest) < MAX_LINE:
                 continue
-            cut = len(data) - 1
-        yield data[: cut + 1]
+            yield rest
+            rest = b""
+            continue
+        # one copy of the chunk (the rest of the last one and this one up to its last newline)
+        if rest:
+            yield b"".join((rest, memoryview(data)[: cut + 1]))
+        else:
+            yield data if cut == len(data) - 1 else data[: cut + 1]
         rest = data[cut + 1 :]
     if rest:
         yield rest + b"\n"

@@ -26,6 +26,7 @@ from typing import TypeVar
 import numpy as np
 
 from medic.knowledge.matcher import Engine, SigInfo, make_engine, signature_infos
+from medic.knowledge.prefilter import PREFILTER_FROM, SAMPLE_BYTES, SAMPLE_WINDOWS, Prefilter
 from medic.knowledge.store import Store
 
 # Evidence lines kept per pattern (the first ones; a signature's score counts distinct lines up to this many,
@@ -106,19 +107,42 @@ class Scanner:
             make_engine([marks[dense_mark]], None, prefer, [first + dense_mark]) if dense_mark is not None else None
         )
         self.name = self.engine.name
+        # what the literal prefilter looks for: the signature patterns and the marks of the main database
+        self.prefiltered = {p: r for p, r in enumerate(self.patterns.regexes)}
+        self.prefiltered.update({first + k: marks[k] for k in kept})
 
-    def events(self, chunk: bytes, mark_quota: int = 0, dense_mark: bool = True) -> np.ndarray:
+    def events(
+        self,
+        chunk: bytes,
+        mark_quota: int = 0,
+        dense_mark: bool = True,
+        prefilter: Prefilter | None = None,
+        breaks: np.ndarray | None = None,
+    ) -> np.ndarray:
         """(pattern, end offset) rows of one chunk, each (pattern, line) once, in order of end offset. The dense
         mark: in windows when they hold ``mark_quota`` lines (> 0), else in the whole chunk; not at all without
-        ``dense_mark``."""
-        out: array[int] = array("q")
-        self.engine.scan(chunk, out)
+        ``dense_mark``. With a ``prefilter``, the main database reads only its candidate lines (``breaks``: the
+        chunk's newline offsets, computed when not given)."""
+        parts: list[np.ndarray] = []
+        if prefilter is None:
+            out: array[int] = array("q")
+            self.engine.scan(chunk, out)
+            parts.append(_rows(out))
+        else:
+            parts.append(prefilter.events(chunk, newlines(chunk) if breaks is None else breaks))
         if self.mark_engine is not None and dense_mark:
-            out.extend(self._dense_marks(chunk, self.mark_engine, mark_quota))
-        rows = np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
-        if self.mark_engine is not None and dense_mark:
-            rows = rows[np.argsort(rows[:, 1], kind="stable")]
-        return rows
+            parts.append(_rows(self._dense_marks(chunk, self.mark_engine, mark_quota)))
+        if len(parts) == 1:
+            return parts[0]
+        rows = np.concatenate(parts)
+        ordered: np.ndarray = rows[np.argsort(rows[:, 1], kind="stable")]
+        return ordered
+
+    def prefilter(self, sample: bytes) -> Prefilter | None:
+        """The literal prefilter of this scanner's patterns, anchors chosen on ``sample`` (Hyperscan only)."""
+        if self.name != "hyperscan" or not self.prefiltered:
+            return None
+        return Prefilter.build(self.prefiltered, self.engine, sample)
 
     @staticmethod
     def _dense_marks(chunk: bytes, engine: Engine, quota: int) -> array[int]:
@@ -134,22 +158,50 @@ class Scanner:
         return whole
 
     def scan(
-        self, chunks: Iterator[bytes], prepare: Callable[[np.ndarray, bytes], Prepared], mark_quota: int = 0
+        self,
+        chunks: Iterator[bytes],
+        prepare: Callable[[np.ndarray, bytes, np.ndarray], Prepared],
+        mark_quota: int = 0,
+        retired: Callable[[], np.ndarray] | None = None,
     ) -> Iterator[tuple[bytes, Prepared]]:
-        """(chunk, ``prepare(events, chunk)``) in input order: chunks scanned on two threads, each chunk's events
-        reduced by ``prepare`` on the thread that scanned it."""
+        """(chunk, ``prepare(events, chunk, newline offsets)``) in input order: chunks scanned on two threads,
+        each chunk's events reduced by ``prepare`` on the thread that scanned it. Past ``PREFILTER_FROM`` bytes the
+        chunks go through the literal prefilter (``medic.knowledge.prefilter``), rebuilt without the patterns
+        ``retired()`` names (those that have all the lines they may keep)."""
 
-        def job(chunk: bytes) -> tuple[bytes, Prepared]:
-            return chunk, prepare(self.events(chunk, mark_quota), chunk)
+        def job(chunk: bytes, prefilter: Prefilter | None) -> tuple[bytes, Prepared]:
+            breaks = newlines(chunk)
+            return chunk, prepare(self.events(chunk, mark_quota, prefilter=prefilter, breaks=breaks), chunk, breaks)
 
+        offset = 0
+        sample: list[bytes] = []
+        prefilter: Prefilter | None = None
+        gone = 0
         with ThreadPoolExecutor(SCAN_THREADS) as pool:
             pending: deque[Future[tuple[bytes, Prepared]]] = deque()
             for chunk in chunks:
-                pending.append(pool.submit(job, chunk))
+                if offset < PREFILTER_FROM:
+                    view = memoryview(chunk)
+                    share = max(1, PREFILTER_FROM // SAMPLE_BYTES)
+                    sample.extend(bytes(view[a:b]) for a, b in spread(chunk, SAMPLE_WINDOWS, share))
+                elif prefilter is None and sample:
+                    prefilter = self.prefilter(b"".join(sample))
+                    sample.clear()
+                elif prefilter is not None and retired is not None:
+                    done = retired()
+                    if len(done) > gone:
+                        gone = len(done)
+                        prefilter = prefilter.without(done.tolist()) or prefilter
+                pending.append(pool.submit(job, chunk, prefilter if offset >= PREFILTER_FROM else None))
+                offset += len(chunk)
                 if len(pending) >= IN_FLIGHT:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+
+
+def _rows(out: array[int]) -> np.ndarray:
+    return np.frombuffer(out, dtype=np.int64).reshape(-1, 2) if out else np.empty((0, 2), dtype=np.int64)
 
 
 def capped(events: np.ndarray, counts: np.ndarray, cap: int) -> np.ndarray:

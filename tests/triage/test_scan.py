@@ -130,7 +130,7 @@ def test_a_chunk_capped_where_it_was_scanned_keeps_what_the_whole_input_keeps() 
 def test_chunks_come_back_in_input_order_with_their_prepared_events() -> None:
     scanner = Scanner([r"quota\W+exceeded"], prefer="hyperscan")
     chunks = [f"chunk {i}: quota exceeded\n".encode() * (i % 3) + b"ok\n" for i in range(12)]
-    out = list(scanner.scan(iter(chunks), lambda events, chunk: (len(events), len(chunk))))
+    out = list(scanner.scan(iter(chunks), lambda events, chunk, breaks: (len(events), len(chunk))))
     assert [chunk for chunk, _ in out] == chunks
     assert [n for _, n in out] == [(i % 3, len(chunks[i])) for i in range(12)]
 
