@@ -54,17 +54,19 @@ from medic.model import CodeKind, Entry, Role
 SALIENT_TEMPLATES = 2000  # distinct error-line templates kept from the evidence (a hash sample when more)
 # Per chunk (SCAN_CHUNK) of evidence, the same quota in every chunk, lines spread evenly over the chunk when there
 # are more. The cost of a line looked at is ~3 us (~65 us when its shape is new and must be templated): the
-# quotas keep a dense chunk's Python work (~10 ms, on the one thread that reads the results) well below its scan
-# (~30 ms per 8 MB on each of two threads), and a paste of a few thousand lines is read whole.
+# quotas keep a dense chunk's Python work (~5 ms, on the one thread that reads the results, holding the GIL the
+# scan threads' match handlers need too) well below its scan (~15 ms per 8 MB on each of two threads past the
+# literal prefilter's start, medic.knowledge.prefilter; at 1,000 lines and 64 shapes a chunk it was ~10 ms, as
+# long as the scan), and a paste of a few hundred error lines is read whole.
 # SCAN_CHUNK: the reading thread's work is per chunk (quotas, word windows, numpy calls); a few chunks are in
 # memory at once (medic.knowledge.scan.IN_FLIGHT, and the reader's). On the 1 GB near-miss log of bench/triage.py
 # the reading thread took 2.2 s of CPU with 4 MB chunks and 1.6 s with 16 MB, and the peak RSS was 245 MB with
 # 8 MB chunks, 290 MB with 16 MB (the target is 300 MB): 8 MB.
 SCAN_CHUNK = 8 * 1024 * 1024
-SALIENT_PER_CHUNK = 1_000  # error lines looked at for salience (all lines are matched by signatures)
+SALIENT_PER_CHUNK = 500  # error lines looked at for salience (all lines are matched by signatures)
 ALERTS_PER_CHUNK = 250  # alert-field lines: an alert payload has a few, a JSON log one per line
 NOTE_MARKS_PER_CHUNK = 250  # lines with CJK text looked at while fewer than NOTES notes are found
-TEMPLATED_PER_CHUNK = 64  # new line shapes templated
+TEMPLATED_PER_CHUNK = 32  # new line shapes templated
 SHAPES_KEPT = 50_000
 # Candidate recall. Only error lines, alert fields and CJK notes become the query above, so evidence without them
 # (Kubernetes reasons, status tables, prose) often has no candidate that is right. The head of the paste (where

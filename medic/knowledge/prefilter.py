@@ -24,6 +24,8 @@ scanned by the same database as the rest.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 from array import array
@@ -39,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from medic.knowledge.matcher import Engine
+from medic.knowledge.store import Store
 
 # Input bytes scanned by the full database before the prefilter takes over: building it (counting the candidate
 # literals in the sample, compiling the literal database: ~0.1 s) costs what the full database takes for ~25 MB,
@@ -58,7 +61,14 @@ LONG_LITERAL = 6
 # signature can run from the end of one candidate line into the next one (its wildcards would have to take all of
 # them); a match that ends in a separator is dropped.
 SEPARATOR = b"_ " * 16 + b"\n"
-MAX_REBUILDS = 4  # rebuilds without retired patterns (each ~50 ms): the first ones remove the dense patterns
+# A rebuild without retired patterns costs ~80 ms (choosing, compiling, while the GIL is held); a candidate line
+# it spares costs ~1 us. It is made when what it spares over the input still to come, taken to be as long as what
+# was read (the input's length is not known), is worth that.
+REBUILD_SECONDS = 0.08
+CANDIDATE_SECONDS = 1e-6
+MAX_REBUILDS = 8  # however much the rebuilds seem to spare
+CACHE_PREFIX = "prelit:"  # the patterns' required literals, kept in the store as the compiled databases are
+Needs = dict[int, list[tuple[bytes, ...]]]
 
 
 def required_literals(regex: str) -> list[tuple[bytes, ...]]:
@@ -119,6 +129,26 @@ def _branches(items: Any) -> list[tuple[bytes, ...]]:
     return out
 
 
+def literal_needs(regexes: dict[int, str], store: Store | None = None) -> Needs:
+    """``required_literals`` of each pattern (pattern id → regex), kept in ``store`` (parsing two thousand regexes
+    takes ~0.1 s)."""
+    digest = hashlib.sha256(json.dumps(sorted(regexes.items())).encode()).hexdigest()
+    key = CACHE_PREFIX + digest
+    blob = store.cache_get(key) if store is not None else None
+    if blob is not None:
+        stored = json.loads(blob)
+        return {
+            int(p): [tuple(a.encode("utf-8", "surrogateescape") for a in alts) for alts in reqs] for p, reqs in stored
+        }
+    needs = {pid: required_literals(regex) for pid, regex in regexes.items()}
+    if store is not None:
+        text = [
+            [p, [[a.decode("utf-8", "surrogateescape") for a in alts] for alts in reqs]] for p, reqs in needs.items()
+        ]
+        store.cache_put(key, json.dumps(text).encode(), CACHE_PREFIX)
+    return needs
+
+
 def literal_expression(literal: bytes) -> bytes:
     """A literal as a Hyperscan expression: every byte but letters and digits hex-escaped."""
     return b"".join(
@@ -168,7 +198,7 @@ class Choice:
     found: dict[int, int]  # pattern id → how often its best requirement is in the sample (direct without one: -1)
 
 
-def choose(needs: dict[int, list[tuple[bytes, ...]]], counts: dict[bytes, int], sample_bytes: int) -> Choice:
+def choose(needs: Needs, counts: dict[bytes, int], sample_bytes: int) -> Choice:
     """The anchors of the patterns whose ``required_literals`` are ``needs`` (pattern id → requirements) given
     the literals' ``counts`` in a sample of ``sample_bytes``: each pattern's rarest requirement there, then one of
     ``LONG_LITERAL`` bytes, then the one fewest patterns share, then the longest; direct when it has none or its
@@ -211,11 +241,12 @@ class Prefilter:
     def __init__(
         self,
         regexes: dict[int, str],
-        needs: dict[int, list[tuple[bytes, ...]]],
+        needs: Needs,
         confirm: Engine,
         counts: dict[bytes, int],
         sample_bytes: int,
         rebuilds: int = 0,
+        choice: Choice | None = None,
     ) -> None:
         import hyperscan as hs
 
@@ -226,7 +257,7 @@ class Prefilter:
         self.counts = counts
         self.sample_bytes = sample_bytes
         self.rebuilds = rebuilds
-        self.choice = choice = choose(needs, counts, sample_bytes)
+        self.choice = choice = choose(needs, counts, sample_bytes) if choice is None else choice
         self.n_anchors = n = len(choice.anchors)
         expressions = [literal_expression(lit) for lit in choice.anchors] + [wrapped(regexes[p]) for p in choice.direct]
         flags = [hs.HS_FLAG_CASELESS] * n + [
@@ -250,19 +281,18 @@ class Prefilter:
         self._local = threading.local()
 
     @classmethod
-    def build(cls, regexes: dict[int, str], confirm: Engine, sample: bytes) -> Prefilter:
-        """Anchors chosen by their counts in ``sample``."""
-        needs = {pid: required_literals(regex) for pid, regex in regexes.items()}
+    def build(cls, regexes: dict[int, str], confirm: Engine, sample: bytes, store: Store | None = None) -> Prefilter:
+        """Anchors chosen by their counts in ``sample`` (the patterns' literals kept in ``store``)."""
+        needs = literal_needs(regexes, store)
         literals = sorted({lit for reqs in needs.values() for alts in reqs for lit in alts})
         counted = count_literals(literals, sample)
         counts = {lit: int(n) for lit, n in zip(literals, counted.tolist(), strict=True) if n}
         return cls(regexes, needs, confirm, counts, len(sample))
 
-    def without(self, retired: Iterable[int]) -> Prefilter | None:
-        """The prefilter rebuilt without the ``retired`` patterns, when the matches it would no longer look at
-        are worth a rebuild: found ``DIRECT_PER_MB`` times a MB of the sample or more, they would cost over a GB
-        about what a rebuild costs (~60 ms), and a direct pattern without a literal counts as that much; None
-        when they are not, or after ``MAX_REBUILDS`` rebuilds."""
+    def without(self, retired: Iterable[int], read: int) -> Prefilter | None:
+        """The prefilter rebuilt without the ``retired`` patterns when the candidate lines it would spare over
+        as many bytes again as were ``read`` are worth a rebuild (``REBUILD_SECONDS``; a direct pattern without a
+        literal counts as ``DIRECT_PER_MB`` a MB); None when they are not, or after ``MAX_REBUILDS`` rebuilds."""
         gone = {p for p in retired if p in self.regexes}
         if not gone or self.rebuilds >= MAX_REBUILDS:
             return None
@@ -274,9 +304,18 @@ class Prefilter:
         saved = float(sum(self.counts.get(lit, 0) for lit in dropped))
         for p in gone & set(self.choice.direct):
             saved += limit if self.choice.found[p] < 0 else self.choice.found[p]
-        if saved < limit:
+        spared = saved / max(self.sample_bytes, 1) * read * CANDIDATE_SECONDS
+        if spared < REBUILD_SECONDS:
             return None
-        return Prefilter(kept, needs, self.confirm, self.counts, self.sample_bytes, self.rebuilds + 1)
+        # the kept patterns keep their anchors (the counts they were chosen on are the same)
+        anchored = {p: alts for p, alts in self.choice.anchored.items() if p in kept}
+        choice = Choice(
+            anchors=sorted(still),
+            direct=[p for p in self.choice.direct if p in kept],
+            anchored=anchored,
+            found={p: n for p, n in self.choice.found.items() if p in kept},
+        )
+        return Prefilter(kept, needs, self.confirm, self.counts, self.sample_bytes, self.rebuilds + 1, choice)
 
     def events(self, chunk: bytes, breaks: np.ndarray) -> np.ndarray:
         """(pattern, end offset) rows of a chunk whose newline offsets are ``breaks``, in order of end offset."""

@@ -107,6 +107,7 @@ class Scanner:
             make_engine([marks[dense_mark]], None, prefer, [first + dense_mark]) if dense_mark is not None else None
         )
         self.name = self.engine.name
+        self.store = store
         # what the literal prefilter looks for: the signature patterns and the marks of the main database
         self.prefiltered = {p: r for p, r in enumerate(self.patterns.regexes)}
         self.prefiltered.update({first + k: marks[k] for k in kept})
@@ -142,7 +143,7 @@ class Scanner:
         """The literal prefilter of this scanner's patterns, anchors chosen on ``sample`` (Hyperscan only)."""
         if self.name != "hyperscan" or not self.prefiltered:
             return None
-        return Prefilter.build(self.prefiltered, self.engine, sample)
+        return Prefilter.build(self.prefiltered, self.engine, sample, self.store)
 
     @staticmethod
     def _dense_marks(chunk: bytes, engine: Engine, quota: int) -> array[int]:
@@ -191,7 +192,7 @@ class Scanner:
                     done = retired()
                     if len(done) > gone:
                         gone = len(done)
-                        prefilter = prefilter.without(done.tolist()) or prefilter
+                        prefilter = prefilter.without(done.tolist(), offset) or prefilter
                 pending.append(pool.submit(job, chunk, prefilter if offset >= PREFILTER_FROM else None))
                 offset += len(chunk)
                 if len(pending) >= IN_FLIGHT:
@@ -215,7 +216,7 @@ def capped(events: np.ndarray, counts: np.ndarray, cap: int) -> np.ndarray:
     uniq, first, n = np.unique(sorted_ids, return_index=True, return_counts=True)
     rank = np.arange(len(sorted_ids)) - np.repeat(first, n)
     keep = order[rank < (cap - counts[sorted_ids])]
-    np.add.at(counts, uniq, np.minimum(n, np.maximum(cap - counts[uniq], 0)))
+    counts[uniq] += np.minimum(n, np.maximum(cap - counts[uniq], 0))  # uniq: distinct, no np.add.at needed
     kept: np.ndarray = events[np.sort(keep)]
     return kept
 

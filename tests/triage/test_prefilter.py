@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import medic.knowledge.scan as scan_module
 from medic.knowledge.prefilter import (
+    CACHE_PREFIX,
     DIRECT_PER_MB,
     SEPARATOR,
     Prefilter,
     choose,
     count_literals,
+    literal_needs,
     required_literals,
 )
 from medic.knowledge.scan import Scanner, newlines
@@ -111,8 +115,9 @@ def test_retired_patterns_leave_the_database_when_that_is_worth_a_rebuild() -> N
     scanner = Scanner(REGEXES, MARKS, prefer="hyperscan")
     prefilter = scanner.prefilter(log(20_000)[:200_000])
     assert prefilter is not None
-    assert prefilter.without([1]) is None  # a rare anchor: not worth a rebuild
-    rebuilt = prefilter.without([0, 1])  # the direct generic fragment
+    assert prefilter.without([1], 1 << 30) is None  # a rare anchor: not worth a rebuild
+    assert prefilter.without([0, 1], 1 << 20) is None  # not worth it for a short input
+    rebuilt = prefilter.without([0, 1], 1 << 30)  # the direct generic fragment
     assert rebuilt is not None and 0 not in rebuilt.regexes and 0 not in rebuilt.choice.direct
     text = log(5_000)
     events = rebuilt.events(text, newlines(text))
@@ -152,3 +157,15 @@ def test_the_scan_uses_the_prefilter_past_its_start_and_finds_the_same_lines(
     assert filtered[-1] == [[1, -1]]  # the prefilter was built once
     assert filtered[:-1] == whole
     assert sum(len(e) for e in whole) > 0 and np.all([len(c) for c in chunks])
+
+
+def test_required_literals_are_kept_in_the_store(tmp_path: Path) -> None:
+    from medic.knowledge.store import Store
+
+    regexes = {0: r"failed\W+to\W+mount\W+volume", 1: r"\b(?:alertname|summary)\s*[:=]", 2: r"エラー\W+発生"}
+    store = Store(tmp_path / "kb.db")
+    first = literal_needs(regexes, store)
+    assert first[2] == [("エラー".encode(),), ("発生".encode(),)]
+    keys = [k for (k,) in store.db.execute("SELECT key FROM cache WHERE key LIKE ?", (CACHE_PREFIX + "%",))]
+    assert len(keys) == 1
+    assert literal_needs(regexes, store) == first == {p: required_literals(r) for p, r in regexes.items()}
