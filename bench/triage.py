@@ -21,17 +21,17 @@ seconds, not absolute times.
 
 Targets (issue 13): medic triage --json >= 1.5x faster than rg on the 1 GB near-miss log, peak RSS < 300 MB.
 
-Figures (2 cores shared with other jobs, load average 3-6; medians of 3 pairs; CPU = user + sys):
-    near-miss 1 GB: medic 11.3 s wall, 7.4 s CPU, peak RSS 224 MB; rg -c -f 6.8 s wall, 3.4 s CPU: 0.60x rg
-    near-miss 2 GB: medic 20.4 s wall, 13.1 s CPU, peak RSS 237 MB; rg -c -f 8.5 s wall, 5.6 s CPU: 0.42x rg
-    (triage() alone on the 1 GB log, main before this work (aa39547) and this revision in turn, 3 pairs: CPU
-    8.5-8.8 -> 6.3-7.0 s, wall 12.7-12.9 -> 9.4-10.6 s; the reading thread 3.0 -> 1.7 s CPU)
-What limits it: Hyperscan's own scan of this database (the ~350 signatures of the built-in catalog and the
-2,000 of the bench, ~1,950 distinct regexes, case-blind, and the salience marks) costs ~4 s of CPU per GB on
-this text even with no match reported, more than rg's whole run (~3.1 s), so two cores cannot make 1.5x; and
-the hyperscan module calls a Python function for every match (~0.35 us, under the GIL: the two scan threads
-take turns), ~1.5 million times per GB here (an eighth of the lines are near-misses of the generic fragment, and
-the error-word mark, read in windows, still reports an eighth of its lines); the reading thread takes ~1.7 s.
+Figures (2 cores shared with a helper's benchmarks, load average 2.0-2.5; medians of 3 pairs; CPU = user + sys):
+    near-miss 1 GB: medic 4.08 s wall, 5.19 s CPU, peak RSS 245 MB; rg -c -f 2.91 s wall, 2.90 s CPU: 0.71x rg
+    near-miss 2 GB: medic 6.65 s wall, 8.91 s CPU, peak RSS 246 MB; rg -c -f 5.22 s wall, 5.22 s CPU: 0.79x rg
+    (before the literal prefilter, medic.knowledge.prefilter, load average 3-6: 1 GB 11.3 s wall, 7.4 s CPU,
+    0.60x rg; 2 GB 20.4 s wall, 13.1 s CPU, 0.42x rg)
+What limits it: on the 1 GB log medic spends ~5 s of CPU where rg spends ~2.9 s, so two cores cannot make 1.5x.
+Past the prefilter's start the scan threads take ~3.1 s: the literal database of ~1,270 anchors ~1.0 s (the
+bench's noise lines carry made-up words from the same syllables as its 2,000 symptoms, so ~7 % of lines hold an
+anchor), the full database's second look at those candidate lines ~0.8 s, newline offsets ~0.4 s, the error-word
+mark's windows ~0.3 s; the reading thread ~1.7 s (reading and joining chunks ~0.4 s, salience ~0.5 s, word sample
+~0.2 s, building the prefilter and rebuilding it ~0.3 s), holding the GIL the scan threads' match handlers need.
 On these machines CPU seconds of one command vary by a third from run to run: compare pairs.
 """
 
