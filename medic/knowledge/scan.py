@@ -36,10 +36,11 @@ SCAN_THREADS = 2
 # chunks submitted ahead of the one being read: both threads scan while the reader handles a chunk, and memory
 # stays at a few chunks
 IN_FLIGHT = SCAN_THREADS + 1
-# The dense mark's windows: 16 of them (a chunk's quota spread over its length, not bunched), an eighth of the
-# chunk in all: when they hold the quota the chunk has 8x that many marked lines, far more than are looked at
+# The dense mark's windows: 16 of them (a chunk's quota spread over its length, not bunched), a sixteenth of the
+# chunk in all: when they hold the quota the chunk has 16x that many marked lines, far more than are looked at
+# (triage asks 500 lines of an 8 MB chunk: windows of 512 KB, ~5,000 lines, hold them when one line in ~10 is marked)
 MARK_WINDOWS = 16
-MARK_SHARE = 8
+MARK_SHARE = 16
 MARK_WINDOW_MIN = 4096  # bytes: a smaller chunk (a paste) is read whole, windows of a few lines would be noise
 _TRAILING_NON_WORD = re.compile(r"(?<!\\)((?:\\\\)*)(?:\\W\*)+$")
 Prepared = TypeVar("Prepared")
