@@ -89,6 +89,18 @@ def log(lines: int) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def line_chunks(text: bytes, size: int) -> list[bytes]:
+    """Chunks of whole lines of about ``size`` bytes, as the evidence reader makes them."""
+    chunks = []
+    pos = 0
+    while pos < len(text):
+        end = text.find(b"\n", pos + size)
+        end = len(text) if end < 0 else end + 1
+        chunks.append(text[pos:end])
+        pos = end
+    return chunks
+
+
 def test_the_prefilter_finds_the_lines_the_full_database_finds() -> None:
     scanner = Scanner(REGEXES, MARKS, prefer="hyperscan")
     text = log(20_000)
@@ -129,14 +141,7 @@ def test_retired_patterns_leave_the_database_when_that_is_worth_a_rebuild() -> N
 def test_the_scan_uses_the_prefilter_past_its_start_and_finds_the_same_lines(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    text = log(30_000)
-    chunks = []
-    pos = 0
-    while pos < len(text):  # chunks of whole lines
-        end = text.find(b"\n", pos + 40_000)
-        end = len(text) if end < 0 else end + 1
-        chunks.append(text[pos:end])
-        pos = end
+    chunks = line_chunks(log(30_000), 40_000)
 
     def run() -> list[list[list[int]]]:
         scanner = Scanner(REGEXES, MARKS, prefer="hyperscan")
@@ -169,3 +174,37 @@ def test_required_literals_are_kept_in_the_store(tmp_path: Path) -> None:
     keys = [k for (k,) in store.db.execute("SELECT key FROM cache WHERE key LIKE ?", (CACHE_PREFIX + "%",))]
     assert len(keys) == 1
     assert literal_needs(regexes, store) == first == {p: required_literals(r) for p, r in regexes.items()}
+
+
+def test_the_scan_rebuilds_without_the_patterns_it_is_told_are_retired(monkeypatch: pytest.MonkeyPatch) -> None:
+    import medic.knowledge.prefilter as prefilter_module
+
+    chunks = line_chunks(log(30_000), 40_000)
+    monkeypatch.setattr(scan_module, "PREFILTER_FROM", 100_000)
+    monkeypatch.setattr(prefilter_module, "REBUILD_SECONDS", 0.0)  # any saving is worth a rebuild
+    scanner = Scanner(REGEXES, MARKS, prefer="hyperscan")
+    whole = [e.tolist() for _, e in scanner.scan(iter(chunks), lambda events, chunk, breaks: events)]
+    used: list[Prefilter] = []
+    original = scanner.events
+
+    def spy(
+        chunk: bytes,
+        mark_quota: int = 0,
+        dense_mark: bool = True,
+        prefilter: Prefilter | None = None,
+        breaks: np.ndarray | None = None,
+    ) -> np.ndarray:
+        if prefilter is not None and all(p is not prefilter for p in used):  # called from two threads
+            used.append(prefilter)
+        return original(chunk, mark_quota, dense_mark, prefilter, breaks)
+
+    scanner.events = spy  # type: ignore[method-assign]
+    retired = np.array([0])  # the generic fragment has all its lines
+    filtered = [
+        e.tolist() for _, e in scanner.scan(iter(chunks), lambda events, chunk, breaks: events, retired=lambda: retired)
+    ]
+    assert len(used) == 2 and sorted(0 in p.regexes for p in used) == [False, True]
+    assert [[row for row in rows if row[0] != 0] for rows in filtered] == [
+        [row for row in rows if row[0] != 0] for rows in whole
+    ]
+    assert not any(row[0] == 0 for row in filtered[-1]) and any(row[0] == 0 for row in whole[-1])
