@@ -69,12 +69,16 @@ CANDIDATE_SECONDS = 1e-6
 MAX_REBUILDS = 8  # however much the rebuilds seem to spare
 CACHE_PREFIX = "prelit:"  # the patterns' required literals, kept in the store as the compiled databases are
 Needs = dict[int, list[tuple[bytes, ...]]]
+# syntax both read without an error but differently: a POSIX class inside a bracket expression
+_POSIX_CLASS = re.compile(r"(?<!\\)\[[^\]]*\[:")
 
 
 def required_literals(regex: str) -> list[tuple[bytes, ...]]:
     """What a match of ``regex`` must contain, lower-cased: each item a tuple of literals one of which is in every
     match (one literal for a plain run, one per branch for an alternation all of whose branches have one); empty
     when the regex cannot be read (another syntax) or holds no literal of ``MIN_LITERAL`` bytes."""
+    if _POSIX_CLASS.search(regex):  # [[:alpha:]]: Python reads a class and then a literal "]"
+        return []
     try:
         tree = sre_parse.parse(regex)
     except (re.error, OverflowError, RecursionError):

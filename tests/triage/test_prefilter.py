@@ -35,6 +35,8 @@ pytest.importorskip("hyperscan")
         (r"(?:error|ok)\W+disk\W+gone", [(b"disk",), (b"gone",)]),  # a branch without a long literal: not one
         (r"[\x{3040}-\x{30ff}]{4}", []),  # Hyperscan's syntax, not Python's: no literal, the pattern is direct
         (r"\d+\W+\S+", []),
+        (r"[[:alpha:]]+ failed", []),  # a POSIX class: Python would read a literal "]" there
+        (r"\[:alpha:]+ failed", [(b"[:alpha:",), (b" failed",)]),  # an escaped bracket is not one
     ],
 )
 def test_required_literals(regex: str, literals: list[tuple[bytes, ...]]) -> None:
