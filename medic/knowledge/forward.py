@@ -22,6 +22,7 @@ token goes, which halves the time of indexing.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -120,22 +121,26 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         chunks = _spans(lens, -(-total // count))  # (first text, end text) of each chunk
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lens, out=starts[1:])
-
-        spare = threading.local()  # a thread's buffers, reused by its next chunk (see _buffer)
+        workers = min(threads, len(chunks))
+        pool = self._workers(threads) if workers > 1 else None
+        # every window's layers once per call: those of windows found in more than one chunk first, side by side,
+        # then each chunk's own ones with the chunk (see _Windows)
+        calls = _Windows(self, rows, starts, lens, chunks, workers)
+        calls.compute_shared(pool)
+        spare = threading.local()  # a thread's region of the call's rows and its feature buffer, reused by its chunks
+        regions = itertools.count()
 
         def run(k: int) -> None:
             lo, hi = chunks[k]
-            a, b = int(starts[lo]), int(starts[hi])
-            if not hasattr(spare, "bufs"):
-                spare.bufs = {}
-            self._chunk(rows, lens[lo:hi], rows.inverse[a:b], out[lo:hi], spare.bufs)
+            if not hasattr(spare, "region"):
+                spare.region, spare.bufs = next(regions), {}
+            self._chunk(rows, calls, k, spare.region, lens[lo:hi], out[lo:hi], spare.bufs)
 
-        workers = min(threads, len(chunks))
-        if workers <= 1:
+        if pool is None:
             for k in range(len(chunks)):
                 run(k)
         else:  # NumPy releases the GIL in its loops and matrix products: chunks run side by side
-            list(self._workers(threads).map(run, range(len(chunks))))
+            list(pool.map(run, range(len(chunks))))
         return out
 
     def _workers(self, threads: int) -> ThreadPoolExecutor:
@@ -146,16 +151,19 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
                 self._pool_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="medic-encoder")
             return self._pool_threads
 
-    def _chunk(self, rows: PieceRows, lens: I64, inv: I64, out: F32, bufs: dict[int, F32]) -> None:
-        """The vectors of a chunk's texts (``lens``: their tokens, ``inv``: the tokens' piece rows): its windows'
-        second-layer products once per distinct window, then its tokens' features and pooled vectors in
+    def _chunk(
+        self, rows: PieceRows, calls: _Windows, k: int, region: int, lens: I64, out: F32, bufs: dict[int, F32]
+    ) -> None:
+        """The vectors of chunk ``k``'s texts (``lens``: their tokens): the layers of the windows found in this chunk
+        only (in the thread's ``region`` of the call's rows), then its tokens' features and pooled vectors in
         micro-batches (cache-sized). ``bufs``: buffers to reuse (see ``_buffer``)."""
-        n_tokens = len(inv)
+        first, end = calls.bounds[k], calls.bounds[k + 1]
+        inv = rows.inverse[first:end]
+        n_tokens = end - first
         starts = np.zeros(len(lens), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
         idx = self._window_index(starts, lens, n_tokens)  # token positions, n_tokens outside the text
-        piece_idx = np.append(inv, rows.size)[idx]  # the same as piece rows (the zero row outside)
-        branches = [_Branch(self, rows, piece_idx, i, bufs) for i in range(len(_ORDERS))]
+        branches = [_Branch(calls, i, k, region) for i in range(len(_ORDERS))]
         for lo, hi in _spans(lens, TOKENS_PER_BATCH):
             a, b = int(starts[lo]), int(starts[hi - 1] + lens[hi - 1])
             feats = _buffer(bufs, -1, b - a, self._feat_dim)  # 5 MB: reused, as the products
@@ -198,30 +206,121 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         return self._pool_w
 
 
-class _Branch:
-    """One n-gram branch of a chunk: its first layer once per distinct window of pieces (a row of it depends on
-    nothing else), and the second layer's per-offset products of those rows (``second`` sums them per token)."""
+class _Windows:
+    """The distinct windows of pieces of a whole call, per branch: each token's window numbered, and the rows of the
+    first layer and of the second layer's per-offset products of every window, each computed once for the call.
 
-    def __init__(self, be: SharedPieceBackend, rows: PieceRows, piece_idx: I64, i: int, bufs: dict[int, F32]) -> None:
+    A branch's rows are laid out as: the windows found in more than one chunk (``compute_shared``, before the
+    chunks), a zero row (a window slot outside a text), then a region per encoder thread where a chunk computes
+    the windows found in it only (``_Branch``; the next chunk of the thread reuses the region). On runbook text a
+    call's chunks have a third of their windows' work in common; one array per branch means a token's rows are
+    gathered from one place, nothing is copied."""
+
+    def __init__(
+        self,
+        be: SharedPieceBackend,
+        rows: PieceRows,
+        starts: I64,
+        lens: I64,
+        chunks: list[tuple[int, int]],
+        regions: int,
+    ) -> None:
+        self.be, self.rows = be, rows
+        total = int(starts[-1])
+        idx = be._window_index(starts[:-1], lens, total)
+        self.piece_idx: I64 = np.append(rows.inverse, rows.size)[idx]  # the zero row outside a text
+        self.bounds: list[int] = [int(starts[lo]) for lo, _ in chunks] + [total]
+        chunk_of = np.repeat(np.arange(len(chunks), dtype=np.int64), np.diff(np.array(self.bounds)))
+        self.row: list[I64] = []  # per branch: each token's window row (in the thread's region: add its base)
+        self.shared: list[int] = []  # per branch: windows found in more than one chunk (rows 0 .. shared - 1)
+        self.own: list[list[I64]] = []  # per branch, per chunk: the first token of each window found there only
+        self.rep: list[I64] = []  # per branch: the first token of each shared window
+        self.h: list[F32] = []  # per branch: first layer rows (with the residual)
+        self.prod: list[F32] = []  # per branch: second-layer products, the n offsets side by side
+        self.region: list[int] = []  # per branch: rows of a thread's region
+        for n, left in _ORDERS:
+            lo = _MAX_LEFT - left
+            key, rep = _distinct_rows(self.piece_idx[:, lo : lo + n], rows.size + 1)
+            home = chunk_of[rep]  # tokens are in chunk order: a window's first token is in its first chunk
+            last = home.copy()
+            np.maximum.at(last, key, chunk_of)
+            is_shared = last != home
+            shared = np.flatnonzero(is_shared)
+            own = np.flatnonzero(~is_shared)
+            own = own[np.argsort(home[own], kind="stable")]  # grouped by chunk, each chunk's in order
+            per_chunk = np.bincount(home[own], minlength=len(chunks))
+            cut = np.zeros(len(chunks) + 1, dtype=np.int64)
+            np.cumsum(per_chunk, out=cut[1:])
+            row = np.empty(len(rep), dtype=np.int64)
+            row[shared] = np.arange(len(shared), dtype=np.int64)
+            row[own] = np.arange(len(own), dtype=np.int64) - np.repeat(cut[:-1], per_chunk) + len(shared) + 1
+            region = int(per_chunk.max()) if len(chunks) else 0
+            size = len(shared) + 1 + regions * region
+            self.row.append(row[key])
+            self.shared.append(len(shared))
+            self.own.append([rep[own[cut[c] : cut[c + 1]]] for c in range(len(chunks))])
+            self.rep.append(rep[shared])
+            self.region.append(region)
+            self.h.append(np.empty((size, _CNN), dtype=np.float32))
+            prod = np.empty((size, n * _CNN), dtype=np.float32)
+            prod[len(shared)] = 0.0
+            self.prod.append(prod)
+
+    def layers(self, i: int, toks: I64, at: int) -> None:
+        """Branch ``i``'s rows ``at ..`` for the windows of the tokens ``toks``: the first layer (with the residual),
+        then its product with the second layer's blocks."""
         n, left = _ORDERS[i]
-        self.n, self.lo = n, _MAX_LEFT - left
-        window = piece_idx[:, self.lo : self.lo + n]
-        key, rep = _distinct_rows(window, rows.size + 1)
-        size = len(rep)
-        self.key: I64 = np.append(key, size)  # a token's window; position n_tokens (outside a text): the zero row
-        first = rows.first[i]
-        reps = window[rep]
-        h = first[reps[:, 0], :_CNN]
+        lo = _MAX_LEFT - left
+        reps = self.piece_idx[toks, lo : lo + n]
+        first = self.rows.first[i]
+        h = self.h[i][at : at + len(toks)]
+        np.take(first[:, :_CNN], reps[:, 0], axis=0, out=h)
         for k in range(1, n):
             h += first[reps[:, k], k * _CNN : (k + 1) * _CNN]
-        h += be.b1[i]
+        h += self.be.b1[i]
         np.maximum(h, 0, out=h)
-        h += rows.x[piece_idx[rep, _MAX_LEFT], i * _CNN : (i + 1) * _CNN]
-        self.h: F32 = h
-        self.prod = _buffer(bufs, i, size + 1, n * _CNN)
-        self.prod[size] = 0.0
-        np.matmul(h, be.second_blocks()[i], out=self.prod[:size])
-        self.bias: F32 = be.b2[i]
+        h += self.rows.x[self.piece_idx[toks, _MAX_LEFT], i * _CNN : (i + 1) * _CNN]
+        np.matmul(h, self.be.second_blocks()[i], out=self.prod[i][at : at + len(toks)])
+
+    def compute_shared(self, pool: ThreadPoolExecutor | None) -> None:
+        """The rows of the windows found in more than one chunk, in parts run side by side on ``pool`` (if any)."""
+        parts = [(i, a) for i, reps in enumerate(self.rep) for a in range(0, len(reps), SHARED_PART)]
+
+        def run(part: tuple[int, int]) -> None:
+            i, a = part
+            self.layers(i, self.rep[i][a : a + SHARED_PART], a)
+
+        if pool is None or len(parts) < 2:
+            for part in parts:
+                run(part)
+        else:
+            list(pool.map(run, parts))
+
+
+# shared windows a part of ``_Windows.compute_shared`` computes: parts run side by side on the encoder's threads,
+# and a part's first layer is 1 MB
+SHARED_PART = 1024
+
+
+class _Branch:
+    """One n-gram branch of a chunk: the rows of the windows found in the chunk only, computed in the thread's region
+    of the call's rows (``_Windows``), and each token's row there (``second`` sums the rows of a token's window)."""
+
+    def __init__(self, calls: _Windows, i: int, k: int, region: int) -> None:
+        n, left = _ORDERS[i]
+        self.n, self.lo = n, _MAX_LEFT - left
+        shared = calls.shared[i]
+        base = region * calls.region[i]
+        calls.layers(i, calls.own[i][k], shared + 1 + base)
+        first, end = calls.bounds[k], calls.bounds[k + 1]
+        key = np.empty(end - first + 1, dtype=np.int64)
+        key[:-1] = calls.row[i][first:end]
+        if base:
+            key[:-1][key[:-1] > shared] += base
+        key[-1] = shared  # position n_tokens (outside a text): the zero row
+        self.key: I64 = key
+        self.prod, self.h = calls.prod[i], calls.h[i]
+        self.bias: F32 = calls.be.b2[i]
 
     def second(self, idx: I64) -> F32:
         """The branch's features of the tokens whose window positions are ``idx`` (rows of the chunk's index)."""
