@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -128,7 +129,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         pool = self._workers(threads) if workers > 1 else None
         # every window's layers once per call: those of windows found in more than one chunk first, side by side,
         # then each chunk's own ones with the chunk (see _Windows)
-        calls = _Windows(self, rows, starts, lens, chunks, workers)
+        calls = _Windows(self, rows, starts, lens, chunks, workers, _call_buffers())
         calls.compute_shared(pool)
         spare = threading.local()  # a thread's region of the call's rows and its feature buffer, reused by its chunks
         regions = itertools.count()
@@ -155,7 +156,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
             return self._pool_threads
 
     def _chunk(
-        self, rows: PieceRows, calls: _Windows, k: int, region: int, lens: I64, out: F32, bufs: dict[int, F32]
+        self, rows: PieceRows, calls: _Windows, k: int, region: int, lens: I64, out: F32, bufs: dict[Hashable, F32]
     ) -> None:
         """The vectors of chunk ``k``'s texts (``lens``: their tokens): the layers of the windows found in this chunk
         only (in the thread's ``region`` of the call's rows), then its tokens' features and pooled vectors in
@@ -239,7 +240,8 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
 
 class _Windows:
     """The distinct windows of pieces of a whole call, per branch: each token's window numbered, and the rows of the
-    first layer and of the second layer's per-offset products of every window, each computed once for the call.
+    first layer and of the second layer's per-offset products of every window, each computed once for the call (in
+    ``bufs``: see ``_buffer``).
 
     A branch's rows are laid out as: the windows found in more than one chunk (``compute_shared``, before the
     chunks), a zero row (a window slot outside a text), then a region per encoder thread where a chunk computes
@@ -255,6 +257,7 @@ class _Windows:
         lens: I64,
         chunks: list[tuple[int, int]],
         regions: int,
+        bufs: dict[Hashable, F32],
     ) -> None:
         self.be, self.rows = be, rows
         total = int(starts[-1])
@@ -269,7 +272,7 @@ class _Windows:
         self.h: list[F32] = []  # per branch: first layer rows (with the residual)
         self.prod: list[F32] = []  # per branch: second-layer products, (n offsets, rows, 256)
         self.region: list[int] = []  # per branch: rows of a thread's region
-        for n, left in _ORDERS:
+        for i, (n, left) in enumerate(_ORDERS):
             lo = _MAX_LEFT - left
             key, rep = _distinct_rows(self.piece_idx[:, lo : lo + n], rows.size + 1)
             home = chunk_of[rep]  # tokens are in chunk order: a window's first token is in its first chunk
@@ -292,8 +295,8 @@ class _Windows:
             self.own.append([rep[own[cut[c] : cut[c + 1]]] for c in range(len(chunks))])
             self.rep.append(rep[shared])
             self.region.append(region)
-            self.h.append(np.empty((size, _CNN), dtype=np.float32))
-            prod = np.empty((n, size, _CNN), dtype=np.float32)  # per offset: contiguous rows to gather
+            self.h.append(_buffer(bufs, ("h", i), size, _CNN))
+            prod = _buffer(bufs, ("prod", i), n * size, _CNN).reshape(n, size, _CNN)  # per offset: rows to gather
             prod[:, len(shared)] = 0.0
             self.prod.append(prod)
 
@@ -369,14 +372,26 @@ class _Branch:
         np.add(tmp, row, out=out)
 
 
-def _buffer(bufs: dict[int, F32], key: int, rows: int, cols: int) -> F32:
-    """A (rows, cols) float32 array, made of the buffer ``bufs[key]`` when it is large enough: a chunk's products
+def _buffer(bufs: dict[Hashable, F32], key: Hashable, rows: int, cols: int) -> F32:
+    """A (rows, cols) float32 array, made of the buffer ``bufs[key]`` when it is large enough: a call's products
     are tens of MB, and a new array of that size is fresh pages from the system (their faults and zeroing cost
     a quarter of the product's time), where a reused one is not."""
     buf = bufs.get(key)
     if buf is None or len(buf) < rows * cols:
         buf = bufs[key] = np.empty(rows * cols, dtype=np.float32)
     return buf[: rows * cols].reshape(rows, cols)
+
+
+_CALLS = threading.local()
+
+
+def _call_buffers() -> dict[Hashable, F32]:
+    """The buffers of the calls made on this thread (one call at a time on a thread): reused by its next call, freed
+    with the thread (the index's encoder thread ends with the index; a query's buffers are small)."""
+    bufs: dict[Hashable, F32] | None = getattr(_CALLS, "bufs", None)
+    if bufs is None:
+        bufs = _CALLS.bufs = {}
+    return bufs
 
 
 def _distinct_rows(cols: I64, base: int) -> tuple[I64, I64]:
