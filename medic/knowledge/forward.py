@@ -107,9 +107,17 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
             ]
         return self._blocks
 
-    def _encode(self, texts: list[str]) -> F32:
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        """The piece ids of each text, as ``_encode`` takes them (Python under the GIL: a caller with idle time
+        tokenizes the next texts while the encoder's threads compute the vectors of the last ones)."""
         tokenize = self.sp.encode
-        groups = [tokenize(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
+        return [tokenize(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
+
+    def _encode(self, texts: list[str]) -> F32:
+        return self.encode_tokens(self.tokenize(texts))
+
+    def encode_tokens(self, groups: list[list[int]]) -> F32:
+        """The vectors of texts given as their piece ids (``tokenize``)."""
         n = len(groups)
         out = np.empty((n, _EMB), dtype=np.float32)
         if not n:

@@ -117,16 +117,30 @@ BATCH_ENTRIES = 500
 FIRST_BATCH_ENTRIES = 125
 
 
-def _vectors(batch: list[_Parsed]) -> dict[str, bytes]:
-    """The sentence vectors of a batch's texts, by text hash (none when the encoder is off)."""
+@dataclass
+class _Texts:
+    """The texts of a batch to encode, by text hash, with the encoder's piece ids of them (None: not tokenized)."""
+
+    texts: dict[str, str]
+    tokens: list[list[int]] | None
+
+
+def _texts(batch: list[_Parsed]) -> _Texts:
+    """A batch's texts, tokenized here (the caller's thread; none when the encoder is off)."""
     if not batch or embed.disabled_reason() is not None or not embed.available():
-        return {}
+        return _Texts({}, None)
     texts: dict[str, str] = {}
     for p in batch:
         texts.update(embed_texts(p.docs))
-    if not texts:
+    return _Texts(texts, embed.tokenize(list(texts.values())) if texts else None)
+
+
+def _vectors(todo: _Texts) -> dict[str, bytes]:
+    """The sentence vectors of a batch's texts, by text hash."""
+    if not todo.texts:
         return {}
-    return {h: embed.to_blob(v) for h, v in zip(texts, embed.encode(list(texts.values())), strict=True)}
+    vecs = embed.encode_tokens(list(todo.texts.values()), todo.tokens)
+    return {h: embed.to_blob(v) for h, v in zip(todo.texts, vecs, strict=True)}
 
 
 def _load_encoder() -> None:
@@ -170,7 +184,8 @@ class _Batches:
 
     def _flush(self) -> None:
         """Start encoding the current batch, then store the previous one (its vectors were started first)."""
-        started = (self.batch, self.pool.submit(_vectors, self.batch)) if self.batch else None
+        # the batch's texts tokenized here (Python: beside the encoder's NumPy work on the batch before)
+        started = (self.batch, self.pool.submit(_vectors, _texts(self.batch))) if self.batch else None
         self.batch, self.entries = [], 0
         self.flushed += 1
         if self.pending is not None:
@@ -304,7 +319,7 @@ def ensure_builtin(store: Store) -> bool:
             batch.append(_parse_runbook(rb, source, builtin=True))
         elif known.sha256 != _fingerprint(rb.sha256):
             _store_runbook(store, rb, source, builtin=True)
-    _store_parsed(store, batch, _vectors(batch), None)
+    _store_parsed(store, batch, _vectors(_texts(batch)), None)
     store.set_meta("builtin_fingerprint", fp)
     refresh_twins(store)
     return True
