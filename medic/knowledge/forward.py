@@ -123,7 +123,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         if not n:
             return out
         total = sum(map(len, groups))
-        flat = np.fromiter((i for g in groups for i in g), dtype=np.int64, count=total)
+        flat = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=total)
         rows = PieceRows(self, flat)
         lens = np.fromiter(map(len, groups), dtype=np.int64, count=n)
         threads = max(1, int(getattr(self, "threads", 1) or 1))
