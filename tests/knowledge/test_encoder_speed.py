@@ -5,6 +5,7 @@ encoded together."""
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,18 @@ def test_normaliser_with_other_ascii_rules_is_left_as_it_is() -> None:
     odd._ascii[ord("a")] = b"A"  # a character map that folds case: the byte loop's rules apply
     assert fastenc.ascii_normalizer(odd) is odd
     assert isinstance(fastenc.ascii_normalizer(inner), fastenc.AsciiNormalizer)
+
+
+def test_indexing_lowers_the_thread_switch_interval_for_its_run_only(tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "b.md").write_text(book(1), encoding="utf-8")
+    during: list[float] = []
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.01)
+        index_paths(Store(tmp_path / "kb.db"), [str(books)], progress=lambda *_: during.append(sys.getswitchinterval()))
+        assert during and set(during) == {ingest.GIL_SWITCH}
+        assert sys.getswitchinterval() == 0.01
+    finally:
+        sys.setswitchinterval(before)
