@@ -94,6 +94,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
 
     _blocks: list[F32] | None = None
     _pool_threads: ThreadPoolExecutor | None = None
+    _pool_size = 0
     _pool_w: tuple[F32, F32] | None = None
     _gain_total: F32 | None = None
 
@@ -135,6 +136,8 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         np.cumsum(lens, out=starts[1:])
         workers = min(threads, len(chunks))
         pool = self._workers(threads) if workers > 1 else None
+        if pool is not None:  # a region for each thread that may run a chunk (the pool was made for ``threads`` then)
+            workers = max(workers, self._pool_size)
         # every window's layers once per call: those of windows found in more than one chunk first, side by side,
         # then each chunk's own ones with the chunk (see _Windows)
         calls = _Windows(self, rows, starts, lens, chunks, workers, _call_buffers())
@@ -161,6 +164,7 @@ class SharedPieceBackend(backend_mod.NumpyBackend):  # type: ignore[misc]
         with _POOL_LOCK:
             if self._pool_threads is None:
                 self._pool_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="medic-encoder")
+                self._pool_size = threads
             return self._pool_threads
 
     def _chunk(

@@ -170,3 +170,28 @@ def test_indexing_lowers_the_thread_switch_interval_for_its_run_only(tmp_path: P
         assert sys.getswitchinterval() == 0.01
     finally:
         sys.setswitchinterval(before)
+
+
+def test_other_pooling_paths_give_the_same_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    be = model()._backend
+    sample = [t for t in texts() if t.strip()][:600]
+    whole = be._encode(sample)
+    monkeypatch.setattr(forward, "DENSE_TEXT_PIECES", 0)  # each token's embedding product gathered and summed
+    monkeypatch.setattr(forward, "SUMS_AS_PRODUCT", 0)  # the scaled rows summed by reduceat
+    assert float(np.abs(be._encode(sample) - whole).max()) < 2e-6
+
+
+def test_fewer_threads_than_the_pool_was_made_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    be = model()._backend
+    sample = [t for t in texts() if t.strip()][:1500]
+    whole = be._encode(sample)
+    monkeypatch.setattr(forward, "SHARE_TOKENS", 500)
+    monkeypatch.setattr(forward, "SPLIT_TOKENS", 100)
+    monkeypatch.setattr(be, "threads", 4)
+    monkeypatch.setattr(be, "_pool_threads", None)
+    monkeypatch.setattr(be, "_pool_size", 0)
+    be._encode(sample)  # a pool of 4 threads ...
+    assert be._pool_size == 4
+    monkeypatch.setattr(be, "threads", 2)  # ... running the chunks of calls split for 2
+    for _ in range(3):
+        assert float(np.abs(be._encode(sample) - whole).max()) < 2e-6
