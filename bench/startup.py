@@ -9,6 +9,13 @@ one core is kept busy by a spinning process (a CI machine shared with another jo
 
 Targets (issue 13): --help < 0.3 s, cold search < 0.5 s, cold triage of a 10 KB paste < 0.8 s,
 diagnose --demo < 1.5 s, index >= 600 sections/s with vectors.
+
+Index (2,000 sections, a new process each run: imports, encoder load and a cold tokenizer included), on the
+2-core machine shared with other jobs (load averages 1-2.5, so "idle" is not): 357-447/s idle and 329-365/s
+with one core busy before issue 13's index work; 542-560/s idle and 404-427/s busy after (runs alternating
+with the code before it: 458 -> 521 and 472 -> 552 idle, 365 -> 418 and 338 -> 377 busy). A run's CPU went
+from 6.6-7.1 s to 5.5-6.0 s: the encoder's second-layer product at the machine's FP32 peak is ~2 s of it, the
+parser's Python ~1.5 s.
 """
 
 from __future__ import annotations

@@ -65,6 +65,27 @@ def encode(texts: list[str], batch_size: int = BATCH_TEXTS) -> Vectors:
     return np.vstack(out)
 
 
+def tokenize(texts: list[str]) -> list[list[int]] | None:
+    """The encoder's piece ids of ``texts`` (as ``encode`` would make them), or None when the encoder has no such
+    step apart: tokenizing is Python under the GIL, the rest of ``encode`` mostly NumPy outside it, so a caller
+    tokenizes its next texts while the encoder computes (``encode_tokens``)."""
+    backend: Any = getattr(_model(), "_backend", None)
+    if not hasattr(backend, "encode_tokens"):
+        return None
+    return list(backend.tokenize([t or " " for t in texts]))
+
+
+def encode_tokens(texts: list[str], tokens: list[list[int]] | None, batch_size: int = BATCH_TEXTS) -> Vectors:
+    """Vectors for ``texts`` whose ``tokenize`` answer is ``tokens`` (None: ``encode`` them)."""
+    if tokens is None:
+        return encode(texts, batch_size)
+    backend = _model()._backend
+    if not tokens:
+        return np.zeros((0, DIM), dtype=np.float32)
+    out = [backend.encode_tokens(tokens[i : i + batch_size]) for i in range(0, len(tokens), batch_size)]
+    return np.asarray(np.vstack(out), dtype=np.float32)
+
+
 def to_blob(vec: npt.NDArray[Any]) -> bytes:
     return np.asarray(vec, dtype=np.float16).tobytes()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -111,18 +113,42 @@ def _store_runbook(store: Store, rb: RunbookText, source: str, builtin: bool = F
 # the next group is parsed and the one before is stored: the encoder's NumPy work runs beside the parser's
 # Python. A group's entries are what is held in memory at once, three groups at most.
 BATCH_ENTRIES = 500
+# ... except the first group, of this many: the encoder waits for it (bench/startup.py's 2,000 sections: a first
+# group of 500 is ~0.3 s of parsing before the first vector), and the last one, encoded in two halves (the first
+# half is stored while the second is encoded: what is stored after the last vector halves)
+FIRST_BATCH_ENTRIES = 125
 
 
-def _vectors(batch: list[_Parsed]) -> dict[str, bytes]:
-    """The sentence vectors of a batch's texts, by text hash (none when the encoder is off)."""
+@dataclass
+class _Texts:
+    """The texts of a batch to encode, by text hash, with the encoder's piece ids of them (None: not tokenized)."""
+
+    texts: dict[str, str]
+    tokens: list[list[int]] | None
+
+
+def _texts(batch: list[_Parsed]) -> _Texts:
+    """A batch's texts, tokenized here (the caller's thread; none when the encoder is off)."""
     if not batch or embed.disabled_reason() is not None or not embed.available():
-        return {}
+        return _Texts({}, None)
     texts: dict[str, str] = {}
     for p in batch:
         texts.update(embed_texts(p.docs))
-    if not texts:
+    return _Texts(texts, embed.tokenize(list(texts.values())) if texts else None)
+
+
+def _vectors(todo: _Texts) -> dict[str, bytes]:
+    """The sentence vectors of a batch's texts, by text hash."""
+    if not todo.texts:
         return {}
-    return {h: embed.to_blob(v) for h, v in zip(texts, embed.encode(list(texts.values())), strict=True)}
+    vecs = embed.encode_tokens(list(todo.texts.values()), todo.tokens)
+    return {h: embed.to_blob(v) for h, v in zip(todo.texts, vecs, strict=True)}
+
+
+def _load_encoder() -> None:
+    """Load the sentence encoder (unless it is off)."""
+    if embed.disabled_reason() is None:
+        embed.available()
 
 
 def _store_parsed(store: Store, batch: list[_Parsed], vectors: dict[str, bytes], report: IndexReport | None) -> None:
@@ -147,19 +173,23 @@ class _Batches:
         self.store, self.report = store, report
         self.batch: list[_Parsed] = []
         self.entries = 0
+        self.flushed = 0
         self.pending: tuple[list[_Parsed], Future[dict[str, bytes]]] | None = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medic-encode")
+        self.pool.submit(_load_encoder)  # loaded while the first files are parsed
 
     def add(self, parsed: _Parsed) -> None:
         self.batch.append(parsed)
         self.entries += len(parsed.entries)
-        if self.entries >= BATCH_ENTRIES:
+        if self.entries >= (BATCH_ENTRIES if self.flushed else FIRST_BATCH_ENTRIES):
             self._flush()
 
     def _flush(self) -> None:
         """Start encoding the current batch, then store the previous one (its vectors were started first)."""
-        started = (self.batch, self.pool.submit(_vectors, self.batch)) if self.batch else None
+        # the batch's texts tokenized here (Python: beside the encoder's NumPy work on the batch before)
+        started = (self.batch, self.pool.submit(_vectors, _texts(self.batch))) if self.batch else None
         self.batch, self.entries = [], 0
+        self.flushed += 1
         if self.pending is not None:
             batch, vectors = self.pending
             self.pending = None
@@ -168,6 +198,11 @@ class _Batches:
 
     def finish(self) -> None:
         """Store everything added."""
+        if len(self.batch) > 1:  # the last batch in two halves: the first stored while the second is encoded
+            last, half = self.batch, len(self.batch) // 2
+            self.batch = last[:half]
+            self._flush()  # the first half started, the batch before stored
+            self.batch = last[half:]
         self._flush()  # the last batch started, the one before stored
         self._flush()  # the last batch stored
 
@@ -176,12 +211,35 @@ class _Batches:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+# seconds a thread holds the GIL while another waits for it (Python's default: 0.005), while files are indexed: the
+# parser's Python runs beside the encoder's threads, whose NumPy calls each need the GIL back to start and end; at
+# 5 ms they wait for it at every call (measured: a 1,500-text call beside a Python thread 1.6-2.4 s at 5 ms, 1.5 s
+# at 1 ms, 1.35 s at 0.5 and 0.2 ms, 0.86 s alone)
+GIL_SWITCH = 0.0005
+
+
+@contextmanager
+def _gil_switch(seconds: float) -> Iterator[None]:
+    """Python's thread switch interval set to ``seconds`` for the block (then back to what it was)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 def index_paths(
     store: Store, paths: Iterable[str], progress: Progress | None = None, force: bool = False
 ) -> IndexReport:
     """Index files and folders (recursively). Unchanged files are skipped, changed ones replaced, and
     files that disappeared from an indexed folder are removed. A file that cannot be read is reported
     and skipped; everything else is still indexed."""
+    with _gil_switch(GIL_SWITCH):
+        return _index_paths(store, paths, progress, force)
+
+
+def _index_paths(store: Store, paths: Iterable[str], progress: Progress | None, force: bool) -> IndexReport:
     store.require_writable()  # a read-only database fails once, not once per file
     report = IndexReport()
     files: list[Path] = []
@@ -286,7 +344,7 @@ def ensure_builtin(store: Store) -> bool:
             batch.append(_parse_runbook(rb, source, builtin=True))
         elif known.sha256 != _fingerprint(rb.sha256):
             _store_runbook(store, rb, source, builtin=True)
-    _store_parsed(store, batch, _vectors(batch), None)
+    _store_parsed(store, batch, _vectors(_texts(batch)), None)
     store.set_meta("builtin_fingerprint", fp)
     refresh_twins(store)
     return True

@@ -159,31 +159,52 @@ def _normalise(heading: str) -> str:
     return text
 
 
+# (role, keyword, whether the keyword is CJK), in ``ROLE_KEYWORDS`` order: the script of a keyword is looked up once
+_KEYWORDS: tuple[tuple[Role, str, bool], ...] = tuple(
+    (role, word, bool(_CJK.search(word))) for role, words in ROLE_KEYWORDS for word in words
+)
+_TAIL_ROLES = (Role.ROLLBACK, Role.NOTE)
+
+
+def _by_char(first: bool) -> dict[str, tuple[int, ...]]:
+    """Positions in ``_KEYWORDS`` of the keywords a heading starting (``first``) or ending with a character may
+    match: every keyword by its first character; by its last one, those that count at a heading's end."""
+    out: dict[str, list[int]] = {}
+    for i, (role, word, cjk) in enumerate(_KEYWORDS):
+        if first:
+            out.setdefault(word[0], []).append(i)
+        elif cjk or role in _TAIL_ROLES:
+            out.setdefault(word[-1], []).append(i)
+    return {ch: tuple(ids) for ch, ids in out.items()}
+
+
+# a heading is compared with the keywords that share its first or last character only (in keyword order)
+_BY_FIRST = _by_char(first=True)
+_BY_LAST = _by_char(first=False)
+
+
 def heading_role(heading: str) -> Role:
     """The role a heading names, or ``Role.NONE``."""
     text = _normalise(heading)
     if not text:
         return Role.NONE
-    for role, words in ROLE_KEYWORDS:
-        for word in words:
-            if text == word:
+    short = len(text.split()) <= 4
+    ids = _BY_FIRST.get(text[0], ())
+    last = _BY_LAST.get(text[-1], ())
+    if last:
+        ids = tuple(sorted({*ids, *last}))
+    for i in ids:
+        role, word, cjk = _KEYWORDS[i]
+        if text == word:
+            return role
+        if text.startswith(word):
+            rest = text[len(word) :]
+            # a Latin keyword followed by more words ("solution 2", "diagnosis of pods") counts only
+            # when the heading stays short, a CJK one only with a separator
+            if rest.startswith(_SEPARATORS) and (not cjk or rest[:1] in ":：(（-–— ") and (cjk or short):
                 return role
-            if text.startswith(word):
-                rest = text[len(word) :]
-                # a Latin keyword followed by more words ("solution 2", "diagnosis of pods") counts only
-                # when the heading stays short, a CJK one only with a separator
-                if (
-                    rest.startswith(_SEPARATORS)
-                    and (not _CJK.search(word) or rest[:1] in ":：(（-–— ")
-                    and (_CJK.search(word) or len(text.split()) <= 4)
-                ):
-                    return role
-            if _CJK.search(word) and text.endswith(word) and len(text) > len(word):
-                return role
-            if (
-                not _CJK.search(word)
-                and (text.endswith(" " + word) or text.endswith("-" + word))
-                and role in (Role.ROLLBACK, Role.NOTE)
-            ):
-                return role
+        if cjk and text.endswith(word) and len(text) > len(word):
+            return role
+        if not cjk and role in _TAIL_ROLES and (text.endswith(" " + word) or text.endswith("-" + word)):
+            return role
     return Role.NONE

