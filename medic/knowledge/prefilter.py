@@ -282,6 +282,10 @@ class Prefilter:
         top = max([*regexes, -1]) + 1
         self.confirmed = np.zeros(top, dtype=bool)
         self.confirmed[list(choice.anchored)] = True
+        self.users: dict[bytes, set[int]] = {}  # anchor → the patterns it is the anchor of
+        for pid, alts in choice.anchored.items():
+            for lit in alts:
+                self.users.setdefault(lit, set()).add(pid)
         self._local = threading.local()
 
     @classmethod
@@ -300,10 +304,8 @@ class Prefilter:
         gone = {p for p in retired if p in self.regexes}
         if not gone or self.rebuilds >= MAX_REBUILDS:
             return None
-        kept = {p: r for p, r in self.regexes.items() if p not in gone}
-        needs = {p: self.needs[p] for p in kept}
-        still = {lit for p, alts in self.choice.anchored.items() if p not in gone for lit in alts}
-        dropped = set(self.choice.anchors) - still
+        anchored = self.choice.anchored
+        dropped = {lit for p in gone if p in anchored for lit in anchored[p] if self.users[lit] <= gone}
         limit = DIRECT_PER_MB * max(self.sample_bytes, 1) / (1 << 20)
         saved = float(sum(self.counts.get(lit, 0) for lit in dropped))
         for p in gone & set(self.choice.direct):
@@ -312,11 +314,12 @@ class Prefilter:
         if spared < REBUILD_SECONDS:
             return None
         # the kept patterns keep their anchors (the counts they were chosen on are the same)
-        anchored = {p: alts for p, alts in self.choice.anchored.items() if p in kept}
+        kept = {p: r for p, r in self.regexes.items() if p not in gone}
+        needs = {p: self.needs[p] for p in kept}
         choice = Choice(
-            anchors=sorted(still),
+            anchors=sorted(set(self.choice.anchors) - dropped),
             direct=[p for p in self.choice.direct if p in kept],
-            anchored=anchored,
+            anchored={p: alts for p, alts in anchored.items() if p in kept},
             found={p: n for p, n in self.choice.found.items() if p in kept},
         )
         return Prefilter(kept, needs, self.confirm, self.counts, self.sample_bytes, self.rebuilds + 1, choice)
@@ -361,7 +364,8 @@ class Prefilter:
         first = np.flatnonzero(new_run)
         run_starts = starts[first]
         run_stops = stops[np.append(first[1:] - 1, len(lines) - 1)]
-        buffer = SEPARATOR.join(chunk[a:b] for a, b in zip(run_starts.tolist(), run_stops.tolist(), strict=True))
+        # slices made and joined in C (no Python frame per run: a dense log has thousands of runs a chunk)
+        buffer = SEPARATOR.join(map(chunk.__getitem__, map(slice, run_starts.tolist(), run_stops.tolist())))
         found: array[int] = array("q")
         self.confirm.scan(buffer, found)
         if not found:
