@@ -322,4 +322,6 @@ def load(threads: int) -> Any:
             write_cache(folder, tokenizer, model._model, charsmap)
         except OSError as exc:  # read-only home, full disk: the next run loads the slow way again
             cache_problem = f"{folder}: cannot write the encoder cache ({exc.strerror or exc})"
+    # the same ASCII fast path as a load from the cache (load_fast): the tokenizer works alike however it was loaded
+    tokenizer._normalizer = ascii_normalizer(tokenizer._normalizer)
     return model

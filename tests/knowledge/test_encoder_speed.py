@@ -195,3 +195,14 @@ def test_fewer_threads_than_the_pool_was_made_for(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(be, "threads", 2)  # ... running the chunks of calls split for 2
     for _ in range(3):
         assert float(np.abs(be._encode(sample) - whole).max()) < 2e-6
+
+
+def test_the_ascii_path_is_taken_however_the_encoder_was_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model()  # skips without the encoder
+    monkeypatch.setenv("MEDIC_CACHE", str(tmp_path / "cache"))
+    slow = fastenc.load(1)  # no cache yet: loaded the slow way, and the cache written
+    fast = fastenc.load(1)  # from the cache
+    assert isinstance(slow._sp._normalizer, fastenc.AsciiNormalizer)
+    assert isinstance(fast._sp._normalizer, fastenc.AsciiNormalizer)
