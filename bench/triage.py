@@ -21,17 +21,17 @@ seconds, not absolute times.
 
 Targets (issue 13): medic triage --json >= 1.5x faster than rg on the 1 GB near-miss log, peak RSS < 300 MB.
 
-Figures (2 cores shared with a helper's benchmarks, load average 2.0-2.5; medians of 3 pairs; CPU = user + sys):
-    near-miss 1 GB: medic 4.08 s wall, 5.19 s CPU, peak RSS 245 MB; rg -c -f 2.91 s wall, 2.90 s CPU: 0.71x rg
-    near-miss 2 GB: medic 6.65 s wall, 8.91 s CPU, peak RSS 246 MB; rg -c -f 5.22 s wall, 5.22 s CPU: 0.79x rg
-    (before the literal prefilter, medic.knowledge.prefilter, load average 3-6: 1 GB 11.3 s wall, 7.4 s CPU,
-    0.60x rg; 2 GB 20.4 s wall, 13.1 s CPU, 0.42x rg)
-What limits it: on the 1 GB log medic spends ~5 s of CPU where rg spends ~2.9 s, so two cores cannot make 1.5x.
-Past the prefilter's start the scan threads take ~3.1 s: the literal database of ~1,270 anchors ~1.0 s (the
-bench's noise lines carry made-up words from the same syllables as its 2,000 symptoms, so ~7 % of lines hold an
-anchor), the full database's second look at those candidate lines ~0.8 s, newline offsets ~0.4 s, the error-word
-mark's windows ~0.3 s; the reading thread ~1.7 s (reading and joining chunks ~0.4 s, salience ~0.5 s, word sample
-~0.2 s, building the prefilter and rebuilding it ~0.3 s), holding the GIL the scan threads' match handlers need.
+Figures (2 cores, nothing else running, load average ~1.1 from the bench itself; medians of 3 pairs; CPU = user + sys):
+    near-miss 1 GB: medic 4.52 s wall, 5.93 s CPU, peak RSS 248 MB; rg -c -f 3.11 s wall, 3.11 s CPU: 0.69x rg
+    near-miss 2 GB: medic 7.47 s wall, 9.87 s CPU, peak RSS 249 MB; rg -c -f 5.59 s wall, 5.59 s CPU: 0.73x rg
+    (with a helper's benchmarks beside it, load 2.0-2.5: 0.71x and 0.79x; before the literal prefilter,
+    medic.knowledge.prefilter, load 3-6: 1 GB 11.3 s wall, 7.4 s CPU, 0.60x rg; 2 GB 20.4 s wall, 0.42x rg)
+What limits it: the GIL. py-spy --gil on the 1 GB run counts ~3.2 s with the GIL held, more than rg's whole run:
+the reading thread's Python (~1.7 s: reading and joining chunks, the word sample, salience, command-output
+recognition of the first MB, building and rebuilding the prefilter) and the scan threads' Python (~0.6 s: match
+handlers, the second look's bookkeeping); the scan threads' C work (the literal database of ~1,270 anchors, the
+full database on the ~7 % of lines that hold an anchor, newline offsets, the error-word windows) runs beside it.
+The bench's noise lines carry made-up words from the same syllables as its 2,000 symptoms, hence the 7 %.
 On these machines CPU seconds of one command vary by a third from run to run: compare pairs.
 """
 
