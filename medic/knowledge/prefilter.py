@@ -202,6 +202,11 @@ class Choice:
     found: dict[int, int]  # pattern id → how often its best requirement is in the sample (direct without one: -1)
 
 
+def direct_limit(sample_bytes: int) -> float:
+    """How often in a sample of ``sample_bytes`` a pattern's best literal may be found before it is direct."""
+    return DIRECT_PER_MB * max(sample_bytes, 1) / (1 << 20)
+
+
 def choose(needs: Needs, counts: dict[bytes, int], sample_bytes: int) -> Choice:
     """The anchors of the patterns whose ``required_literals`` are ``needs`` (pattern id → requirements) given
     the literals' ``counts`` in a sample of ``sample_bytes``: each pattern's rarest requirement there, then one of
@@ -211,7 +216,7 @@ def choose(needs: Needs, counts: dict[bytes, int], sample_bytes: int) -> Choice:
     for reqs in needs.values():
         for lit in {lit for alts in reqs for lit in alts}:
             shared[lit] = shared.get(lit, 0) + 1
-    limit = DIRECT_PER_MB * max(sample_bytes, 1) / (1 << 20)
+    limit = direct_limit(sample_bytes)
     direct: list[int] = []
     anchored: dict[int, tuple[bytes, ...]] = {}
     found: dict[int, int] = {}
@@ -306,7 +311,7 @@ class Prefilter:
             return None
         anchored = self.choice.anchored
         dropped = {lit for p in gone if p in anchored for lit in anchored[p] if self.users[lit] <= gone}
-        limit = DIRECT_PER_MB * max(self.sample_bytes, 1) / (1 << 20)
+        limit = direct_limit(self.sample_bytes)
         saved = float(sum(self.counts.get(lit, 0) for lit in dropped))
         for p in gone & set(self.choice.direct):
             saved += limit if self.choice.found[p] < 0 else self.choice.found[p]

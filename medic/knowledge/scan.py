@@ -83,7 +83,7 @@ class Scanner:
     windows of whole lines spread evenly over the chunk, together 1/``MARK_SHARE`` of it; when the windows hold
     the quota, those are the chunk's marks (the quota is then spread over the windows' marks, as it would be over
     the chunk's: every line has the same chance), else the whole chunk is scanned. A dense log's error lines
-    then cost an eighth of their match calls, and a lone error line is found wherever it is."""
+    then cost 1/``MARK_SHARE`` of their match calls, and a lone error line is found wherever it is."""
 
     def __init__(
         self,
@@ -176,6 +176,7 @@ class Scanner:
             return chunk, prepare(self.events(chunk, mark_quota, prefilter=prefilter, breaks=breaks), chunk, breaks)
 
         offset = 0
+        share = max(1, PREFILTER_FROM // SAMPLE_BYTES)  # of each chunk before PREFILTER_FROM, taken as the sample
         sample: list[bytes] = []
         prefilter: Prefilter | None = None
         gone = 0
@@ -184,7 +185,6 @@ class Scanner:
             for chunk in chunks:
                 if offset < PREFILTER_FROM:
                     view = memoryview(chunk)
-                    share = max(1, PREFILTER_FROM // SAMPLE_BYTES)
                     sample.extend(bytes(view[a:b]) for a, b in spread(chunk, SAMPLE_WINDOWS, share))
                 elif prefilter is None and sample:
                     prefilter = self.prefilter(b"".join(sample))
